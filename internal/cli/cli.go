@@ -1,0 +1,214 @@
+// Package cli is the shared plumbing of the rewardvision binary: subcommand
+// dispatch, flags with environment fallbacks, logging setup and exit codes.
+//
+// Exit codes: 0 success, 1 failure, 2 usage error (bad flags or arguments).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// UsageError marks an error as the caller's misuse of the command line; the
+// binary exits with ExitUsage for it.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Usagef returns a *UsageError with a formatted message.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ExitCode maps an error returned by a command to the process exit code.
+func ExitCode(err error) int {
+	var ue *UsageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
+	default:
+		return ExitFailure
+	}
+}
+
+// Command is one node of the command tree. A command either runs (Run) or
+// dispatches to subcommands (Subs); help is generated from Short and Usage.
+type Command struct {
+	Name  string
+	Short string // one line, shown in the parent's command list
+	Long  string // optional paragraph shown by --help
+	// Run parses its own flags (see NewFlagSet) and does the work.
+	Run  func(ctx context.Context, args []string) error
+	Subs []*Command
+}
+
+// Execute runs the command named by args (without the program name).
+// Help requests return flag.ErrHelp after printing usage to stdout.
+func (c *Command) Execute(ctx context.Context, path string, args []string) error {
+	if c.Run != nil {
+		return c.Run(ctx, args)
+	}
+	if len(args) == 0 {
+		c.printCommands(os.Stderr, path)
+		return Usagef("missing subcommand")
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "help" {
+		c.printCommands(os.Stdout, path)
+		return flag.ErrHelp
+	}
+	for _, s := range c.Subs {
+		if s.Name == name {
+			return s.Execute(ctx, path+" "+name, args[1:])
+		}
+	}
+	return Usagef("%s: unknown subcommand %q (one of: %s)", path, name, strings.Join(c.subNames(), ", "))
+}
+
+func (c *Command) subNames() []string {
+	names := make([]string, 0, len(c.Subs))
+	for _, s := range c.Subs {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func (c *Command) printCommands(w io.Writer, path string) {
+	if c.Long != "" {
+		fmt.Fprintf(w, "%s\n\n", c.Long)
+	}
+	fmt.Fprintf(w, "Usage: %s <command> [flags]\n\nCommands:\n", path)
+	subs := append([]*Command(nil), c.Subs...)
+	sort.Slice(subs, func(i, j int) bool { return subs[i].Name < subs[j].Name })
+	for _, s := range subs {
+		fmt.Fprintf(w, "  %-12s %s\n", s.Name, s.Short)
+	}
+	fmt.Fprintf(w, "\nRun '%s <command> --help' for the flags of a command.\n", path)
+}
+
+// FlagSet is a flag.FlagSet whose flags may fall back to environment
+// variables. Parse turns flag errors into *UsageError.
+type FlagSet struct {
+	*flag.FlagSet
+	usage   string
+	envErrs []error
+}
+
+// NewFlagSet makes a flag set for a command. usage is the synopsis line, e.g.
+// "rewardvision eval coco --gt F --dt F [flags]".
+func NewFlagSet(name, usage string) *FlagSet {
+	fs := &FlagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage}
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// Parse parses args. --help prints the usage to stdout and returns
+// flag.ErrHelp; any other flag error becomes a *UsageError.
+func (fs *FlagSet) Parse(args []string) error {
+	if len(fs.envErrs) > 0 {
+		return Usagef("%s: %v", fs.Name(), errors.Join(fs.envErrs...))
+	}
+	err := fs.FlagSet.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.PrintUsage(os.Stdout)
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return Usagef("%s: %v (see --help)", fs.Name(), err)
+	}
+	return nil
+}
+
+// PrintUsage writes the synopsis and every flag with its default and env var.
+func (fs *FlagSet) PrintUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: %s\n", fs.usage)
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if !hasFlags {
+		return
+	}
+	fmt.Fprintln(w, "\nFlags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// envHelp appends the env var name to a flag's help text.
+func envHelp(help, env string) string {
+	if env == "" {
+		return help
+	}
+	return fmt.Sprintf("%s (env %s)", help, env)
+}
+
+func (fs *FlagSet) envValue(env string) (string, bool) {
+	if env == "" {
+		return "", false
+	}
+	return os.LookupEnv(env)
+}
+
+// String defines a string flag whose default is taken from env when set.
+func (fs *FlagSet) String(name, env, def, help string) *string {
+	if v, ok := fs.envValue(env); ok {
+		def = v
+	}
+	return fs.FlagSet.String(name, def, envHelp(help, env))
+}
+
+// Int defines an int flag whose default is taken from env when set. A
+// malformed env value is reported when the flag set is parsed.
+func (fs *FlagSet) Int(name, env string, def int, help string) *int {
+	p := fs.FlagSet.Int(name, def, envHelp(help, env))
+	fs.fromEnv(name, env)
+	return p
+}
+
+// Float64 defines a float flag with an env fallback.
+func (fs *FlagSet) Float64(name, env string, def float64, help string) *float64 {
+	p := fs.FlagSet.Float64(name, def, envHelp(help, env))
+	fs.fromEnv(name, env)
+	return p
+}
+
+// Bool defines a bool flag with an env fallback.
+func (fs *FlagSet) Bool(name, env string, def bool, help string) *bool {
+	p := fs.FlagSet.Bool(name, def, envHelp(help, env))
+	fs.fromEnv(name, env)
+	return p
+}
+
+// Duration defines a duration flag with an env fallback.
+func (fs *FlagSet) Duration(name, env string, def time.Duration, help string) *time.Duration {
+	p := fs.FlagSet.Duration(name, def, envHelp(help, env))
+	fs.fromEnv(name, env)
+	return p
+}
+
+// fromEnv sets the flag from its env var now, so that an explicit flag on the
+// command line still wins. A value that does not parse is reported by Parse.
+func (fs *FlagSet) fromEnv(name, env string) {
+	v, ok := fs.envValue(env)
+	if !ok {
+		return
+	}
+	if err := fs.Set(name, v); err != nil {
+		fs.envErrs = append(fs.envErrs, fmt.Errorf("env %s=%q: %v", env, v, err))
+	}
+}
