@@ -13,6 +13,20 @@ func rootCommand(stdout io.Writer) *cli.Command {
 		Long: rootHelp,
 		Subs: []*cli.Command{
 			versionCommand(stdout),
+			{
+				Name:  "eval",
+				Short: "score predictions with the standard benchmarks (COCO mAP, PQ, captions, colorfulness)",
+				Subs:  []*cli.Command{
+					// one line per evaluator, e.g. evalCOCOCommand(stdout),
+				},
+			},
+			{
+				Name:  "data",
+				Short: "generate the synthetic shapes world and inspect COCO-format datasets",
+				Subs:  []*cli.Command{
+					// one line per data subcommand, e.g. dataGenCommand(stdout),
+				},
+			},
 		},
 	}
 }
