@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -89,5 +88,3 @@ Global flags (anywhere on the line):
   --log-level debug|info|warn|error                                  (env RV_LOG_LEVEL)
 
 Exit codes: 0 success, 1 failure, 2 usage error.`
-
-var _ = fmt.Sprint

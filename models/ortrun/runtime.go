@@ -102,6 +102,9 @@ func Load(flagPath string) (*Runtime, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if loaded != nil {
+		if flagPath != "" && flagPath != loaded.Path {
+			return nil, fmt.Errorf("ONNX Runtime is already loaded from %s; one process cannot switch to %s", loaded.Path, flagPath)
+		}
 		return loaded, nil
 	}
 	rt, err := load(Candidates(flagPath, os.Getenv(EnvLib), ProjectDirs()))

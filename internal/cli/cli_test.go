@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFlagEnvFallback(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    int
+		wantStr string
+		wantErr string
+	}{
+		{"default", nil, nil, 7, "d", ""},
+		{"env", map[string]string{"T_N": "9", "T_S": "e"}, nil, 9, "e", ""},
+		{"flag beats env", map[string]string{"T_N": "9", "T_S": "e"}, []string{"-n", "11", "-s", "f"}, 11, "f", ""},
+		{"bad env", map[string]string{"T_N": "nine"}, nil, 0, "", `env T_N="nine"`},
+		{"bad flag", nil, []string{"-n", "x"}, 0, "", "invalid value"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			fs := NewFlagSet("t", "t [flags]")
+			n := fs.Int("n", "T_N", 7, "a number")
+			s := fs.String("s", "T_S", "d", "a string")
+			err := fs.Parse(tc.args)
+			if tc.wantErr != "" {
+				var ue *UsageError
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want a usage error containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || *n != tc.want || *s != tc.wantStr {
+				t.Fatalf("n=%d s=%q err=%v; want %d %q", *n, *s, err, tc.want, tc.wantStr)
+			}
+		})
+	}
+}
+
+func TestHelpMentionsEnv(t *testing.T) {
+	fs := NewFlagSet("t", "t [flags]")
+	fs.Duration("timeout", "T_TIMEOUT", time.Second, "how long")
+	var b bytes.Buffer
+	fs.PrintUsage(&b)
+	for _, w := range []string{"Usage: t [flags]", "-timeout", "how long (env T_TIMEOUT)"} {
+		if !strings.Contains(b.String(), w) {
+			t.Errorf("usage %q lacks %q", b.String(), w)
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, ExitOK},
+		{flag.ErrHelp, ExitOK},
+		{Usagef("bad"), ExitUsage},
+		{fmt.Errorf("wrapped: %w", Usagef("bad")), ExitUsage},
+		{errors.New("boom"), ExitFailure},
+	}
+	for _, tc := range tests {
+		if got := ExitCode(tc.err); got != tc.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestExecuteDispatch(t *testing.T) {
+	var ran []string
+	leaf := func(name string) *Command {
+		return &Command{Name: name, Run: func(_ context.Context, args []string) error {
+			ran = append(ran, name+":"+strings.Join(args, ","))
+			return nil
+		}}
+	}
+	root := &Command{Name: "r", Subs: []*Command{leaf("a"), {Name: "g", Subs: []*Command{leaf("b")}}}}
+	ctx := context.Background()
+	if err := root.Execute(ctx, "r", []string{"g", "b", "x", "y"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Execute(ctx, "r", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"b:x,y", "a:"}; strings.Join(ran, " ") != strings.Join(want, " ") {
+		t.Errorf("ran %v, want %v", ran, want)
+	}
+	if err := root.Execute(ctx, "r", []string{"g", "zz"}); ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), `unknown subcommand "zz" (one of: b)`) {
+		t.Errorf("unknown subcommand: %v", err)
+	}
+}
+
+func TestProgressTerminalLine(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Unix(0, 0)
+	p := NewProgress("gen", 10, &b, true, nil)
+	p.now = func() time.Time { return clock }
+	p.start = clock
+	clock = clock.Add(2 * time.Second)
+	p.Add(4)
+	if got := b.String(); !strings.Contains(got, "gen: 4/10 (40%)  2.0/s  ETA 3s") {
+		t.Errorf("progress line %q", got)
+	}
+	clock = clock.Add(3 * time.Second)
+	p.Add(6)
+	p.Done()
+	if got := b.String(); !strings.Contains(got, "gen: 10/10 (100%)  2.0/s  in 5s\n") {
+		t.Errorf("final line %q", got)
+	}
+}
+
+func TestNewLogger(t *testing.T) {
+	var b bytes.Buffer
+	l, err := NewLogger(&b, "auto", "warn", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Info("hidden")
+	l.Warn("shown", "k", 1)
+	if got := b.String(); strings.Contains(got, "hidden") || !strings.Contains(got, `"msg":"shown","k":1`) {
+		t.Errorf("auto logger off a terminal should be JSON at warn: %q", got)
+	}
+	if _, err := NewLogger(&b, "yaml", "info", true); ExitCode(err) != ExitUsage {
+		t.Errorf("bad format: %v", err)
+	}
+}
