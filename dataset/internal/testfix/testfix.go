@@ -1,0 +1,72 @@
+// Package testfix finds the shared reference fixtures for tests: the
+// folder named by $RV_FIXTURES, else shared/fixtures found by walking up
+// from the working directory (the checkout sits next to shared/), else the
+// small copies under the test's own testdata/fixtures.
+package testfix
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// SharedDir returns the shared fixtures folder, or "" when there is none.
+func SharedDir() string {
+	if d := os.Getenv("RV_FIXTURES"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		cand := filepath.Join(dir, "shared", "fixtures")
+		if st, err := os.Stat(cand); err == nil && st.IsDir() {
+			return cand
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// Path returns fixture rel ("coco-det/real2/gt.json"): the shared file when
+// present, else testdata/fixtures/rel or its gzipped copy rel+".gz".
+// The test is skipped when neither exists.
+func Path(t testing.TB, rel string) string {
+	t.Helper()
+	if d := SharedDir(); d != "" {
+		p := filepath.Join(d, filepath.FromSlash(rel))
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	for _, p := range []string{
+		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)),
+		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)+".gz"),
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Skipf("fixture %s not found (set RV_FIXTURES)", rel)
+	return ""
+}
+
+// Local returns testdata/fixtures/rel (or rel+".gz"), the copy kept with
+// the package, failing the test when it is missing.
+func Local(t testing.TB, rel string) string {
+	t.Helper()
+	for _, p := range []string{
+		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)),
+		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)+".gz"),
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	t.Fatalf("testdata copy of fixture %s is missing", rel)
+	return ""
+}
