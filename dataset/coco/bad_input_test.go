@@ -10,7 +10,9 @@ import (
 
 func TestReadInstancesBadInput(t *testing.T) {
 	const img = `"images":[{"id":1,"width":4,"height":3}]`
-	ann := func(a string) string { return `{` + img + `,"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,1,1]},` + a + `]}` }
+	ann := func(a string) string {
+		return `{` + img + `,"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,1,1]},` + a + `]}`
+	}
 	for _, tc := range []struct {
 		name, in, want string
 	}{
