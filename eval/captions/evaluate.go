@@ -1,0 +1,87 @@
+package captions
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Result holds the corpus scores of one set of predictions. All are
+// fractions except CIDEr-D, which is on its usual 0..10 scale.
+type Result struct {
+	BLEU           [4]float64      // BLEU-1..BLEU-4
+	ROUGEL         float64         // mean per-image ROUGE-L
+	CIDErD         float64         // mean of PerImageCIDErD
+	PerImageCIDErD map[int]float64 // per image id
+}
+
+// Evaluate scores one predicted caption per image against the reference
+// captions of that image, as pycocoevalcap's COCOEvalCap.evaluate does for
+// Bleu(4), Rouge and Cider: both sides are tokenized (see Tokenize), the
+// CIDEr-D document frequencies come from refs. The two key sets must be
+// equal and every image needs at least one reference; otherwise the error
+// names the first offending image id.
+func Evaluate(refs map[int][]string, preds map[int]string) (*Result, error) {
+	ids, err := checkKeys(refs, preds)
+	if err != nil {
+		return nil, err
+	}
+	refToks := make([][][]string, len(ids))
+	predToks := make([][]string, len(ids))
+	for i, id := range ids {
+		refToks[i] = make([][]string, len(refs[id]))
+		for j, r := range refs[id] {
+			refToks[i][j] = Tokenize(r)
+		}
+		predToks[i] = Tokenize(preds[id])
+	}
+
+	cider := newCIDErDTokens(refToks)
+	res := &Result{PerImageCIDErD: make(map[int]float64, len(ids))}
+	bleu := make([]bleuCounts, len(ids))
+	rougeSum, ciderSum := 0.0, 0.0
+	for i, id := range ids {
+		l := lookup{base: cider.vocab}
+		bleu[i] = bleuImage(l.ids(predToks[i]), cider.images[i])
+		rougeSum += rougeL(predToks[i], refToks[i])
+		c := cider.scoreTokens(i, predToks[i])
+		res.PerImageCIDErD[id] = c
+		ciderSum += c
+	}
+	res.BLEU = corpusBLEU(bleu)
+	res.ROUGEL = rougeSum / float64(len(ids))
+	res.CIDErD = ciderSum / float64(len(ids))
+	return res, nil
+}
+
+// checkKeys enforces pycocoevalcap's assertions (equal key sets, at least
+// one reference per image) and returns the image ids in ascending order.
+func checkKeys(refs map[int][]string, preds map[int]string) ([]int, error) {
+	if len(refs) == 0 && len(preds) == 0 {
+		return nil, errors.New("no images to evaluate")
+	}
+	ids := make([]int, 0, len(refs))
+	for id := range refs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if len(refs[id]) == 0 {
+			return nil, fmt.Errorf("image %d has no reference captions", id)
+		}
+		if _, ok := preds[id]; !ok {
+			return nil, fmt.Errorf("image %d has reference captions but no prediction", id)
+		}
+	}
+	if len(preds) != len(refs) {
+		extra := make([]int, 0, len(preds))
+		for id := range preds {
+			if _, ok := refs[id]; !ok {
+				extra = append(extra, id)
+			}
+		}
+		slices.Sort(extra)
+		return nil, fmt.Errorf("prediction for image %d, which has no reference captions (%d such images)", extra[0], len(extra))
+	}
+	return ids, nil
+}
