@@ -100,8 +100,7 @@ func pairKey(g, p uint32) uint64 { return uint64(g)<<32 | uint64(p) }
 
 // MatchImage matches the segments of one image as panopticapi does. Errors
 // name the offending segment: sizes that differ, an id in a map absent from
-// its segments (or the reverse), an unknown category, a ground-truth area
-// inconsistent with its map.
+// its segments (or the reverse), an unknown category, a duplicate id.
 func MatchImage(gt, pred Image, cats *Categories) (*ImageStats, error) {
 	if cats == nil {
 		return nil, fmt.Errorf("no categories")
@@ -190,10 +189,9 @@ func MatchImage(gt, pred Image, cats *Categories) (*ImageStats, error) {
 		if gtArea <= 0 {
 			gtArea = gs.counted
 		}
+		// union >= gtArea >= 1: the prediction's pixels outside this gt
+		// segment and outside void, plus the gt area.
 		union := ps.counted + gtArea - n - voidInter[p]
-		if union <= 0 {
-			return nil, fmt.Errorf("gt: segment id %d: area %d in segments_info is inconsistent with the PNG (%d pixels)", g, gs.Area, gs.counted)
-		}
 		iou := float64(n) / float64(union)
 		if iou > 0.5 {
 			c := stat(gs.cat)
