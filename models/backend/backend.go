@@ -25,11 +25,19 @@ const EnvVar = "GOMLX_BACKEND"
 
 // DefaultConfig is the backend used when $GOMLX_BACKEND is unset.
 //
-// parallelism=-1 (unbounded worker goroutines) was measured faster than
-// ops_sequential on a model train step (see BenchmarkTrainStep and the
-// package README figures), and, unlike simplego's own default (""), it never
-// deadlocked on 2 cores.
-const DefaultConfig = "simplego:parallelism=-1"
+// Why these options:
+//   - parallelism=-1 (unbounded workers inside an op, e.g. a large matrix
+//     product): simplego's own default ("") deadlocks now and then on 2 cores.
+//   - ops_sequential (one op at a time): simplego's parallel op scheduler,
+//     which it picks whenever a single graph runs, has data races in v0.26.0
+//     (go test -race flags its use counts and in-place Reshape), which can
+//     hand one buffer to two ops.
+//
+// Measured on an Adam step of two transformer blocks (models/nn
+// BenchmarkTrainStep, 2 shared cores under load): this 2.0 steps/s,
+// "parallelism=-1" 1.4, "ops_sequential" 0.97. See BenchmarkTrainStep in
+// this package for the full model.
+const DefaultConfig = "simplego:parallelism=-1,ops_sequential"
 
 // names accepted for the simplego backend: ours and GoMLX's registry name.
 var simplegoNames = []string{"simplego", simplego.BackendName}
