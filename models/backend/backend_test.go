@@ -12,7 +12,7 @@ func TestParseConfig(t *testing.T) {
 		spec, name, opts string
 		wantErr          string
 	}{
-		{spec: DefaultConfig, name: "simplego", opts: "parallelism=-1"},
+		{spec: DefaultConfig, name: "simplego", opts: "parallelism=-1,ops_sequential"},
 		{spec: "simplego:ops_sequential", name: "simplego", opts: "ops_sequential"},
 		{spec: "go:parallelism=-1", name: "simplego", opts: "parallelism=-1"},
 		{spec: " SimpleGo ", name: "simplego", opts: ""},
@@ -38,9 +38,9 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-func TestDefaultIsParallelismUnbounded(t *testing.T) {
+func TestDefaultConfig(t *testing.T) {
 	// The measured choice (see BenchmarkTrainStep); changing it needs a new measurement.
-	if DefaultConfig != "simplego:parallelism=-1" {
+	if DefaultConfig != "simplego:parallelism=-1,ops_sequential" {
 		t.Fatalf("DefaultConfig = %q", DefaultConfig)
 	}
 }
