@@ -16,8 +16,9 @@ func rootCommand(stdout io.Writer) *cli.Command {
 			{
 				Name:  "eval",
 				Short: "score predictions with the standard benchmarks (COCO mAP, PQ, captions, colorfulness)",
-				Subs:  []*cli.Command{
+				Subs: []*cli.Command{
 					// one line per evaluator, e.g. evalCOCOCommand(stdout),
+					evalCaptionsCommand(stdout),
 				},
 			},
 			{
