@@ -86,7 +86,7 @@ func TestFrechetDistance(t *testing.T) {
 		t.Errorf("shifted sets: %v, %v; want %v", d, err, want)
 	}
 	// 1-D: (μ1−μ2)² + (σ1−σ2)² with sample variances.
-	one := [][]float64{{1}, {3}}   // mean 2, variance 2
+	one := [][]float64{{1}, {3}}  // mean 2, variance 2
 	two := [][]float64{{0}, {10}} // mean 5, variance 50
 	if d, err := FrechetDistance(one, two); err != nil || math.Abs(d-(9+math.Pow(math.Sqrt(2)-math.Sqrt(50), 2))) > 1e-12 {
 		t.Errorf("1-D: %v, %v", d, err)
