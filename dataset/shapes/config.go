@@ -1,0 +1,138 @@
+package shapes
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Config holds every knob of the shapes world. The defaults (DefaultConfig)
+// aim at a world a ~1M-parameter model learns in about two hours on two CPU
+// cores (detection AP ≥ 0.3, caption CIDEr-D ≥ 0.8) without saturating:
+// many and small objects, occlusion and textured backgrounds leave room for
+// reward tuning. Sizes are fractions of the image side so a config means
+// the same scene at any resolution.
+type Config struct {
+	// Size is the image side in pixels (images are Size×Size). Default 64.
+	Size int `json:"size"`
+	// MinObjects and MaxObjects bound the number of things per image,
+	// crowd groups not counted. Defaults 1 and 8.
+	MinObjects int `json:"min_objects"`
+	MaxObjects int `json:"max_objects"`
+	// MinObjectSize and MaxObjectSize bound an object's diameter as a
+	// fraction of Size; diameters are drawn log-uniformly, so small objects
+	// are common. Defaults 0.12 (≈8 px at 64) and 0.5.
+	MinObjectSize float64 `json:"min_object_size"`
+	MaxObjectSize float64 `json:"max_object_size"`
+	// MaxOcclusion is the largest fraction of an object that later objects
+	// may hide. Default 0.4.
+	MaxOcclusion float64 `json:"max_occlusion"`
+	// MinVisiblePixels is the smallest visible area (pixels) an object may
+	// keep. Default 12.
+	MinVisiblePixels int `json:"min_visible_pixels"`
+	// CrowdProb is the chance that an image holds a dense group of tiny
+	// same-class shapes, annotated as one iscrowd=1 region. Default 0.08.
+	CrowdProb float64 `json:"crowd_prob"`
+	// CrowdMembers bounds the shapes in a crowd group. Defaults 6 and 12.
+	CrowdMinMembers int `json:"crowd_min_members"`
+	CrowdMaxMembers int `json:"crowd_max_members"`
+	// MaxRotation is the largest rotation of a shape in degrees (uniform in
+	// ±MaxRotation). Default 180.
+	MaxRotation float64 `json:"max_rotation"`
+	// ColorJitter is the per-channel jitter of an object's colour around its
+	// named colour, in 8-bit levels. Default 18.
+	ColorJitter float64 `json:"color_jitter"`
+	// MinContrast is the least RGB distance between an object's colour and
+	// the stuff under its centre. Default 90.
+	MinContrast float64 `json:"min_contrast"`
+	// Texture scales the stuff textures (0 = flat colours). Default 1.
+	Texture float64 `json:"texture"`
+	// Lighting is the strength of a random linear brightness gradient over
+	// the image (0.25 = ±25%). Default 0.2.
+	Lighting float64 `json:"lighting"`
+	// Noise is the amplitude of per-pixel uniform noise in 8-bit levels.
+	// Default 6.
+	Noise float64 `json:"noise"`
+	// MaxStuff is the most stuff regions per image (1..3). Default 3.
+	MaxStuff int `json:"max_stuff"`
+	// VoidBorder is the half-width in pixels of the void band that panoptic
+	// maps leave along stuff boundaries, where the label is ambiguous. 0
+	// disables it. Default 0.75.
+	VoidBorder float64 `json:"void_border"`
+	// Shapes lists the thing classes drawn (names from Categories); empty
+	// means all. The category list in the files is always the full one.
+	Shapes []string `json:"shapes,omitempty"`
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Size:             64,
+		MinObjects:       1,
+		MaxObjects:       8,
+		MinObjectSize:    0.12,
+		MaxObjectSize:    0.5,
+		MaxOcclusion:     0.4,
+		MinVisiblePixels: 12,
+		CrowdProb:        0.08,
+		CrowdMinMembers:  6,
+		CrowdMaxMembers:  12,
+		MaxRotation:      180,
+		ColorJitter:      18,
+		MinContrast:      90,
+		Texture:          1,
+		Lighting:         0.2,
+		Noise:            6,
+		MaxStuff:         3,
+		VoidBorder:       0.75,
+	}
+}
+
+// maxObjectsLimit keeps thing segment ids (256·category + index + 1) apart
+// from stuff ids (256·category).
+const maxObjectsLimit = 200
+
+// Validate reports the first out-of-range knob.
+func (c Config) Validate() error {
+	finite := func(name string, v, lo, hi float64) error {
+		if math.IsNaN(v) || v < lo || v > hi {
+			return fmt.Errorf("%s = %v, want %v..%v", name, v, lo, hi)
+		}
+		return nil
+	}
+	switch {
+	case c.Size < 8 || c.Size > 4096:
+		return fmt.Errorf("size = %d, want 8..4096", c.Size)
+	case c.MinObjects < 0 || c.MaxObjects < c.MinObjects || c.MaxObjects > maxObjectsLimit:
+		return fmt.Errorf("objects = %d..%d, want 0 <= min <= max <= %d", c.MinObjects, c.MaxObjects, maxObjectsLimit)
+	case c.MinVisiblePixels < 1:
+		return errors.New("min visible pixels must be at least 1")
+	case c.CrowdMinMembers < 1 || c.CrowdMaxMembers < c.CrowdMinMembers || c.CrowdMaxMembers > 64:
+		return fmt.Errorf("crowd members = %d..%d, want 1 <= min <= max <= 64", c.CrowdMinMembers, c.CrowdMaxMembers)
+	case c.MaxStuff < 1 || c.MaxStuff > 3:
+		return fmt.Errorf("max stuff = %d, want 1..3", c.MaxStuff)
+	}
+	for _, e := range []error{
+		finite("min object size", c.MinObjectSize, 0.01, 1),
+		finite("max object size", c.MaxObjectSize, c.MinObjectSize, 1.5),
+		finite("max occlusion", c.MaxOcclusion, 0, 1),
+		finite("crowd prob", c.CrowdProb, 0, 1),
+		finite("max rotation", c.MaxRotation, 0, 360),
+		finite("color jitter", c.ColorJitter, 0, 128),
+		finite("min contrast", c.MinContrast, 0, 300),
+		finite("texture", c.Texture, 0, 4),
+		finite("lighting", c.Lighting, 0, 1),
+		finite("noise", c.Noise, 0, 128),
+		finite("void border", c.VoidBorder, 0, 8),
+	} {
+		if e != nil {
+			return e
+		}
+	}
+	for _, s := range c.Shapes {
+		if thingIndex(s) < 0 {
+			return fmt.Errorf("unknown shape %q (one of %v)", s, ThingNames())
+		}
+	}
+	return nil
+}
