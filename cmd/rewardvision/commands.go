@@ -19,6 +19,8 @@ func rootCommand(stdout io.Writer) *cli.Command {
 				Subs: []*cli.Command{
 					// one line per evaluator, e.g. evalCOCOCommand(stdout),
 					evalCaptionsCommand(stdout),
+					evalPanopticCommand(stdout),
+					evalColorfulnessCommand(stdout),
 				},
 			},
 			{

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"rewardvision/eval/panoptic"
+	"rewardvision/internal/cli"
+)
+
+const evalPanopticHelp = `Computes panoptic quality (PQ, SQ, RQ) for All, Things and Stuff and per class,
+with the semantics of panopticapi's pq_compute (cocodataset/panopticapi 7bb4655):
+segments match at IoU > 0.5, void pixels of the prediction leave the union,
+crowd regions absorb predictions of their class. Inputs are COCO panoptic JSON
+files with folders of RGB PNG segment-id maps (id = R + 256·G + 256²·B). The
+categories are the ground truth's. --json prints the keys of panopticapi's
+result (All, Things, Stuff, per_class) plus meta.`
+
+func evalPanopticCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "panoptic",
+		Short: "PQ/SQ/RQ of COCO panoptic predictions (panopticapi semantics)",
+		Long:  evalPanopticHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("eval panoptic", "rewardvision eval panoptic --gt-json F [--gt-dir D] --pred-json F [--pred-dir D] [--json]\n\n"+evalPanopticHelp)
+			gtJSON := fs.String("gt-json", "", "", "COCO panoptic ground-truth JSON")
+			gtDir := fs.String("gt-dir", "", "", "folder of ground-truth PNGs (default: --gt-json without .json, as panopticapi)")
+			predJSON := fs.String("pred-json", "", "", "COCO panoptic prediction JSON")
+			predDir := fs.String("pred-dir", "", "", "folder of predicted PNGs (default: --pred-json without .json)")
+			asJSON := fs.Bool("json", "", false, "print JSON with the keys of panopticapi's result")
+			workers := fs.Int("workers", "RV_WORKERS", 0, "images decoded and matched at once (0: one per CPU)")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return cli.Usagef("eval panoptic takes no arguments, got %q", fs.Args())
+			}
+			if *gtJSON == "" || *predJSON == "" {
+				return cli.Usagef("eval panoptic: --gt-json and --pred-json are required (see --help)")
+			}
+			if *gtDir == "" {
+				*gtDir = strings.TrimSuffix(*gtJSON, ".json")
+			}
+			if *predDir == "" {
+				*predDir = strings.TrimSuffix(*predJSON, ".json")
+			}
+			for _, d := range []string{*gtDir, *predDir} {
+				if st, err := os.Stat(d); err != nil || !st.IsDir() {
+					return fmt.Errorf("PNG folder %s: not a directory", d)
+				}
+			}
+			start := time.Now()
+			gt, err := panoptic.LoadFile(*gtJSON)
+			if err != nil {
+				return err
+			}
+			pred, err := panoptic.LoadFile(*predJSON)
+			if err != nil {
+				return err
+			}
+			opts := panoptic.Options{Workers: *workers}
+			if n := len(gt.Annotations); n >= 100 { // small sets finish before a report is due
+				p := cli.NewProgress("eval panoptic", n, os.Stderr, cli.IsTerminal(os.Stderr), slog.Default())
+				opts.Progress = func(int, int) { p.Add(1) }
+				defer p.Done()
+			}
+			res, err := panoptic.EvaluateFiles(ctx, gt, *gtDir, pred, *predDir, opts)
+			if err != nil {
+				return err
+			}
+			slog.Debug("panoptic evaluated", "images", len(res.PerImage), "elapsed", time.Since(start))
+			if *asJSON {
+				ref := res.Reference(map[string]any{
+					"gt":     *gtJSON + " + " + *gtDir,
+					"pred":   *predJSON + " + " + *predDir,
+					"images": len(res.PerImage),
+				})
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", " ")
+				return enc.Encode(ref)
+			}
+			fmt.Fprintf(stdout, "panoptic: %d images, gt %s, pred %s\n\n", len(res.PerImage), *gtJSON, *predJSON)
+			return res.WriteTable(stdout)
+		},
+	}
+}
