@@ -3,7 +3,6 @@ package captions
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // ciderSigma is the standard deviation (in words) of CIDEr-D's Gaussian
@@ -69,7 +68,7 @@ func newCIDErDTokens(corpus [][][]string) *CIDErD {
 		c.images[i] = img
 		// Each image counts once per n-gram, however many of its references
 		// contain it.
-		slices.SortFunc(all, func(a, b gramCount) int { return compareGrams(a.g, b.g) })
+		sortGrams(all)
 		for k, gc := range all {
 			if k == 0 || all[k-1].g != gc.g {
 				c.logDF[gc.g]++

@@ -42,7 +42,7 @@ type rawCaption struct {
 }
 
 // ReadRefs is LoadRefs on a reader; name is used in error messages. When the
-// file lists "images", every annotation must refer to one of them. Images
+// file lists any "images", every annotation must refer to one of them. Images
 // listed without any annotation are left out of the result (Evaluate then
 // rejects a prediction for them).
 func ReadRefs(r io.Reader, name string) (map[int][]string, error) {
@@ -64,7 +64,7 @@ func ReadRefs(r io.Reader, name string) (map[int][]string, error) {
 		return nil, fmt.Errorf("%s: no \"annotations\" list (want a COCO captions annotation file)", name)
 	}
 	var known map[int]bool
-	if file.Images != nil {
+	if file.Images != nil && len(*file.Images) > 0 {
 		known = make(map[int]bool, len(*file.Images))
 		for i, raw := range *file.Images {
 			if kind := jsonKind(raw); kind != "object" {

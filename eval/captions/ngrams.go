@@ -8,27 +8,41 @@ import (
 // maxN is the longest n-gram every metric here uses (BLEU-4, CIDEr-D n = 1..4).
 const maxN = 4
 
-// gram is an n-gram of word ids; ids start at 1 and unused slots are 0, so
-// n-grams of different orders never compare equal.
-type gram [maxN]uint32
+// gram is an n-gram of word ids packed two per word: hi holds ids 1 and 2,
+// lo ids 3 and 4. Ids start at 1 and unused slots are 0, so n-grams of
+// different orders never compare equal. Packing makes comparisons two
+// integer compares, which is most of the reward's cost.
+type gram struct{ hi, lo uint64 }
+
+func makeGram(ids []uint32) gram {
+	var w [maxN]uint64
+	for k, id := range ids {
+		w[k] = uint64(id)
+	}
+	return gram{hi: w[0]<<32 | w[1], lo: w[2]<<32 | w[3]}
+}
 
 // order is the n-gram's length minus one (0 for unigrams).
 func (g gram) order() int {
-	k := 0
-	for k < maxN-1 && g[k+1] != 0 {
-		k++
+	switch {
+	case g.lo&0xffffffff != 0:
+		return 3
+	case g.lo != 0:
+		return 2
+	case g.hi&0xffffffff != 0:
+		return 1
 	}
-	return k
+	return 0
 }
 
-// compareGrams orders grams lexicographically by word id. Packing two ids
-// per word-sized integer halves the comparisons, the bulk of the reward's cost.
 func compareGrams(a, b gram) int {
-	if c := cmp.Compare(uint64(a[0])<<32|uint64(a[1]), uint64(b[0])<<32|uint64(b[1])); c != 0 {
+	if c := cmp.Compare(a.hi, b.hi); c != 0 {
 		return c
 	}
-	return cmp.Compare(uint64(a[2])<<32|uint64(a[3]), uint64(b[2])<<32|uint64(b[3]))
+	return cmp.Compare(a.lo, b.lo)
 }
+
+func lessGram(a, b gram) bool { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo) }
 
 // gramCount is one distinct n-gram of a sentence and how often it occurs.
 type gramCount struct {
@@ -39,15 +53,20 @@ type gramCount struct {
 // countGrams returns the distinct 1..maxN-grams of ids with their counts,
 // sorted by gram, appended to buf[:0].
 func countGrams(ids []uint32, buf []gramCount) []gramCount {
+	total := 0
+	for n := 1; n <= maxN; n++ {
+		total += max(0, len(ids)-n+1)
+	}
 	out := buf[:0]
+	if cap(out) < total {
+		out = make([]gramCount, 0, total)
+	}
 	for n := 1; n <= maxN; n++ {
 		for i := 0; i+n <= len(ids); i++ {
-			var g gram
-			copy(g[:], ids[i:i+n])
-			out = append(out, gramCount{g: g, c: 1})
+			out = append(out, gramCount{g: makeGram(ids[i : i+n]), c: 1})
 		}
 	}
-	slices.SortFunc(out, func(a, b gramCount) int { return compareGrams(a.g, b.g) })
+	sortGrams(out)
 	w := 0
 	for _, gc := range out {
 		if w > 0 && out[w-1].g == gc.g {
@@ -58,6 +77,24 @@ func countGrams(ids []uint32, buf []gramCount) []gramCount {
 		w++
 	}
 	return out[:w]
+}
+
+// sortGrams sorts by gram: insertion sort for the short lists of one
+// caption (several times faster there), pdqsort beyond.
+func sortGrams(gcs []gramCount) {
+	if len(gcs) > 64 {
+		slices.SortFunc(gcs, func(a, b gramCount) int { return compareGrams(a.g, b.g) })
+		return
+	}
+	for i := 1; i < len(gcs); i++ {
+		x := gcs[i]
+		j := i
+		for j > 0 && lessGram(x.g, gcs[j-1].g) {
+			gcs[j] = gcs[j-1]
+			j--
+		}
+		gcs[j] = x
+	}
 }
 
 // findGram returns the count of g in the sorted list gcs (0 when absent).
