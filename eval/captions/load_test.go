@@ -20,10 +20,16 @@ func TestReadRefs(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
-	// Without "images", annotations alone define the images.
-	got, err = ReadRefs(strings.NewReader(`{"annotations": [{"image_id": 7, "caption": "x"}]}`), "r")
-	if err != nil || !reflect.DeepEqual(got, map[int][]string{7: {"x"}}) {
-		t.Errorf("got %v, %v", got, err)
+	// Without "images" (or with an empty list), annotations alone define
+	// the images.
+	for _, in := range []string{
+		`{"annotations": [{"image_id": 7, "caption": "x"}]}`,
+		`{"images": [], "annotations": [{"image_id": 7, "caption": "x"}]}`,
+	} {
+		got, err = ReadRefs(strings.NewReader(in), "r")
+		if err != nil || !reflect.DeepEqual(got, map[int][]string{7: {"x"}}) {
+			t.Errorf("%s: got %v, %v", in, got, err)
+		}
 	}
 }
 
