@@ -8,13 +8,27 @@ import "math"
 // working precision for symmetric positive semi-definite matrices, which is
 // what covariances are; feature sizes here are small.
 func symEigen(a [][]float64) (vals []float64, v [][]float64) {
+	return jacobi(a, true)
+}
+
+// symEigenvalues is symEigen without the eigenvectors (a third cheaper).
+func symEigenvalues(a [][]float64) []float64 {
+	vals, _ := jacobi(a, false)
+	return vals
+}
+
+func jacobi(a [][]float64, vectors bool) (vals []float64, v [][]float64) {
 	n := len(a)
 	m := make([][]float64, n)
-	v = make([][]float64, n)
 	for i := range n {
 		m[i] = append([]float64(nil), a[i]...)
-		v[i] = make([]float64, n)
-		v[i][i] = 1
+	}
+	if vectors {
+		v = make([][]float64, n)
+		for i := range n {
+			v[i] = make([]float64, n)
+			v[i][i] = 1
+		}
 	}
 	for sweep := 0; sweep < 100; sweep++ {
 		off, diag := 0.0, 0.0
@@ -42,7 +56,8 @@ func symEigen(a [][]float64) (vals []float64, v [][]float64) {
 	return vals, v
 }
 
-// rotate applies the Jacobi rotation that zeroes m[p][q] (and m[q][p]).
+// rotate applies the Jacobi rotation that zeroes m[p][q] (and m[q][p]),
+// accumulating it into v when v is not nil.
 func rotate(m, v [][]float64, p, q int) {
 	apq := m[p][q]
 	theta := (m[q][q] - m[p][p]) / (2 * apq)

@@ -95,7 +95,7 @@ func FrechetFromStats(mu1 []float64, s1 [][]float64, mu2 []float64, s2 [][]float
 	}
 	r1 := sqrtPSD(symmetrize(s1))
 	m := symmetrize(matMul(matMul(r1, s2), r1))
-	vals, _ := symEigen(m)
+	vals := symEigenvalues(m)
 	trSqrt := 0.0
 	for _, l := range vals {
 		trSqrt += math.Sqrt(max(l, 0))

@@ -59,52 +59,49 @@ func SSIM(pred, ref *RGB) (float64, error) {
 	return total / 3, nil
 }
 
-// ssimPlane is the mean SSIM of one channel.
+// ssimPlane is the mean SSIM of one channel. The five local statistics
+// (means, second moments, cross moment) are filtered together, one pass
+// across and one down, so x and y are read once per pass.
 func ssimPlane(x, y []float64, w, h int) float64 {
-	n := w * h
-	xx, yy, xy := make([]float64, n), make([]float64, n), make([]float64, n)
-	for i := range n {
-		xx[i], yy[i], xy[i] = x[i]*x[i], y[i]*y[i], x[i]*y[i]
-	}
 	ow, oh := w-ssimWindow+1, h-ssimWindow+1
-	mx, my := filterValid(x, w, h), filterValid(y, w, h)
-	sxx, syy, sxy := filterValid(xx, w, h), filterValid(yy, w, h), filterValid(xy, w, h)
+	// Horizontal pass: 5 interleaved values per output (μx, μy, xx, yy, xy).
+	rows := make([]float64, 5*ow*h)
+	for r := range h {
+		xs, ys := x[r*w:(r+1)*w], y[r*w:(r+1)*w]
+		dst := rows[5*r*ow : 5*(r+1)*ow]
+		for c := range ow {
+			var mx, my, sxx, syy, sxy float64
+			for k, g := range ssimKernel {
+				a, b := xs[c+k], ys[c+k]
+				ga, gb := g*a, g*b
+				mx += ga
+				my += gb
+				sxx += ga * a
+				syy += gb * b
+				sxy += ga * b
+			}
+			o := dst[5*c : 5*c+5 : 5*c+5]
+			o[0], o[1], o[2], o[3], o[4] = mx, my, sxx, syy, sxy
+		}
+	}
 	c1 := (ssimK1 * ssimL) * (ssimK1 * ssimL)
 	c2 := (ssimK2 * ssimL) * (ssimK2 * ssimL)
+	acc := make([]float64, 5*ow)
 	sum := 0.0
-	for i := range ow * oh {
-		ux, uy := mx[i], my[i]
-		vx, vy, cov := sxx[i]-ux*ux, syy[i]-uy*uy, sxy[i]-ux*uy
-		sum += ((2*ux*uy + c1) * (2*cov + c2)) / ((ux*ux + uy*uy + c1) * (vx + vy + c2))
+	for r := range oh { // vertical pass, then the SSIM of the output row
+		clear(acc)
+		for k, g := range ssimKernel {
+			src := rows[5*(r+k)*ow : 5*(r+k+1)*ow]
+			for i, v := range src {
+				acc[i] += g * v
+			}
+		}
+		for c := range ow {
+			s := acc[5*c : 5*c+5 : 5*c+5]
+			ux, uy := s[0], s[1]
+			vx, vy, cov := s[2]-ux*ux, s[3]-uy*uy, s[4]-ux*uy
+			sum += ((2*ux*uy + c1) * (2*cov + c2)) / ((ux*ux + uy*uy + c1) * (vx + vy + c2))
+		}
 	}
 	return sum / float64(ow*oh)
-}
-
-// filterValid convolves with the separable Gaussian window, keeping only
-// outputs whose window lies inside the image: (w−10)×(h−10) values.
-func filterValid(in []float64, w, h int) []float64 {
-	ow, oh := w-ssimWindow+1, h-ssimWindow+1
-	rows := make([]float64, ow*h) // horizontal pass
-	for y := range h {
-		src := in[y*w : (y+1)*w]
-		dst := rows[y*ow : (y+1)*ow]
-		for x := range dst {
-			s := 0.0
-			for k, g := range ssimKernel {
-				s += g * src[x+k]
-			}
-			dst[x] = s
-		}
-	}
-	out := make([]float64, ow*oh) // vertical pass
-	for y := range oh {
-		dst := out[y*ow : (y+1)*ow]
-		for k, g := range ssimKernel {
-			src := rows[(y+k)*ow : (y+k+1)*ow]
-			for x := range dst {
-				dst[x] += g * src[x]
-			}
-		}
-	}
-	return out
 }
