@@ -26,8 +26,10 @@ func rootCommand(stdout io.Writer) *cli.Command {
 			{
 				Name:  "data",
 				Short: "generate the synthetic shapes world and inspect COCO-format datasets",
-				Subs:  []*cli.Command{
+				Subs: []*cli.Command{
 					// one line per data subcommand, e.g. dataGenCommand(stdout),
+					dataGenCommand(stdout),
+					dataStatsCommand(stdout),
 				},
 			},
 		},

@@ -21,7 +21,7 @@ type Config struct {
 	MaxObjects int `json:"max_objects"`
 	// MinObjectSize and MaxObjectSize bound an object's diameter as a
 	// fraction of Size; diameters are drawn log-uniformly, so small objects
-	// are common. Defaults 0.12 (≈8 px at 64) and 0.5.
+	// are common. Defaults 0.14 (≈9 px at 64) and 0.5.
 	MinObjectSize float64 `json:"min_object_size"`
 	MaxObjectSize float64 `json:"max_object_size"`
 	// MaxOcclusion is the largest fraction of an object that later objects
@@ -70,7 +70,7 @@ func DefaultConfig() Config {
 		Size:             64,
 		MinObjects:       1,
 		MaxObjects:       8,
-		MinObjectSize:    0.12,
+		MinObjectSize:    0.14,
 		MaxObjectSize:    0.5,
 		MaxOcclusion:     0.4,
 		MinVisiblePixels: 12,

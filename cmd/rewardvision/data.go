@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"rewardvision/dataset/shapes"
+	"rewardvision/dataset/stats"
+	"rewardvision/internal/cli"
+)
+
+const dataGenHelp = `Writes one split of the synthetic shapes world in COCO formats: images/ (RGB
+PNG), gray/ (grayscale copies for colorization), instances.json (RLE masks,
+iscrowd=1 dense groups), panoptic.json + panoptic/ (things and stuff, void on
+stuff borders) and captions.json (5 references per image). The same --seed,
+--split, --n and difficulty give byte-identical files, whatever --workers.
+Difficulty flags override --config, which overrides the defaults; see
+--print-config for the effective values.`
+
+// genFlags are the difficulty flags of data gen, each bound to a field of
+// shapes.Config.
+type genFlags struct {
+	fs   *cli.FlagSet
+	cfg  shapes.Config
+	sets []func(*shapes.Config)
+}
+
+func (g *genFlags) intFlag(name string, field func(*shapes.Config) *int, help string) {
+	p := g.fs.Int(name, "", *field(&g.cfg), help)
+	g.sets = append(g.sets, func(c *shapes.Config) {
+		if g.isSet(name) {
+			*field(c) = *p
+		}
+	})
+}
+
+func (g *genFlags) floatFlag(name string, field func(*shapes.Config) *float64, help string) {
+	p := g.fs.Float64(name, "", *field(&g.cfg), help)
+	g.sets = append(g.sets, func(c *shapes.Config) {
+		if g.isSet(name) {
+			*field(c) = *p
+		}
+	})
+}
+
+func (g *genFlags) isSet(name string) bool {
+	set := false
+	g.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func dataGenCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "gen",
+		Short: "generate a split of the synthetic shapes world (detection, panoptic, captions, colorization)",
+		Long:  dataGenHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("data gen", "rewardvision data gen --out DIR --n N [--seed S] [--split train|val] [--size 64] [difficulty flags]\n\n"+dataGenHelp)
+			out := fs.String("out", "", "", "output folder (created if missing)")
+			n := fs.Int("n", "", 0, "number of images")
+			seed := fs.Int("seed", "", 0, "random seed")
+			split := fs.String("split", "", "train", "split name, train, val or test (part of each image's seed)")
+			workers := fs.Int("workers", "RV_WORKERS", 0, "images made at once (0: one per CPU); never changes the output")
+			configPath := fs.String("config", "", "", "JSON file with a shapes config (see --print-config)")
+			printConfig := fs.Bool("print-config", "", false, "print the effective config as JSON and exit")
+			force := fs.Bool("force", "", false, "replace a split already in --out")
+			asJSON := fs.Bool("json", "", false, "print the summary as JSON")
+			g := &genFlags{fs: fs, cfg: shapes.DefaultConfig()}
+			g.intFlag("size", func(c *shapes.Config) *int { return &c.Size }, "image side in pixels")
+			g.intFlag("min-objects", func(c *shapes.Config) *int { return &c.MinObjects }, "fewest objects per image")
+			g.intFlag("max-objects", func(c *shapes.Config) *int { return &c.MaxObjects }, "most objects per image")
+			g.floatFlag("min-size", func(c *shapes.Config) *float64 { return &c.MinObjectSize }, "smallest object diameter, fraction of the image side")
+			g.floatFlag("max-size", func(c *shapes.Config) *float64 { return &c.MaxObjectSize }, "largest object diameter, fraction of the image side")
+			g.floatFlag("occlusion", func(c *shapes.Config) *float64 { return &c.MaxOcclusion }, "largest hidden fraction of an object")
+			g.intFlag("min-visible", func(c *shapes.Config) *int { return &c.MinVisiblePixels }, "smallest visible object area in pixels")
+			g.floatFlag("crowd-prob", func(c *shapes.Config) *float64 { return &c.CrowdProb }, "chance of a dense iscrowd=1 group in an image")
+			g.floatFlag("rotation", func(c *shapes.Config) *float64 { return &c.MaxRotation }, "largest rotation in degrees")
+			g.floatFlag("color-jitter", func(c *shapes.Config) *float64 { return &c.ColorJitter }, "object colour jitter in 8-bit levels")
+			g.floatFlag("contrast", func(c *shapes.Config) *float64 { return &c.MinContrast }, "least RGB distance between an object and the background")
+			g.floatFlag("texture", func(c *shapes.Config) *float64 { return &c.Texture }, "background texture strength (0: flat)")
+			g.floatFlag("lighting", func(c *shapes.Config) *float64 { return &c.Lighting }, "brightness gradient strength")
+			g.floatFlag("noise", func(c *shapes.Config) *float64 { return &c.Noise }, "pixel noise amplitude in 8-bit levels")
+			g.intFlag("max-stuff", func(c *shapes.Config) *int { return &c.MaxStuff }, "most background regions (1-3)")
+			g.floatFlag("void-border", func(c *shapes.Config) *float64 { return &c.VoidBorder }, "half-width in pixels of the panoptic void band between background regions")
+			shapeList := fs.String("shapes", "", "", "comma-separated thing classes to draw (default all: "+strings.Join(shapes.ThingNames(), ",")+")")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return cli.Usagef("data gen takes no arguments, got %q", fs.Args())
+			}
+			cfg := shapes.DefaultConfig()
+			if *configPath != "" {
+				data, err := os.ReadFile(*configPath)
+				if err != nil {
+					return fmt.Errorf("config: %w", err)
+				}
+				dec := json.NewDecoder(strings.NewReader(string(data)))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(&cfg); err != nil {
+					return fmt.Errorf("config %s: %w", *configPath, err)
+				}
+			}
+			for _, set := range g.sets {
+				set(&cfg)
+			}
+			if g.isSet("shapes") {
+				cfg.Shapes = nil
+				for _, s := range strings.Split(*shapeList, ",") {
+					if s = strings.TrimSpace(s); s != "" {
+						cfg.Shapes = append(cfg.Shapes, s)
+					}
+				}
+			}
+			if err := cfg.Validate(); err != nil {
+				return cli.Usagef("data gen: %v", err)
+			}
+			if *printConfig {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(cfg)
+			}
+			switch {
+			case *out == "":
+				return cli.Usagef("data gen: --out is required (see --help)")
+			case *n <= 0:
+				return cli.Usagef("data gen: --n must be positive, got %d", *n)
+			case *split != "train" && *split != "val" && *split != "test":
+				return cli.Usagef("data gen: --split %q: want train, val or test", *split)
+			}
+			if err := prepareOut(*out, *force); err != nil {
+				return err
+			}
+			p := cli.NewProgress("data gen", *n, os.Stderr, cli.IsTerminal(os.Stderr), slog.Default())
+			start := time.Now()
+			sum, err := shapes.Generate(ctx, cfg, shapes.Options{
+				Out: *out, N: *n, Seed: int64(*seed), Split: *split, Workers: *workers, Progress: p.Add,
+			})
+			if err != nil {
+				return fmt.Errorf("data gen: %w", err)
+			}
+			p.Done()
+			el := time.Since(start)
+			if *asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"out": *out, "summary": sum, "seconds": el.Seconds(),
+					"images_per_second": float64(sum.Images) / el.Seconds(), "config": cfg})
+			}
+			fmt.Fprintf(stdout, "wrote %d images (%d objects, %d crowd regions, %d stuff segments, %d captions) to %s in %s (%.0f images/s)\n",
+				sum.Images, sum.Objects, sum.Crowds, sum.StuffRegion, sum.Captions, *out, el.Round(time.Millisecond), float64(sum.Images)/el.Seconds())
+			return nil
+		},
+	}
+}
+
+// prepareOut refuses to mix two splits in one folder unless force, which
+// removes the old split's files first.
+func prepareOut(out string, force bool) error {
+	names := []string{shapes.ImagesDir, shapes.GrayDir, shapes.PanopticDir, shapes.InstancesFile, shapes.PanopticFile, shapes.CaptionsFile}
+	var found []string
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(out, name)); err == nil {
+			found = append(found, name)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	if !force {
+		return fmt.Errorf("%s already holds a split (%s); use --force to replace it", out, strings.Join(found, ", "))
+	}
+	for _, name := range found {
+		if err := os.RemoveAll(filepath.Join(out, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const dataStatsHelp = `Summarises a split: objects per class, object sizes (COCO small/medium/large
+and a histogram of sqrt(area)), objects per image, panoptic segments and void,
+caption lengths and vocabulary. DIR is a folder in the layout of data gen;
+--instances, --panoptic and --captions name files directly (they override the
+folder's).`
+
+func dataStatsCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "stats",
+		Short: "summarise a COCO-format split (classes, sizes, objects per image, captions)",
+		Long:  dataStatsHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("data stats", "rewardvision data stats [DIR] [--instances F] [--panoptic F] [--captions F] [--json]\n\n"+dataStatsHelp)
+			inst := fs.String("instances", "", "", "COCO instances JSON")
+			pan := fs.String("panoptic", "", "", "COCO panoptic JSON")
+			caps := fs.String("captions", "", "", "COCO captions JSON")
+			asJSON := fs.Bool("json", "", false, "print JSON")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			var files stats.Files
+			switch fs.NArg() {
+			case 0:
+			case 1:
+				f, err := stats.SplitFiles(fs.Arg(0))
+				if err != nil {
+					return err
+				}
+				files = f
+			default:
+				return cli.Usagef("data stats takes one folder, got %q", fs.Args())
+			}
+			for _, o := range []struct{ src, dst *string }{{inst, &files.Instances}, {pan, &files.Panoptic}, {caps, &files.Captions}} {
+				if *o.src != "" {
+					*o.dst = *o.src
+				}
+			}
+			if files == (stats.Files{}) {
+				return cli.Usagef("data stats: give a folder or at least one of --instances, --panoptic, --captions")
+			}
+			st, err := stats.Compute(files)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			return st.WriteText(stdout)
+		},
+	}
+}
