@@ -8,8 +8,7 @@ import (
 // BenchmarkIterate measures samples/s over the generated 30-image split
 // (64×64 PNGs with panoptic maps), two workers.
 func BenchmarkIterate(b *testing.B) {
-	t := &testing.T{}
-	recs, err := LoadSplit(shapesSplit(t), false, quiet)
+	recs, err := LoadSplit(shapesSplit(b), false, quiet)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,7 +33,7 @@ var (
 )
 
 // shapesSplit generates a small split once for the package's tests.
-func shapesSplit(t *testing.T) string {
+func shapesSplit(t testing.TB) string {
 	t.Helper()
 	splitOnce.Do(func() {
 		splitDir, splitErr = os.MkdirTemp("", "loader-test")
