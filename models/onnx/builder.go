@@ -304,7 +304,10 @@ func (b *Builder) dimExpr(p poly) string {
 				prod = b.emit("Mul", []string{prod, sv})
 			}
 		}
-		if t.coef != 1 {
+		switch {
+		case prod == "":
+			prod = b.vecI64(t.coef)
+		case t.coef != 1:
 			prod = b.emit("Mul", []string{prod, b.vecI64(t.coef)})
 		}
 		if sum == "" {

@@ -2,12 +2,14 @@ package onnx_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	ort "github.com/yalue/onnxruntime_go"
 
 	"rewardvision/models/onnx"
 	"rewardvision/models/onnx/onnxpb"
@@ -252,4 +254,100 @@ func errorsAs[T error](err error) (T, bool) {
 	var target T
 	ok := errors.As(err, &target)
 	return target, ok
+}
+
+func TestCausalDecoderCrossAttentionTakeAlongAxis(t *testing.T) {
+	const n = 6
+	ctx := newCtx(t, causalDecoder, randTensor(1, 2, 3, testDim), randTensor(2, 2, n, testDim), randInts(3, testVocab, 2, 3))
+	m := trace(t, ctx, onnx.Spec{
+		Name: "decoder",
+		Inputs: []onnx.Input{
+			{Name: "x", DType: dtypes.Float32, Dims: []onnx.Dim{batch, seq, onnx.Fixed(testDim)}},
+			{Name: "memory", DType: dtypes.Float32, Dims: []onnx.Dim{batch, onnx.Fixed(n), onnx.Fixed(testDim)}},
+			{Name: "next", DType: dtypes.Int32, Dims: []onnx.Dim{batch, seq}},
+		},
+		Outputs: []string{"last_logits", "logp_onehot", "logp_gather"},
+	}, causalDecoder)
+	var cases [][]*tensors.Tensor
+	for i, bt := range [][2]int{{1, 1}, {2, 5}, {3, 8}} {
+		b, tt := bt[0], bt[1]
+		cases = append(cases, []*tensors.Tensor{randTensor(50+i, b, tt, testDim), randTensor(60+i, b, n, testDim), randInts(70+i, testVocab, b, tt)})
+	}
+	checkAgainstGo(t, ctx, m, causalDecoder, tol, cases...)
+}
+
+func TestPatchifyDynamicBatch(t *testing.T) {
+	ctx := newCtx(t, patchify, randTensor(1, 2, 8, 12, 3))
+	m := trace(t, ctx, onnx.Spec{
+		Name:    "patchify",
+		Inputs:  []onnx.Input{{Name: "image", DType: dtypes.Float32, Dims: []onnx.Dim{batch, onnx.Fixed(8), onnx.Fixed(12), onnx.Fixed(3)}}},
+		Outputs: []string{"patches", "pooled"},
+	}, patchify)
+	checkAgainstGo(t, ctx, m, patchify, tol, []*tensors.Tensor{randTensor(2, 1, 8, 12, 3)}, []*tensors.Tensor{randTensor(3, 5, 8, 12, 3)})
+}
+
+// TestKVCacheIncrementalDecoding decodes token by token with the exported
+// step, starting from an empty cache (past_len 0) and feeding each present
+// cache back, and checks every step against the full-prefix causal model.
+func TestKVCacheIncrementalDecoding(t *testing.T) {
+	const b, steps = 2, 5
+	d := testDim / testHeads
+	x := randTensor(5, b, steps, testDim)
+	ctx := newCtx(t, decoderFull, x)
+	full := fromGo(t, runGo(t, ctx, decoderFull, x)[0])
+	m := trace(t, ctx, onnx.Spec{
+		Name: "decoder_step",
+		Inputs: []onnx.Input{
+			{Name: "x", DType: dtypes.Float32, Dims: []onnx.Dim{batch, onnx.Fixed(1), onnx.Fixed(testDim)}},
+			{Name: "past_k", DType: dtypes.Float32, Dims: []onnx.Dim{batch, onnx.Fixed(testHeads), pastLen, onnx.Fixed(d)}},
+			{Name: "past_v", DType: dtypes.Float32, Dims: []onnx.Dim{batch, onnx.Fixed(testHeads), pastLen, onnx.Fixed(d)}},
+		},
+		Outputs: []string{"y", "present_k", "present_v"},
+	}, decoderStep)
+	s := session(t, m)
+	defer s.Destroy()
+	xs := fromGo(t, x).data
+	pastK, err := ort.NewTensor(ort.NewShape(b, testHeads, 0, int64(d)), []float32{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pastV, err := ort.NewTensor(ort.NewShape(b, testHeads, 0, int64(d)), []float32{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := []ort.Value{pastK, pastV}
+	for step := 0; step < steps; step++ {
+		xt := make([]float32, 0, b*testDim)
+		for i := 0; i < b; i++ {
+			for _, v := range xs[(i*steps+step)*testDim : (i*steps+step+1)*testDim] {
+				xt = append(xt, float32(v))
+			}
+		}
+		xv, err := ort.NewTensor(ort.NewShape(b, 1, testDim), xt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs := make([]ort.Value, 3)
+		if err := s.Run([]ort.Value{xv, past[0], past[1]}, outs); err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		_ = xv.Destroy()
+		destroyAll(past)
+		past = outs[1:]
+		if got := outs[1].GetShape(); got[2] != int64(step+1) {
+			t.Fatalf("step %d: present cache shape %v, want length %d", step, got, step+1)
+		}
+		y := fromORT(t, outs[0])
+		_ = outs[0].Destroy()
+		var worst float64
+		for i := 0; i < b; i++ {
+			for j := 0; j < testDim; j++ {
+				worst = max(worst, math.Abs(y.data[i*testDim+j]-full.data[(i*steps+step)*testDim+j]))
+			}
+		}
+		if worst > tol {
+			t.Errorf("step %d: max |diff| vs full prefix = %g", step, worst)
+		}
+	}
+	destroyAll(past)
 }

@@ -107,3 +107,66 @@ func argmaxTokens(_ *context.Context, in []*graph.Node) []*graph.Node {
 func meanPool(_ *context.Context, in []*graph.Node) []*graph.Node {
 	return []*graph.Node{graph.ReduceMean(in[0], 1)}
 }
+
+// causalDecoder is a full-prefix (teacher-forced) decoder layer: causal
+// self-attention over tokens x [B, T, D] plus cross-attention to a memory
+// [B, N, D]; it returns the logits of the last position and the
+// log-probabilities of the given next tokens [B, T], picked both with a
+// one-hot product and with a full-index Gather (take-along-axis).
+func causalDecoder(ctx *context.Context, in []*graph.Node) []*graph.Node {
+	x, memory, next := in[0], in[1], in[2]
+	g := x.Graph()
+	b, t, d := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
+	row := graph.Iota(g, shapes.Make(dtypes.Int32, 1, 1, t, t), 2)
+	col := graph.Iota(g, shapes.Make(dtypes.Int32, 1, 1, t, t), 3)
+	mask := graph.Where(graph.GreaterOrEqual(row, col), graph.Scalar(g, dtypes.Float32, 0), graph.Scalar(g, dtypes.Float32, -1e9))
+	h := layers.LayerNormalization(ctx.In("ln1"), x, -1).Done()
+	q := splitHeads(layers.Dense(ctx.In("q"), h, true, d), testHeads)
+	k := splitHeads(layers.Dense(ctx.In("k"), h, true, d), testHeads)
+	v := splitHeads(layers.Dense(ctx.In("v"), h, true, d), testHeads)
+	x = graph.Add(x, mergeHeads(attend(q, k, v, mask)))
+	h = layers.LayerNormalization(ctx.In("ln2"), x, -1).Done()
+	q = splitHeads(layers.Dense(ctx.In("cq"), h, true, d), testHeads)
+	k = splitHeads(layers.Dense(ctx.In("ck"), memory, true, d), testHeads)
+	v = splitHeads(layers.Dense(ctx.In("cv"), memory, true, d), testHeads)
+	x = graph.Add(x, mergeHeads(attend(q, k, v, nil)))
+	logits := layers.Dense(ctx.In("head"), x, true, testVocab) // [B, T, V]
+	logp := logSoftmax(nil, []*graph.Node{logits})[0]
+	oneHot := graph.ReduceSum(graph.Mul(logp, graph.OneHot(next, testVocab, dtypes.Float32)), -1)
+	bi := graph.Iota(g, shapes.Make(dtypes.Int32, b, t, 1), 0)
+	ti := graph.Iota(g, shapes.Make(dtypes.Int32, b, t, 1), 1)
+	idx := graph.Concatenate([]*graph.Node{bi, ti, graph.InsertAxes(next, -1)}, -1) // [B, T, 3]
+	gathered := graph.Gather(logp, idx)                                              // [B, T]
+	last := graph.Squeeze(graph.Slice(logits, graph.AxisRange(), graph.AxisElem(-1)), 1)
+	return []*graph.Node{last, oneHot, gathered}
+}
+
+// patchify turns images [B, H, W, C] into patches [B, (H/p)·(W/p), p·p·C]
+// with Reshape/Transpose, and embeds them.
+func patchify(ctx *context.Context, in []*graph.Node) []*graph.Node {
+	const p = 4
+	img := in[0]
+	b, h, w, c := img.Shape().Dim(0), img.Shape().Dim(1), img.Shape().Dim(2), img.Shape().Dim(3)
+	x := graph.Reshape(img, b, h/p, p, w/p, p, c)
+	x = graph.TransposeAllDims(x, 0, 1, 3, 2, 4, 5)
+	x = graph.Reshape(x, b, (h/p)*(w/p), p*p*c)
+	x = layers.Dense(ctx.In("patch"), x, true, testDim)
+	return []*graph.Node{graph.Tanh(x), graph.ReduceMean(x, 1)}
+}
+
+// decoderFull is decoderStep over a whole prefix with a causal mask: its
+// output at position t must equal the t-th KV-cached step's output.
+func decoderFull(ctx *context.Context, in []*graph.Node) []*graph.Node {
+	x := in[0]
+	g := x.Graph()
+	t, d := x.Shape().Dim(1), x.Shape().Dim(-1)
+	row := graph.Iota(g, shapes.Make(dtypes.Int32, 1, 1, t, t), 2)
+	col := graph.Iota(g, shapes.Make(dtypes.Int32, 1, 1, t, t), 3)
+	mask := graph.Where(graph.GreaterOrEqual(row, col), graph.Scalar(g, dtypes.Float32, 0), graph.Scalar(g, dtypes.Float32, -1e9))
+	h := layers.LayerNormalization(ctx.In("ln"), x, -1).Done()
+	q := splitHeads(layers.Dense(ctx.In("q"), h, true, d), testHeads)
+	k := splitHeads(layers.Dense(ctx.In("k"), h, true, d), testHeads)
+	v := splitHeads(layers.Dense(ctx.In("v"), h, true, d), testHeads)
+	o := mergeHeads(attend(q, k, v, mask))
+	return []*graph.Node{graph.Add(x, layers.Dense(ctx.In("o"), o, true, d))}
+}

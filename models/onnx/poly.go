@@ -142,18 +142,9 @@ func (p poly) key() string {
 // name renders p with symbol names for ONNX dim_param, e.g. "past_len_plus_1",
 // "batch_times_seq", "2_times_batch_minus_1".
 func (p poly) name(symNames []string) string {
-	// Symbols before the constant: "past_len_plus_1", not "1_plus_past_len".
-	ordered := make(poly, 0, len(p))
-	for _, t := range p {
-		if len(t.syms) > 0 {
-			ordered = append(ordered, t)
-		}
-	}
-	for _, t := range p {
-		if len(t.syms) == 0 {
-			ordered = append(ordered, t)
-		}
-	}
+	// Highest degree first: "past_len_plus_1", not "1_plus_past_len".
+	ordered := slices.Clone(p)
+	slices.SortStableFunc(ordered, func(a, b term) int { return len(b.syms) - len(a.syms) })
 	var b strings.Builder
 	for i, t := range ordered {
 		coef := t.coef

@@ -13,7 +13,7 @@ import (
 // derived from one (k·S, S±k, S1·S2) is not mistaken for a static size or
 // for a size derived from another, and a static size is not mistaken for
 // either.
-var DefaultSentinels = []int{9973, 9257, 8693, 7919, 7451, 6997}
+var DefaultSentinels = []int{9973, 9257, 8693, 7919, 7351, 6791}
 
 // symbol is one dynamic axis name (e.g. "batch"): its sentinel size and the
 // graph input axis it is read from at run time.
