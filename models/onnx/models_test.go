@@ -136,7 +136,7 @@ func causalDecoder(ctx *context.Context, in []*graph.Node) []*graph.Node {
 	bi := graph.Iota(g, shapes.Make(dtypes.Int32, b, t, 1), 0)
 	ti := graph.Iota(g, shapes.Make(dtypes.Int32, b, t, 1), 1)
 	idx := graph.Concatenate([]*graph.Node{bi, ti, graph.InsertAxes(next, -1)}, -1) // [B, T, 3]
-	gathered := graph.Gather(logp, idx)                                              // [B, T]
+	gathered := graph.Gather(logp, idx)                                             // [B, T]
 	last := graph.Squeeze(graph.Slice(logits, graph.AxisRange(), graph.AxisElem(-1)), 1)
 	return []*graph.Node{last, oneHot, gathered}
 }
