@@ -1,17 +1,14 @@
 package shapes
 
 import (
-	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 
 	"rewardvision/dataset/coco"
 	"rewardvision/dataset/internal/ordered"
@@ -161,22 +158,26 @@ func renderAndWrite(cfg Config, opt Options, i int) (rendered, error) {
 		return rendered{}, err
 	}
 	S := sc.Size
-	rgb := image.NewNRGBA(image.Rect(0, 0, S, S))
-	for p := 0; p < S*S; p++ {
-		copy(rgb.Pix[4*p:4*p+3], sc.Pix[3*p:3*p+3])
-		rgb.Pix[4*p+3] = 255
-	}
-	gray := &image.Gray{Pix: sc.Gray(), Stride: S, Rect: image.Rect(0, 0, S, S)}
-	idImg, err := anns.idMap.Image()
-	if err != nil {
-		return rendered{}, err
+	ids := make([]byte, 3*S*S)
+	for p, id := range anns.idMap.IDs {
+		if id > coco.MaxSegmentID {
+			return rendered{}, fmt.Errorf("image %d: segment id %d does not fit in RGB", ImageID(i), id)
+		}
+		ids[3*p], ids[3*p+1], ids[3*p+2] = byte(id), byte(id>>8), byte(id>>16)
 	}
 	name := FileName(i)
 	for _, f := range []struct {
-		dir string
-		img image.Image
-	}{{ImagesDir, rgb}, {GrayDir, gray}, {PanopticDir, idImg}} {
-		if err := writePNG(filepath.Join(opt.Out, f.dir, name), f.img); err != nil {
+		dir      string
+		pix      []byte
+		channels int
+		level    int
+	}{
+		{ImagesDir, sc.Pix, 3, zlib.HuffmanOnly},
+		{GrayDir, sc.Gray(), 1, zlib.HuffmanOnly},
+		{PanopticDir, ids, 3, zlib.BestSpeed},
+	} {
+		data := encodePNG(nil, f.pix, S, S, f.channels, f.level)
+		if err := os.WriteFile(filepath.Join(opt.Out, f.dir, name), data, 0o644); err != nil {
 			return rendered{}, err
 		}
 	}
@@ -190,29 +191,6 @@ func renderAndWrite(cfg Config, opt Options, i int) (rendered, error) {
 		}
 	}
 	return r, nil
-}
-
-// pngEncoder is shared by the workers; the pool reuses compressor state.
-var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
-
-type pngPool struct{ p sync.Pool }
-
-func (p *pngPool) Get() *png.EncoderBuffer {
-	b, _ := p.p.Get().(*png.EncoderBuffer)
-	return b
-}
-
-func (p *pngPool) Put(b *png.EncoderBuffer) { p.p.Put(b) }
-
-func writePNG(path string, img image.Image) error {
-	var buf bytes.Buffer
-	if err := pngEncoder.Encode(&buf, img); err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	return nil
 }
 
 // splitWriters streams the three JSON files into temporary names and
