@@ -18,6 +18,7 @@ func rootCommand(stdout io.Writer) *cli.Command {
 				Short: "score predictions with the standard benchmarks (COCO mAP, PQ, captions, colorfulness)",
 				Subs: []*cli.Command{
 					// one line per evaluator, e.g. evalCOCOCommand(stdout),
+					evalCOCOCommand(stdout),
 					evalCaptionsCommand(stdout),
 					evalPanopticCommand(stdout),
 					evalColorfulnessCommand(stdout),
