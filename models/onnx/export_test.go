@@ -179,7 +179,9 @@ func TestUpdateWeights(t *testing.T) {
 	m := trace(t, ctx, spec, transformerBlock)
 	for v := range ctx.IterVariables() {
 		val := v.MustValue()
-		v.MustSetValue(randTensor(len(v.ScopeAndName()), val.Shape().Dimensions...))
+		if err := v.SetValue(randTensor(len(v.ScopeAndName()), val.Shape().Dimensions...)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := m.UpdateWeights(); err != nil {
 		t.Fatal(err)

@@ -24,13 +24,13 @@ const (
 // splitHeads: [B, T, D] → [B, H, T, D/H].
 func splitHeads(x *graph.Node, heads int) *graph.Node {
 	b, t, d := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2)
-	return graph.TransposeAllDims(graph.Reshape(x, b, t, heads, d/heads), 0, 2, 1, 3)
+	return graph.TransposeAllAxes(graph.Reshape(x, b, t, heads, d/heads), 0, 2, 1, 3)
 }
 
 // mergeHeads: [B, H, T, d] → [B, T, H·d].
 func mergeHeads(x *graph.Node) *graph.Node {
 	b, h, t, d := x.Shape().Dim(0), x.Shape().Dim(1), x.Shape().Dim(2), x.Shape().Dim(3)
-	return graph.Reshape(graph.TransposeAllDims(x, 0, 2, 1, 3), b, t, h*d)
+	return graph.Reshape(graph.TransposeAllAxes(x, 0, 2, 1, 3), b, t, h*d)
 }
 
 // attend: softmax(q·kᵀ/√d)·v over the last key axis, with an optional
@@ -148,7 +148,7 @@ func patchify(ctx *context.Context, in []*graph.Node) []*graph.Node {
 	img := in[0]
 	b, h, w, c := img.Shape().Dim(0), img.Shape().Dim(1), img.Shape().Dim(2), img.Shape().Dim(3)
 	x := graph.Reshape(img, b, h/p, p, w/p, p, c)
-	x = graph.TransposeAllDims(x, 0, 1, 3, 2, 4, 5)
+	x = graph.TransposeAllAxes(x, 0, 1, 3, 2, 4, 5)
 	x = graph.Reshape(x, b, (h/p)*(w/p), p*p*c)
 	x = layers.Dense(ctx.In("patch"), x, true, testDim)
 	return []*graph.Node{graph.Tanh(x), graph.ReduceMean(x, 1)}

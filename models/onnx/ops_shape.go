@@ -446,7 +446,8 @@ func (b *Builder) Iota(shape shapes.Shape, iotaAxis int) (backends.Op, error) {
 	}
 	n := dims[iotaAxis]
 	var line string
-	if c, ok := n.constant(); ok {
+	if c, ok := n.constant(); ok && c <= 4096 {
+		// Short static ranges are stored; long ones computed (smaller file).
 		vals := make([]int64, c)
 		for i := range vals {
 			vals[i] = int64(i)

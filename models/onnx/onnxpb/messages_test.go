@@ -56,10 +56,10 @@ func TestFieldNumbers(t *testing.T) {
 		got  []byte
 		want []byte
 	}{
-		{"ModelProto.ir_version=1", (&Model{IRVersion: 8}).Marshal()[:2], []byte{1<<3 | 0, 8}},
-		{"OperatorSetIdProto.version=2", OperatorSetID{Version: 18}.appendTo(nil), []byte{2<<3 | 0, 18}},
+		{"ModelProto.ir_version=1", (&Model{IRVersion: 8}).Marshal()[:2], []byte{1 << 3, 8}},
+		{"OperatorSetIdProto.version=2", OperatorSetID{Version: 18}.appendTo(nil), []byte{2 << 3, 18}},
 		{"Dimension.dim_param=2", Dimension{Param: "b"}.appendTo(nil), []byte{2<<3 | 2, 1, 'b'}},
-		{"Dimension.dim_value=1", Dimension{Value: 7}.appendTo(nil), []byte{1<<3 | 0, 7}},
+		{"Dimension.dim_value=1", Dimension{Value: 7}.appendTo(nil), []byte{1 << 3, 7}},
 		{"AttributeProto.i=3,type=20", AttrIntValue("", 5).AppendTo(nil),
 			protowire.AppendVarint(protowire.AppendTag(protowire.AppendVarint(protowire.AppendTag(nil, 20, 0), 2), 3, 0), 5)},
 	}
