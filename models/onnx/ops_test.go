@@ -25,7 +25,9 @@ func opsCases() []opsCase {
 	asF := func(b *graph.Node) *graph.Node { return graph.ConvertDType(b, dtypes.Float32) }
 	pos := func(x *graph.Node) *graph.Node { return graph.AddScalar(graph.Abs(x), 0.1) }
 	return []opsCase{
-		{"abs_neg_sign", func(x *graph.Node) *graph.Node { return graph.Add(graph.Abs(x), graph.Mul(graph.Neg(x), graph.Sign(x))) }},
+		{"abs_neg_sign", func(x *graph.Node) *graph.Node {
+			return graph.Add(graph.Abs(x), graph.Mul(graph.Neg(x), graph.Sign(x)))
+		}},
 		{"floor_ceil_round", func(x *graph.Node) *graph.Node {
 			y := graph.MulScalar(x, 3.7)
 			return graph.Add(graph.Add(graph.Floor(y), graph.Ceil(y)), graph.Round(y))
@@ -99,7 +101,7 @@ func opsCases() []opsCase {
 		}},
 		{"dotgeneral_batch_two_lhs_free", func(x *graph.Node) *graph.Node {
 			y := graph.Reshape(graph.Concatenate([]*graph.Node{x, x, x}, 2), -1, 5, 3, 4) // [B, 5, 3, 4]
-			return graph.DotGeneral(y, []int{3}, []int{0}, x, []int{2}, []int{0})     // [B, 5, 3, 5]
+			return graph.DotGeneral(y, []int{3}, []int{0}, x, []int{2}, []int{0})         // [B, 5, 3, 5]
 		}},
 	}
 }
