@@ -1,0 +1,116 @@
+// Package seq is the image-to-sequence model of rewardvision, of the
+// pix2seq / UViM stage-II family: a ViT encoder turns an image into memory
+// tokens, and an autoregressive Transformer decoder (causal self-attention,
+// cross-attention to the memory) predicts output tokens — detection boxes,
+// caption words or UViM codes, as laid out by models/codec.
+//
+// The same layer functions build every graph, so they cannot drift apart:
+//
+//   - training: Encode → CrossKV → Decode over the whole teacher-forced
+//     sequence (causal mask), with MLELoss or ReinforceLoss;
+//   - inference, encoder: EncoderOutputs, image → the cross-attention keys
+//     and values of every decoder layer, computed once per image;
+//   - inference, decoder step: DecoderStep (or SampleStep, which also
+//     samples), one token with a fixed-size KV cache written by masked
+//     update, the graph exported to ONNX and run by ONNX Runtime;
+//   - full-prefix recompute: Decode on the prefix, for tests and checks.
+//
+// Graph functions are pure functions of (context variables, input nodes)
+// with static shapes and no Go control flow on tensor values. Model wraps
+// them with compiled executables for Go callers.
+package seq
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Config is the architecture of a model. It is saved with checkpoints; a
+// checkpoint only loads into a model of the same Config.
+type Config struct {
+	ImageSize int  `json:"image_size"` // square input side, pixels
+	Channels  int  `json:"channels"`   // 3 for RGB
+	PatchSize int  `json:"patch_size"` // ViT patch side; divides ImageSize
+	Width     int  `json:"width"`      // model width of encoder and decoder
+	EncDepth  int  `json:"enc_depth"`  // encoder blocks
+	DecDepth  int  `json:"dec_depth"`  // decoder blocks
+	Heads     int  `json:"heads"`      // attention heads; divides Width
+	MLPRatio  int  `json:"mlp_ratio"`  // MLP hidden width = MLPRatio × Width
+	VocabSize int  `json:"vocab_size"` // output tokens, specials included
+	SeqLen    int  `json:"seq_len"`    // decoder positions (longest sequence, EOS included)
+	TiedHead  bool `json:"tied_head"`  // output head shares the token embedding table
+}
+
+// DetectionConfig is the default detection model: 64² RGB images in 8²
+// patches, width 96, 3 encoder + 2 decoder blocks, for a codec with the
+// given vocabulary and sequence length (e.g. 8 boxes: 41 tokens).
+func DetectionConfig(vocabSize, seqLen int) Config {
+	return Config{ImageSize: 64, Channels: 3, PatchSize: 8, Width: 96, EncDepth: 3, DecDepth: 2,
+		Heads: 3, MLPRatio: 4, VocabSize: vocabSize, SeqLen: seqLen}
+}
+
+// CaptionConfig is the default captioning model: as DetectionConfig, with
+// a tied output head (word embeddings double as output weights).
+func CaptionConfig(vocabSize, seqLen int) Config {
+	c := DetectionConfig(vocabSize, seqLen)
+	c.TiedHead = true
+	return c
+}
+
+// limit keeps every dimension far below what could overflow int arithmetic.
+const limit = 1 << 16
+
+// Validate reports an inconsistent or absurd configuration.
+func (c Config) Validate() error {
+	pos := map[string]int{"image_size": c.ImageSize, "channels": c.Channels, "patch_size": c.PatchSize,
+		"width": c.Width, "enc_depth": c.EncDepth, "dec_depth": c.DecDepth, "heads": c.Heads,
+		"mlp_ratio": c.MLPRatio, "vocab_size": c.VocabSize, "seq_len": c.SeqLen}
+	for _, name := range []string{"image_size", "channels", "patch_size", "width", "enc_depth", "dec_depth", "heads", "mlp_ratio", "vocab_size", "seq_len"} {
+		if v := pos[name]; v < 1 || v > limit {
+			return fmt.Errorf("model config: %s = %d, want 1..%d", name, v, limit)
+		}
+	}
+	if c.ImageSize%c.PatchSize != 0 {
+		return fmt.Errorf("model config: patch_size %d does not divide image_size %d", c.PatchSize, c.ImageSize)
+	}
+	if c.Width%c.Heads != 0 {
+		return fmt.Errorf("model config: heads %d does not divide width %d", c.Heads, c.Width)
+	}
+	if c.VocabSize < 3 {
+		return fmt.Errorf("model config: vocab_size %d cannot hold PAD, BOS and EOS", c.VocabSize)
+	}
+	return nil
+}
+
+// NumPatches is the number of encoder tokens (memory length).
+func (c Config) NumPatches() int { return (c.ImageSize / c.PatchSize) * (c.ImageSize / c.PatchSize) }
+
+// HeadDim is the width of one attention head.
+func (c Config) HeadDim() int { return c.Width / c.Heads }
+
+// ParamCount is the exact number of trainable parameters.
+func (c Config) ParamCount() int {
+	w, m := c.Width, c.MLPRatio*c.Width
+	ln := 2 * w
+	attn := 4 * (w*w + w)
+	mlp := w*m + m + m*w + w
+	n := c.PatchSize*c.PatchSize*c.Channels*w + w // patch embedding
+	n += c.NumPatches() * w                       // encoder positions
+	n += c.EncDepth * (2*ln + attn + mlp)
+	n += ln                         // encoder final norm
+	n += c.VocabSize*w + c.SeqLen*w // token and position embeddings
+	n += c.DecDepth * (3*ln + 2*attn + mlp)
+	n += ln // decoder final norm
+	if c.TiedHead {
+		n += c.VocabSize // head bias only
+	} else {
+		n += w*c.VocabSize + c.VocabSize
+	}
+	return n
+}
+
+// String is the config as one line of JSON.
+func (c Config) String() string {
+	b, _ := json.Marshal(c)
+	return string(b)
+}
