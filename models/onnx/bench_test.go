@@ -174,6 +174,28 @@ func BenchmarkWeightRefresh(b *testing.B) {
 			destroyAll(in[1:])
 		}
 	})
+	b.Run("weights_as_inputs_no_refresh", func(b *testing.B) {
+		// Baseline: the same session and weights, already converted.
+		m, err := onnx.Trace(ctx, blockSpec("stack", onnx.DotMatMul, onnx.Inputs, 128), stack)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := session(b, m)
+		defer s.Destroy()
+		in := []ort.Value{toORT(b, x)}
+		for _, w := range m.WeightValues() {
+			in = append(in, toORT(b, w))
+		}
+		defer destroyAll(in)
+		b.ResetTimer()
+		for b.Loop() {
+			out := make([]ort.Value, 1)
+			if err := s.Run(in, out); err != nil {
+				b.Fatal(err)
+			}
+			destroyAll(out)
+		}
+	})
 	b.Run("reserialise_new_session", func(b *testing.B) {
 		m, err := onnx.Trace(ctx, blockSpec("stack", onnx.DotMatMul, onnx.Initializers, 128), stack)
 		if err != nil {

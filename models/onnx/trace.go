@@ -1,17 +1,3 @@
-// Package onnx exports GoMLX graph-building functions to ONNX: the same
-// model code that training runs is traced through an ONNX-emitting GoMLX
-// backend, so there is no second, hand-written copy of the model.
-//
-// Trace builds the function on a backend whose Builder appends ONNX nodes
-// (opset 18) for each GoMLX op; context variables become initializers, or
-// graph inputs for fast weight refreshes. GoMLX shapes are static, so
-// dynamic axes (batch, past sequence length) are traced at sentinel sizes
-// (large primes, DefaultSentinels) and every static size the graph uses is
-// mapped back to a polynomial of the dynamic axes (8·batch, past_len+1),
-// which the ONNX graph computes at run time from the inputs' Shape. Sizes
-// that leak into a constant's value (e.g. a mean over a dynamic axis) are
-// rewritten into run-time expressions when they are scalars, and rejected
-// otherwise.
 package onnx
 
 import (
