@@ -120,19 +120,20 @@ func eachObject(s *scanner, fn func(i int) error) error {
 }
 
 func parseImages(s *scanner, gt *GroundTruth, name string) error {
-	idx := -1
 	err := eachObject(s, func(i int) error {
-		idx = i
 		var im Image
 		hasID := false
 		for first := true; ; first = false {
 			key, ok, err := s.objectKey(first)
-			if err != nil || !ok {
-				if err == nil && !hasID {
-					return fmt.Errorf("no id")
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if !hasID {
+					return errors.New("no id")
 				}
 				gt.Images = append(gt.Images, im)
-				return err
+				return nil
 			}
 			switch string(key) {
 			case "id":
@@ -151,25 +152,26 @@ func parseImages(s *scanner, gt *GroundTruth, name string) error {
 		}
 	})
 	if err != nil {
-		return withPos(name, s.data, err, fmt.Sprintf("images[%d]", idx))
+		return withPos(name, s.data, err, fmt.Sprintf("images[%d]", len(gt.Images)))
 	}
 	return nil
 }
 
 func parseCategories(s *scanner, gt *GroundTruth, name string) error {
-	idx := -1
 	err := eachObject(s, func(i int) error {
-		idx = i
 		var c Category
 		hasID := false
 		for first := true; ; first = false {
 			key, ok, err := s.objectKey(first)
-			if err != nil || !ok {
-				if err == nil && !hasID {
-					return fmt.Errorf("no id")
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if !hasID {
+					return errors.New("no id")
 				}
 				gt.Categories = append(gt.Categories, c)
-				return err
+				return nil
 			}
 			var b []byte
 			switch string(key) {
@@ -191,7 +193,7 @@ func parseCategories(s *scanner, gt *GroundTruth, name string) error {
 		}
 	})
 	if err != nil {
-		return withPos(name, s.data, err, fmt.Sprintf("categories[%d]", idx))
+		return withPos(name, s.data, err, fmt.Sprintf("categories[%d]", len(gt.Categories)))
 	}
 	return nil
 }
@@ -203,9 +205,7 @@ func parseAnnotations(s *scanner, gt *GroundTruth, name string) error {
 		gt.Annotations = make([]Annotation, 0, bytes.Count(s.data[s.pos:], []byte(`"image_id"`)))
 	}
 	var a Annotation
-	idx := -1
 	err := eachObject(s, func(i int) error {
-		idx = i
 		a = Annotation{}
 		var has struct{ id, img, cat, bbox, area bool }
 		for first := true; ; first = false {
@@ -274,6 +274,8 @@ func parseAnnotations(s *scanner, gt *GroundTruth, name string) error {
 		return nil
 	})
 	if err != nil {
+		// Records are appended when complete: the failing one is next.
+		idx := len(gt.Annotations)
 		where := fmt.Sprintf("annotations[%d]", idx)
 		if a.ID != 0 {
 			where = fmt.Sprintf("annotations[%d] (id %d)", idx, a.ID)

@@ -102,9 +102,7 @@ func parseResults(data []byte, name string) (*resultsFile, error) {
 	rf.dets = make([]Detection, 0, est)
 	rf.hasBox = make([]bool, 0, est)
 	var nums [8]float64
-	i := 0
 	err := eachObject(s, func(idx int) error {
-		i = idx
 		var d Detection
 		var seg []byte
 		var has struct{ img, cat, score, box bool }
@@ -183,7 +181,8 @@ func parseResults(data []byte, name string) (*resultsFile, error) {
 		err = s.end()
 	}
 	if err != nil {
-		return nil, withPos(name, data, unwrapSyntax(err), fmt.Sprintf("detection %d", i))
+		// Records are appended when complete: the failing one is next.
+		return nil, withPos(name, data, unwrapSyntax(err), fmt.Sprintf("detection %d", len(rf.dets)))
 	}
 	return rf, nil
 }
