@@ -33,10 +33,12 @@ const EnvVar = "GOMLX_BACKEND"
 //     (go test -race flags its use counts and in-place Reshape), which can
 //     hand one buffer to two ops.
 //
-// Measured on an Adam step of two transformer blocks (models/nn
-// BenchmarkTrainStep, 2 shared cores under load): this 2.0 steps/s,
-// "parallelism=-1" 1.4, "ops_sequential" 0.97. See BenchmarkTrainStep in
-// this package for the full model.
+// Measured (2 cores shared with other builds, load 4-5): on the default
+// detection model's Adam step at batch 32 (BenchmarkTrainStep here) all
+// three configurations ran at 0.25-0.39 steps/s, within noise of each
+// other; on two transformer blocks alone (models/nn BenchmarkTrainStep)
+// this one ran 2.0 steps/s, "parallelism=-1" 1.4, "ops_sequential" 0.97.
+// So the race-free choice costs nothing measurable.
 const DefaultConfig = "simplego:parallelism=-1,ops_sequential"
 
 // names accepted for the simplego backend: ours and GoMLX's registry name.
