@@ -222,19 +222,44 @@ func (c *curveBuf) curve(res *Result, ar, mi, maxDet, npig, k int) {
 	for t := range numIoU {
 		c.pr[t] = c.pr[t][:0]
 	}
-	var tp, fp [numIoU]int
-	for i := range c.sorted {
-		e := &c.sorted[i]
-		if int(e.rank) >= maxDet {
-			continue
+	var tp [numIoU]int
+	if len(c.sorted) < 1<<laneBits {
+		// False positives counted in three 21-bit lanes per word, one
+		// table add per three thresholds (counts stay below 2^21).
+		var fp [4]uint64
+		for i := range c.sorted {
+			e := &c.sorted[i]
+			if int(e.rank) >= maxDet {
+				continue
+			}
+			if f := e.fp[ar]; f != 0 {
+				fp[0] += spread3[f&7]
+				fp[1] += spread3[f>>3&7]
+				fp[2] += spread3[f>>6&7]
+				fp[3] += spread3[f>>9&7]
+			}
+			for b := e.tp[ar]; b != 0; b &= b - 1 {
+				t := bits.TrailingZeros16(b)
+				tp[t]++
+				f := int(fp[t/3] >> (laneBits * (t % 3)) & laneMask)
+				c.pr[t] = append(c.pr[t], float64(tp[t])/(float64(f+tp[t])+eps))
+			}
 		}
-		for b := e.fp[ar]; b != 0; b &= b - 1 {
-			fp[bits.TrailingZeros16(b)]++
-		}
-		for b := e.tp[ar]; b != 0; b &= b - 1 {
-			t := bits.TrailingZeros16(b)
-			tp[t]++
-			c.pr[t] = append(c.pr[t], float64(tp[t])/(float64(fp[t]+tp[t])+eps))
+	} else {
+		var fp [numIoU]int
+		for i := range c.sorted {
+			e := &c.sorted[i]
+			if int(e.rank) >= maxDet {
+				continue
+			}
+			for b := e.fp[ar]; b != 0; b &= b - 1 {
+				fp[bits.TrailingZeros16(b)]++
+			}
+			for b := e.tp[ar]; b != 0; b &= b - 1 {
+				t := bits.TrailingZeros16(b)
+				tp[t]++
+				c.pr[t] = append(c.pr[t], float64(tp[t])/(float64(fp[t]+tp[t])+eps))
+			}
 		}
 	}
 	K, M := res.numCats, len(res.MaxDets)
@@ -242,8 +267,15 @@ func (c *curveBuf) curve(res *Result, ar, mi, maxDet, npig, k int) {
 	for t := range numIoU {
 		pr := c.pr[t]
 		res.recall[((t*K+k)*numArea+ar)*M+mi] = float64(tp[t]) / np
-		for i := len(pr) - 2; i >= 0; i-- {
-			pr[i] = max(pr[i], pr[i+1])
+		// Right-to-left running max (a plain compare: the builtin max's
+		// NaN and signed-zero handling costs a branch chain here).
+		run := 0.0
+		for i := len(pr) - 1; i >= 0; i-- {
+			if pr[i] > run {
+				run = pr[i]
+			} else {
+				pr[i] = run
+			}
 		}
 		for r := range numRec {
 			q := 0.0
@@ -256,6 +288,24 @@ func (c *curveBuf) curve(res *Result, ar, mi, maxDet, npig, k int) {
 		}
 	}
 }
+
+// Lanes of the packed false-positive counters.
+const (
+	laneBits = 21
+	laneMask = 1<<laneBits - 1
+)
+
+// spread3[x] puts bit j of x into lane j.
+var spread3 = func() (t [8]uint64) {
+	for x := range 8 {
+		for j := range 3 {
+			if x>>j&1 != 0 {
+				t[x] |= 1 << (laneBits * j)
+			}
+		}
+	}
+	return t
+}()
 
 // applyOrder returns items stably reordered by keys (in 0..n-1), and
 // permutes keys alike.

@@ -1,7 +1,6 @@
 package cocoeval
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"sync"
@@ -29,6 +28,9 @@ type evalState struct {
 	detCat []int32   // category rank of each detection
 	score  []float64 // score of each detection (contiguous for sorting)
 	detImg []int32   // image rank of each detection
+	// gtIgnBits and dtOutBits: bit a = ignored ground truth / detection
+	// area outside, for area range a.
+	gtIgnBits, dtOutBits []uint8
 	// Ground truths and detections bucketed by image rank: image r owns
 	// gtByImg[gtStart[r]:gtStart[r+1]] (file order), likewise for dets.
 	gtStart, dtStart []int32
@@ -99,6 +101,26 @@ func (st *evalState) bucket() {
 	st.dtStart, st.dtByImg = countingSort(dtImg, nImg)
 	st.detImg = dtImg
 	st.out = make([]detOut, len(st.dets))
+	// Per-area flags, bit a for area range a: ignored ground truths
+	// (crowd or area outside), detections whose area is outside.
+	st.gtIgnBits = make([]uint8, len(gt.Annotations))
+	for i := range gt.Annotations {
+		a := &gt.Annotations[i]
+		for ar := range numArea {
+			if a.IsCrowd || outside(a.Area, ar) {
+				st.gtIgnBits[i] |= 1 << ar
+			}
+		}
+	}
+	st.dtOutBits = make([]uint8, len(st.dets))
+	for i := range st.dets {
+		area := detArea(&st.dets[i])
+		for ar := range numArea {
+			if outside(area, ar) {
+				st.dtOutBits[i] |= 1 << ar
+			}
+		}
+	}
 }
 
 // countingSort returns bucket starts (n+1) and the item indices ordered by
@@ -157,19 +179,37 @@ func (st *evalState) matchAll(workers int) error {
 	return nil
 }
 
+// dtKey orders an image's detections.
+type dtKey struct {
+	cat, idx int32
+	score    float64
+}
+
+// dtMasks are one detection's matching outcome at the ten thresholds for
+// one area range: bit t set when it matched a ground truth (hit), when
+// that ground truth is ignored (ign), when it has id 0 under
+// PycocotoolsID0Quirk (zero).
+type dtMasks struct {
+	hit, ign, zero uint16
+}
+
+// allThresholds has a bit per IoU threshold.
+const allThresholds = 1<<numIoU - 1
+
 // matcher holds one worker's reusable buffers.
 type matcher struct {
 	st      *evalState
-	gts     []int32 // this image's annotations, sorted by category
+	gtKeys  []int64 // category<<32 | annotation index
+	dtKeys  []dtKey
+	masks   []dtMasks // numArea × D
+	gts     []int32   // this image's annotations, sorted by category
 	dts     []int32 // this image's detections, sorted by category then score
 	iou     []float64
 	gtIgn   []bool
 	crowd   []bool
 	gtOrder []int32 // group positions, non-ignored first
 	matched []bool  // numIoU × G
-	best    []int32 // numArea × D × numIoU chosen ground truth or -1
 	gtBox   [][4]float64
-	dtBox   [][4]float64
 	gtMask  []rle.RLE
 	dtMask  []rle.RLE
 	gtMBox  [][4]float64
@@ -181,21 +221,43 @@ func newMatcher(st *evalState) *matcher { return &matcher{st: st} }
 // image evaluates all categories of image rank r.
 func (m *matcher) image(r int32) error {
 	st := m.st
-	m.gts = append(m.gts[:0], st.gtByImg[st.gtStart[r]:st.gtStart[r+1]]...)
-	m.dts = append(m.dts[:0], st.dtByImg[st.dtStart[r]:st.dtStart[r+1]]...)
-	if len(m.dts) == 0 && len(m.gts) == 0 {
+	gts := st.gtByImg[st.gtStart[r]:st.gtStart[r+1]]
+	dts := st.dtByImg[st.dtStart[r]:st.dtStart[r+1]]
+	if len(dts) == 0 && len(gts) == 0 {
 		return nil
 	}
 	// Group by category; inside a category keep file order for gts and
 	// order detections by score, highest first, ties in file order (numpy's
 	// stable mergesort on -score).
-	slices.SortFunc(m.gts, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(st.gtCat[a], st.gtCat[b]), cmp.Compare(a, b))
+	m.gtKeys = m.gtKeys[:0]
+	for _, g := range gts {
+		m.gtKeys = append(m.gtKeys, int64(st.gtCat[g])<<32|int64(g))
+	}
+	slices.Sort(m.gtKeys)
+	m.gts = m.gts[:0]
+	for _, k := range m.gtKeys {
+		m.gts = append(m.gts, int32(k))
+	}
+	m.dtKeys = m.dtKeys[:0]
+	for _, d := range dts {
+		m.dtKeys = append(m.dtKeys, dtKey{cat: st.detCat[d], idx: d, score: st.score[d]})
+	}
+	slices.SortFunc(m.dtKeys, func(a, b dtKey) int {
+		if a.cat != b.cat {
+			return int(a.cat - b.cat)
+		}
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		return int(a.idx - b.idx)
 	})
-	slices.SortFunc(m.dts, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(st.detCat[a], st.detCat[b]),
-			cmp.Compare(st.score[b], st.score[a]), cmp.Compare(a, b))
-	})
+	m.dts = m.dts[:0]
+	for _, k := range m.dtKeys {
+		m.dts = append(m.dts, k.idx)
+	}
 	gi, di := 0, 0
 	for gi < len(m.gts) || di < len(m.dts) {
 		// The next category present in either list.
@@ -245,41 +307,31 @@ func (m *matcher) group(r int32, gts, dts []int32) error {
 	m.gtIgn = grow(m.gtIgn, numArea*G)
 	m.gtOrder = grow(m.gtOrder, G)
 	m.matched = grow(m.matched, numIoU*G)
-	m.best = grow(m.best, numArea*D*numIoU)
+	m.masks = grow(m.masks, numArea*D)
 	for a := range numArea {
-		// Ground truths to ignore: crowd, or area outside the range.
+		bit := uint8(1) << a
 		ign := m.gtIgn[a*G : (a+1)*G]
 		for i, g := range gts {
-			ign[i] = m.crowd[i] || outside(st.gt.Annotations[g].Area, a)
+			ign[i] = st.gtIgnBits[g]&bit != 0
 		}
-		best := m.best[a*D*numIoU : (a+1)*D*numIoU]
+		masks := m.masks[a*D : (a+1)*D]
 		// Matching depends on the area range only through the ignore
 		// flags: reuse an earlier range's matches when they agree.
 		if prev := m.sameIgnore(a, G); prev >= 0 {
-			copy(best, m.best[prev*D*numIoU:(prev+1)*D*numIoU])
+			copy(masks, m.masks[prev*D:(prev+1)*D])
 		} else {
-			m.match(ign, best, D, G)
+			m.match(ign, masks, gts, D, G)
 		}
+		// pycocotools: a detection matched to an ignored ground truth is
+		// ignored, an unmatched one outside the area range too; the rest
+		// are true (matched) or false (unmatched) positives.
 		for di, d := range dts {
-			dtOutside := outside(detArea(&st.dets[d]), a)
-			var tp, fp uint16
-			for t := range numIoU {
-				b := best[di*numIoU+t]
-				hit := b >= 0
-				ignored := hit && ign[b]
-				if hit && st.p.PycocotoolsID0Quirk && st.gt.Annotations[gts[b]].ID == 0 {
-					hit = false
-				}
-				if !hit && dtOutside {
-					ignored = true
-				}
-				switch {
-				case ignored:
-				case hit:
-					tp |= 1 << t
-				default:
-					fp |= 1 << t
-				}
+			mk := masks[di]
+			hit := mk.hit &^ mk.zero // a match to id 0 counts as none (quirk)
+			tp := hit &^ mk.ign
+			var fp uint16
+			if st.dtOutBits[d]&bit == 0 {
+				fp = allThresholds &^ hit &^ mk.ign
 			}
 			o := &st.out[d]
 			o.tp[a], o.fp[a] = tp, fp
@@ -301,10 +353,9 @@ func (m *matcher) sameIgnore(a, G int) int {
 }
 
 // match runs pycocotools' evaluateImg matching for one area range: for
-// every threshold, detections in score order each take their best
-// ground truth (bestMatch). best[d*numIoU+t] receives the chosen group
-// position or -1.
-func (m *matcher) match(ign []bool, best []int32, D, G int) {
+// every threshold, detections in score order each take their best ground
+// truth (bestMatch).
+func (m *matcher) match(ign []bool, masks []dtMasks, gts []int32, D, G int) {
 	// Ignored ground truths go last, otherwise file order (numpy's stable
 	// argsort of the ignore flags).
 	n := 0
@@ -321,28 +372,33 @@ func (m *matcher) match(ign []bool, best []int32, D, G int) {
 		}
 	}
 	clear(m.matched)
+	quirk := m.st.p.PycocotoolsID0Quirk
 	for di := range D {
 		row := m.iou[di*G : di*G+G]
-		out := best[di*numIoU : (di+1)*numIoU]
 		rowMax := -1.0
 		for _, v := range row {
 			rowMax = max(rowMax, v)
 		}
+		var mk dtMasks
 		for t, thr := range IoUThresholds {
 			thr = min(thr, maxIoUThreshold)
 			if rowMax < thr {
-				// Nothing reaches this threshold, nor the higher ones.
-				for ; t < numIoU; t++ {
-					out[t] = -1
-				}
-				break
+				break // nothing reaches this threshold, nor the higher ones
 			}
 			b := m.bestMatch(row, ign, t, thr)
-			if b >= 0 {
-				m.matched[t*G+b] = true
+			if b < 0 {
+				continue
 			}
-			out[t] = int32(b)
+			m.matched[t*G+b] = true
+			mk.hit |= 1 << t
+			if ign[b] {
+				mk.ign |= 1 << t
+			}
+			if quirk && m.st.gt.Annotations[gts[b]].ID == 0 {
+				mk.zero |= 1 << t
+			}
 		}
+		masks[di] = mk
 	}
 }
 
