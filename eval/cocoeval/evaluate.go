@@ -203,7 +203,7 @@ type matcher struct {
 	dtKeys  []dtKey
 	masks   []dtMasks // numArea × D
 	gts     []int32   // this image's annotations, sorted by category
-	dts     []int32 // this image's detections, sorted by category then score
+	dts     []int32   // this image's detections, sorted by category then score
 	iou     []float64
 	gtIgn   []bool
 	crowd   []bool

@@ -39,7 +39,7 @@ func FuzzLoadGroundTruth(f *testing.F) {
 // fail with an error or evaluate without panicking.
 func FuzzLoadResults(f *testing.F) {
 	f.Add([]byte(`[{"image_id": 1, "category_id": 7, "bbox": [1, 1, 4, 4], "score": 0.5}]`))
-	f.Add([]byte(`[{"image_id": 2, "category_id": 9, "score": 0.5, "segmentation": {"size": [10, 20], "counts": "0`+"`"+`3"}}]`))
+	f.Add([]byte(`[{"image_id": 2, "category_id": 9, "score": 0.5, "segmentation": {"size": [10, 20], "counts": "0` + "`" + `3"}}]`))
 	f.Add([]byte(`[{"image_id": 1, "category_id": 7, "score": 0.5, "segmentation": [[1, 1, 5, 1, 5, 5]]}]`))
 	f.Add([]byte(`[{"image_id": 1, "category_id": 7, "bbox": [1, 1, 4, 4], "score": 0.5, "segmentation": {"size": [10, 20], "counts": [0, 200]}}, {"image_id": 1, "category_id": 7, "bbox": [0, 0, 0, 0], "score": -0}]`))
 	f.Add([]byte(`[]`))
