@@ -15,7 +15,7 @@ const MaxCoord = 1 << 24
 
 // maxWalk bounds the number of upsampled boundary points of one polygon, so
 // that a hostile polygon cannot make rasterisation run for minutes.
-const maxWalk = 1 << 27
+const maxWalk = 1 << 25
 
 // FromPolygon rasterises one polygon [x1, y1, x2, y2, ...] (at least three
 // points) into an h×w mask exactly as pycocotools' frPyObjects does.
