@@ -72,3 +72,9 @@ func (c *CategoryAPs) UnmarshalJSON(data []byte) error {
 	}
 	return nil
 }
+
+// JSON returns the Report as indented JSON, the shape of one IoU type's
+// entry in the fixtures' expected.json.
+func (r *Result) JSON(resultsFile string) ([]byte, error) {
+	return json.MarshalIndent(r.Report(resultsFile), "", " ")
+}

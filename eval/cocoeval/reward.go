@@ -139,3 +139,17 @@ func ClassWeights(counts map[int]float64) (map[int]float64, error) {
 	}
 	return raw, nil
 }
+
+// Boxes returns the non-crowd ground-truth boxes of an image, labelled
+// with their category id, in file order: the reward's ground truth.
+func (gt *GroundTruth) Boxes(imageID int) []Box {
+	gt.boxesOnce.Do(func() {
+		gt.boxesByImage = make(map[int][]Box)
+		for _, a := range gt.Annotations {
+			if !a.IsCrowd {
+				gt.boxesByImage[a.ImageID] = append(gt.boxesByImage[a.ImageID], Box{BBox: a.BBox, Class: a.CategoryID})
+			}
+		}
+	})
+	return gt.boxesByImage[imageID]
+}

@@ -88,3 +88,20 @@ func TestClassWeights(t *testing.T) {
 		}
 	}
 }
+
+func TestGroundTruthBoxesScorePerfect(t *testing.T) {
+	gt, err := parseGroundTruth([]byte(miniGT), "gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boxes := gt.Boxes(1)
+	if len(boxes) != 1 || boxes[0] != (Box{BBox: [4]float64{1, 1, 4, 4}, Class: 7}) {
+		t.Fatalf("Boxes(1) = %v", boxes)
+	}
+	if b := gt.Boxes(2); len(b) != 0 {
+		t.Errorf("Boxes(2) = %v, want none (crowd only)", b)
+	}
+	if r := NewDetectionReward(nil).Score(boxes, gt.Boxes(1)); math.Abs(r-1) > 1e-12 {
+		t.Errorf("perfect reward %v, want 1", r)
+	}
+}

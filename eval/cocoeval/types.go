@@ -72,4 +72,7 @@ type GroundTruth struct {
 
 	masksOnce sync.Once
 	masksErr  error
+
+	boxesOnce    sync.Once
+	boxesByImage map[int][]Box
 }
