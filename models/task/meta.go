@@ -1,0 +1,154 @@
+// Package task is the contract between training, export and serving: what a
+// checkpoint holds besides its weights. Training writes Meta next to the
+// GoMLX checkpoint files; export reads it to build the model repository's
+// model.json; serving and batch eval read model.json.
+package task
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"rewardvision/models/seq"
+)
+
+// Task names.
+const (
+	Detection  = "detection"
+	Captioning = "captioning"
+)
+
+// Variants: trained by maximum likelihood, or then tuned with the task reward.
+const (
+	MLE    = "mle"
+	Reward = "reward"
+)
+
+// MetaFile is the file name of Meta inside a checkpoint directory.
+const MetaFile = "meta.json"
+
+// Meta describes a checkpoint directory.
+type Meta struct {
+	Task    string     `json:"task"`
+	Variant string     `json:"variant"`
+	Model   seq.Config `json:"model"`
+	Input   Input      `json:"input"`
+
+	// Detection: the codec's layout and the classes (index k ↔ Labels[k]).
+	Detection *DetectionCodec `json:"detection,omitempty"`
+	// Captioning: the vocabulary file (codec.SaveVocab format), relative to
+	// the checkpoint directory, and the tokenizer it was built with.
+	VocabFile string `json:"vocab_file,omitempty"`
+
+	Labels   []Label    `json:"labels,omitempty"`
+	Decoding Decoding   `json:"decoding"`
+	Prov     Provenance `json:"provenance"`
+}
+
+// Input is how an image becomes the model's input tensor.
+type Input struct {
+	Size     int        `json:"size"`     // square side after letterboxing
+	Channels int        `json:"channels"` // 3 = RGB
+	Mean     [3]float32 `json:"mean"`     // per channel, on 0..1 values
+	Std      [3]float32 `json:"std"`
+	// Letterbox: scale the longer side to Size keeping aspect, place at the
+	// top-left, pad right/bottom with Pad (0..1 value). See dataset/loader.
+	Letterbox bool    `json:"letterbox"`
+	Pad       float32 `json:"pad"`
+}
+
+// DetectionCodec is the pix2seq token layout (models/codec.NewDetection).
+type DetectionCodec struct {
+	Bins       int `json:"bins"`
+	NumClasses int `json:"num_classes"`
+	MaxBoxes   int `json:"max_boxes"`
+}
+
+// Label maps a class index to the dataset's category.
+type Label struct {
+	Index      int    `json:"index"`
+	CategoryID int    `json:"category_id"`
+	Name       string `json:"name"`
+}
+
+// Decoding holds the defaults a runner uses unless a request overrides them.
+type Decoding struct {
+	Temperature float64 `json:"temperature"` // 0 = greedy
+	MaxTokens   int     `json:"max_tokens"`
+}
+
+// Provenance says how the weights were made.
+type Provenance struct {
+	Data     string             `json:"data"`                // dataset path or description
+	DataSeed int64              `json:"data_seed,omitempty"` // generator seed of the synthetic split
+	Seed     int64              `json:"seed"`                // training seed
+	Steps    int                `json:"steps"`               // optimizer steps taken
+	Command  string             `json:"command"`             // command line that produced it
+	Reward   string             `json:"reward,omitempty"`    // reward used by REINFORCE, if any
+	Init     string             `json:"init,omitempty"`      // checkpoint it started from, if any
+	Metrics  map[string]float64 `json:"metrics,omitempty"`   // validation metrics at save time
+	Commit   string             `json:"commit"`              // source commit
+}
+
+// Validate checks the fields every consumer relies on.
+func (m *Meta) Validate() error {
+	switch m.Task {
+	case Detection:
+		if m.Detection == nil {
+			return errors.New("detection task without a detection codec")
+		}
+		if len(m.Labels) != m.Detection.NumClasses {
+			return fmt.Errorf("detection codec has %d classes but %d labels", m.Detection.NumClasses, len(m.Labels))
+		}
+	case Captioning:
+		if m.VocabFile == "" {
+			return errors.New("captioning task without a vocab_file")
+		}
+	default:
+		return fmt.Errorf("unknown task %q (want %s or %s)", m.Task, Detection, Captioning)
+	}
+	if m.Variant != MLE && m.Variant != Reward {
+		return fmt.Errorf("unknown variant %q (want %s or %s)", m.Variant, MLE, Reward)
+	}
+	if m.Input.Size != m.Model.ImageSize || m.Input.Channels != m.Model.Channels {
+		return fmt.Errorf("input %dx%dx%d does not match the model's %dx%dx%d",
+			m.Input.Size, m.Input.Size, m.Input.Channels, m.Model.ImageSize, m.Model.ImageSize, m.Model.Channels)
+	}
+	return m.Model.Validate()
+}
+
+// Save writes dir/meta.json atomically.
+func Save(dir string, m *Meta) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("save %s: %w", filepath.Join(dir, MetaFile), err)
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dir, MetaFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// Load reads and validates dir/meta.json.
+func Load(dir string) (*Meta, error) {
+	path := filepath.Join(dir, MetaFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load checkpoint metadata: %w", err)
+	}
+	var m Meta
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return &m, nil
+}
