@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"rewardvision/dataset/internal/testfix"
+	"rewardvision/internal/testfix"
 )
 
 // BenchmarkLoadInstancesPerf5k reads the 5,000-image fixture (gzipped);

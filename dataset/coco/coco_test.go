@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"rewardvision/dataset/internal/testfix"
+	"rewardvision/internal/testfix"
 )
 
 // roundTrip writes v with write, reads it back with read, and checks the

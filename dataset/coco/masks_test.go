@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"rewardvision/dataset/internal/testfix"
+	"rewardvision/internal/testfix"
 )
 
 func TestSegmentationMask(t *testing.T) {

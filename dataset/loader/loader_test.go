@@ -20,7 +20,7 @@ import (
 	"testing"
 
 	"rewardvision/dataset/coco"
-	"rewardvision/dataset/internal/testfix"
+	"rewardvision/internal/testfix"
 	"rewardvision/dataset/shapes"
 )
 

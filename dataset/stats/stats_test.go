@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"rewardvision/dataset/internal/testfix"
+	"rewardvision/internal/testfix"
 	"rewardvision/dataset/shapes"
 )
 

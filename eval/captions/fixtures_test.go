@@ -7,45 +7,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
-// fixtureDir finds a caption fixture folder: $RV_FIXTURES/captions/<name>,
-// then shared/fixtures/captions/<name> beside the repository (walking up from
-// the package), then the copy under testdata/fixtures.
+// fixtureDir finds a caption fixture folder, falling back to the copy under
+// testdata/fixtures.
 func fixtureDir(t testing.TB, name string) string {
 	t.Helper()
-	if root := os.Getenv("RV_FIXTURES"); root != "" {
-		dir := filepath.Join(root, "captions", name)
-		if _, err := os.Stat(dir); err == nil {
-			return dir
-		}
-	}
-	if dir, ok := sharedFixtureDir(name); ok {
-		return dir
-	}
-	dir := filepath.Join("testdata", "fixtures", name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("fixture %s: %v", name, err)
-	}
-	return dir
+	return testfix.Dir(t, "captions/"+name, filepath.Join("testdata", "fixtures", name))
 }
 
-// sharedFixtureDir looks for ../shared/fixtures/captions/<name> from the
-// package directory upwards.
+// sharedFixtureDir finds the shared captions/<name> fixture folder.
 func sharedFixtureDir(name string) (string, bool) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		dir := filepath.Join(d, "shared", "fixtures", "captions", name)
-		if _, err := os.Stat(dir); err == nil {
-			return dir, true
-		}
-		if filepath.Dir(d) == d {
-			return "", false
-		}
-	}
+	dir := testfix.Shared("captions/" + name)
+	return dir, dir != ""
 }
 
 // expected is the shape of a fixture's expected.json.

@@ -6,33 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
 // tol is the fixtures' recommended absolute tolerance.
 const tol = 1e-9
 
-// fixturesDir finds shared/fixtures beside the repository ($RV_FIXTURES
-// first); "" when absent (a clean clone).
-func fixturesDir() string {
-	if d := os.Getenv("RV_FIXTURES"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		cand := filepath.Join(dir, "shared", "fixtures")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+// fixturesDir is the shared fixtures folder; "" when absent (a clean clone).
+func fixturesDir() string { return testfix.SharedDir() }
 
 // fixtureFile returns the path of a coco-det fixture file, preferring the
 // shared fixtures and falling back to the copy in testdata.

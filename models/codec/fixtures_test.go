@@ -3,39 +3,13 @@ package codec
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
-// sharedFixture finds rel under $RV_FIXTURES or a shared/fixtures folder
-// beside the repository (walking up from the package directory); "" if
-// neither exists, as on a clean clone.
-func sharedFixture(rel string) string {
-	if dir := os.Getenv("RV_FIXTURES"); dir != "" {
-		if p := filepath.Join(dir, rel); fileExists(p) {
-			return p
-		}
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if p := filepath.Join(dir, "shared", "fixtures", rel); fileExists(p) {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
-
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}
+// sharedFixture finds the shared fixture file rel; "" when absent.
+func sharedFixture(rel string) string { return testfix.Shared(rel) }
 
 // TestTestdataMatchesSharedFixtures guards the copies in testdata against
 // drifting from the reference fixtures they were taken from.

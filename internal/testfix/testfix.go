@@ -70,3 +70,36 @@ func Local(t testing.TB, rel string) string {
 	t.Fatalf("testdata copy of fixture %s is missing", rel)
 	return ""
 }
+
+// Dir returns the fixture folder rel ("panoptic/small") under SharedDir when
+// present, else the package's own copy local (relative to the package
+// directory). The test is skipped when neither exists.
+func Dir(t testing.TB, rel, local string) string {
+	t.Helper()
+	if d := SharedDir(); d != "" {
+		if p := filepath.Join(d, filepath.FromSlash(rel)); exists(p) {
+			return p
+		}
+	}
+	if exists(local) {
+		return local
+	}
+	t.Skipf("fixture %s not found (no shared copy, no %s; set RV_FIXTURES)", rel, local)
+	return ""
+}
+
+// Shared returns the shared fixture rel, or "" when there is none (a clean
+// clone without shared/).
+func Shared(rel string) string {
+	if d := SharedDir(); d != "" {
+		if p := filepath.Join(d, filepath.FromSlash(rel)); exists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
