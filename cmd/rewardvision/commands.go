@@ -13,6 +13,7 @@ func rootCommand(stdout io.Writer) *cli.Command {
 		Long: rootHelp,
 		Subs: []*cli.Command{
 			versionCommand(stdout),
+			trainCommand(stdout),
 			{
 				Name:  "eval",
 				Short: "score predictions with the standard benchmarks (COCO mAP, PQ, captions, colorfulness)",

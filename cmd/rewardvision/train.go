@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"rewardvision/internal/buildinfo"
+	"rewardvision/internal/cli"
+	"rewardvision/train"
+)
+
+const trainMLEHelp = `Trains a detection or captioning model by maximum likelihood (Algorithm 1 of
+the paper): teacher-forced token cross-entropy, AdamW with decoupled weight
+decay, linear warmup then cosine decay, global-norm gradient clipping.
+
+--data is a split folder from 'rewardvision data gen' holding train/ and val/
+(or give --train and --val). --out receives GoMLX checkpoints (every
+--ckpt-every steps, the last --keep kept), meta.json (models/task metadata with
+the last validation metrics), log.jsonl (one line per logged step: loss, lr,
+gradient norm, steps/s, validation metrics) and, for captioning, vocab.json.
+A run is a function of --seed: --resume continues a stopped run exactly.
+A non-finite loss stops the run and keeps the last good checkpoint.`
+
+const trainShipHelp = `Copies the latest checkpoint of a training folder into a shipping folder:
+the weights only (no optimizer state; reward tuning starts a fresh optimizer),
+meta.json and, for captioning, the vocabulary. The result loads with
+seq.Load and task.Load like the training folder.`
+
+func trainCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "train",
+		Short: "train models (MLE) and ship checkpoints",
+		Subs:  []*cli.Command{trainMLECommand(stdout), trainShipCommand(stdout)},
+	}
+}
+
+func trainMLECommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "mle",
+		Short: "maximum-likelihood training of a detection or captioning model",
+		Long:  trainMLEHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
+			taskName := fs.String("task", "", "", "detection or captioning")
+			data := fs.String("data", "", "", "split folder with train/ and val/ inside")
+			trainDir := fs.String("train", "", "", "training split folder (instead of --data)")
+			valDir := fs.String("val", "", "", "validation split folder (instead of --data)")
+			out := fs.String("out", "", "", "output folder (checkpoints, meta.json, log.jsonl)")
+			steps := fs.Int("steps", "", 3000, "total optimizer steps")
+			batch := fs.Int("batch", "", 32, "images per step")
+			lr := fs.Float64("lr", "", 1e-3, "peak learning rate")
+			warmup := fs.Int("warmup", "", 200, "linear warmup steps")
+			wd := fs.Float64("weight-decay", "", 1e-4, "AdamW decoupled weight decay")
+			clip := fs.Float64("clip", "", 1.0, "global gradient-norm clip (0: none)")
+			seed := fs.Int("seed", "", 1, "seed of weights, data order and sample choices")
+			evalEvery := fs.Int("eval-every", "", 500, "validate every N steps (and at the end; 0: only at the end)")
+			evalN := fs.Int("eval-n", "", 500, "validation images (0: all)")
+			ckptEvery := fs.Int("ckpt-every", "", 200, "checkpoint every N steps (and at the end)")
+			keep := fs.Int("keep", "", 3, "checkpoints kept")
+			logEvery := fs.Int("log-every", "", 10, "write a log.jsonl line every N steps")
+			resume := fs.Bool("resume", "", false, "continue the run in --out from its latest checkpoint")
+			width := fs.Int("width", "", 0, "model width (0: task default)")
+			encDepth := fs.Int("enc-depth", "", 0, "encoder blocks (0: task default)")
+			decDepth := fs.Int("dec-depth", "", 0, "decoder blocks (0: task default)")
+			heads := fs.Int("heads", "", 0, "attention heads (0: task default)")
+			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size)")
+			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
+			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
+			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
+			dataDesc := fs.String("data-desc", "", "", "how the data was made, for meta.json provenance (e.g. the data gen command)")
+			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return cli.Usagef("train mle takes no arguments, got %q", fs.Args())
+			}
+			if *taskName != "detection" && *taskName != "captioning" {
+				return cli.Usagef("train mle: --task must be detection or captioning, got %q", *taskName)
+			}
+			if *data != "" {
+				if *trainDir != "" || *valDir != "" {
+					return cli.Usagef("train mle: give --data or --train/--val, not both")
+				}
+				*trainDir, *valDir = filepath.Join(*data, "train"), filepath.Join(*data, "val")
+			}
+			if *trainDir == "" || *valDir == "" || *out == "" {
+				return cli.Usagef("train mle: --data (or --train and --val) and --out are required (see --help)")
+			}
+			term := cli.IsTerminal(os.Stderr)
+			cfg := train.Config{
+				Task: *taskName, TrainDir: *trainDir, ValDir: *valDir, OutDir: *out,
+				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
+				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
+				Model: train.ModelSize{Width: *width, EncDepth: *encDepth, DecDepth: *decDepth, Heads: *heads},
+				Bins:  *bins, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers,
+				Command: "rewardvision train mle " + strings.Join(args, " "), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
+				Commit: buildinfo.Revision(), Logger: slog.Default(),
+				OnStep: stepReporter(os.Stderr, term, slog.Default()),
+			}
+			res, err := train.Run(ctx, cfg)
+			if term {
+				fmt.Fprintln(os.Stderr)
+			}
+			if err != nil {
+				return err
+			}
+			return writeTrainSummary(stdout, cfg, res)
+		},
+	}
+}
+
+// stepReporter shows step, loss, steps/s and ETA: a self-rewriting line on
+// a terminal, a log record every 30 s otherwise.
+func stepReporter(w io.Writer, terminal bool, log *slog.Logger) func(train.StepInfo) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(s train.StepInfo) {
+		mu.Lock()
+		defer mu.Unlock()
+		eta := time.Duration(s.ETASeconds * float64(time.Second)).Round(time.Second)
+		if terminal {
+			fmt.Fprintf(w, "\rstep %d/%d  loss %.4f  lr %.2e  %.2f steps/s  ETA %s   ", s.Step, s.Total, s.Loss, s.LR, s.StepsPerS, eta)
+			return
+		}
+		if time.Since(last) < 30*time.Second && s.Step != s.Total {
+			return
+		}
+		last = time.Now()
+		log.Info("train", "step", s.Step, "total", s.Total, "loss", s.Loss, "grad_norm", s.GradNorm, "lr", s.LR,
+			"steps_per_s", fmt.Sprintf("%.3f", s.StepsPerS), "eta", eta.String())
+	}
+}
+
+func writeTrainSummary(w io.Writer, cfg train.Config, res *train.Result) error {
+	fmt.Fprintf(w, "trained %s: steps %d..%d in %s, checkpoints in %s\n", cfg.Task, res.StartStep, res.Steps, res.Elapsed.Round(time.Second), cfg.OutDir)
+	if n := len(res.Losses); n > 0 {
+		fmt.Fprintf(w, "loss: first %.4f, last %.4f\n", res.Losses[0], res.Losses[n-1])
+	}
+	keys := make([]string, 0, len(res.Metrics))
+	for k := range res.Metrics {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "%s: %.4f\n", k, res.Metrics[k])
+	}
+	return nil
+}
+
+func trainShipCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "ship",
+		Short: "copy a training folder's latest weights (no optimizer state) and metadata",
+		Long:  trainShipHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("train ship", "rewardvision train ship --from DIR --to DIR\n\n"+trainShipHelp)
+			from := fs.String("from", "", "", "training output folder")
+			to := fs.String("to", "", "", "shipping folder (replaced)")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return cli.Usagef("train ship takes no arguments, got %q", fs.Args())
+			}
+			if *from == "" || *to == "" {
+				return cli.Usagef("train ship: --from and --to are required")
+			}
+			meta, err := train.Ship(*from, *to)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "shipped %s %s at step %d to %s\n", meta.Task, meta.Variant, meta.Prov.Steps, *to)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,116 @@
+package train
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+
+	"rewardvision/models/task"
+)
+
+// Config is one training run.
+type Config struct {
+	Task     string // task.Detection or task.Captioning
+	TrainDir string // split folder (instances.json, images/, captions.json)
+	ValDir   string
+	OutDir   string // checkpoints, meta.json, log.jsonl, vocab.json
+
+	Steps       int     // total optimizer steps of the run
+	Batch       int     // images per step
+	LR          float64 // peak learning rate
+	Warmup      int     // linear warmup steps
+	WeightDecay float64 // AdamW decoupled weight decay (scaled by the learning rate)
+	Clip        float64 // global gradient-norm clip; 0: none
+	Seed        int64   // weights, data order, per-sample choices
+
+	EvalEvery int // validate every N steps (and at the end); 0: only at the end
+	EvalN     int // validation images (0: all)
+	CkptEvery int // checkpoint every N steps (and at the end)
+	Keep      int // checkpoints kept (≥ 1)
+	LogEvery  int // JSONL line every N steps; 0 means 10
+	Resume    bool
+
+	Model  ModelSize // architecture; zero fields take the task defaults
+	Bins   int       // detection: coordinate bins; 0 = image size
+	Boxes  int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
+	MaxLen int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
+
+	Workers int // image decoding goroutines
+
+	// Provenance recorded in meta.json.
+	Command  string // command line of the run
+	DataDesc string // how the data was made, e.g. the data gen command
+	DataSeed int64
+	Commit   string
+
+	Logger *slog.Logger
+	// OnStep is called after every step (progress display); may be nil.
+	OnStep func(StepInfo)
+
+	// lossHook, for tests, replaces the loss seen by the loop (e.g. a NaN
+	// at a given step).
+	lossHook func(step int, loss float32) float32
+}
+
+// ModelSize overrides the default architecture (seq.DetectionConfig /
+// seq.CaptionConfig); zero fields keep the defaults.
+type ModelSize struct {
+	ImageSize, PatchSize, Width, EncDepth, DecDepth, Heads, MLPRatio int
+}
+
+// StepInfo describes a finished step.
+type StepInfo struct {
+	Step       int // steps done
+	Total      int
+	Loss       float32
+	GradNorm   float32
+	LR         float64
+	StepsPerS  float64 // over this process's steps
+	ETASeconds float64
+	Eval       map[string]float64 // validation metrics when this step evaluated, else nil
+}
+
+// maxSteps bounds --steps so step·batch cannot overflow.
+const maxSteps = 1 << 30
+
+func (c *Config) withDefaults() (Config, error) {
+	d := *c
+	if d.Task != task.Detection && d.Task != task.Captioning {
+		return d, fmt.Errorf("task %q: want %s or %s", d.Task, task.Detection, task.Captioning)
+	}
+	if d.TrainDir == "" || d.ValDir == "" || d.OutDir == "" {
+		return d, fmt.Errorf("train, val and out folders are required")
+	}
+	if d.LogEvery == 0 {
+		d.LogEvery = 10
+	}
+	if d.Keep == 0 {
+		d.Keep = 3
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	switch {
+	case d.Steps < 1 || d.Steps > maxSteps:
+		return d, fmt.Errorf("steps %d: want 1..%d", d.Steps, maxSteps)
+	case d.Batch < 1 || d.Batch > 4096:
+		return d, fmt.Errorf("batch %d: want 1..4096", d.Batch)
+	case !(d.WeightDecay >= 0) || d.WeightDecay > 1:
+		return d, fmt.Errorf("weight decay %g: want 0..1", d.WeightDecay)
+	case !(d.Clip >= 0) || math.IsInf(d.Clip, 0):
+		return d, fmt.Errorf("clip %g: want ≥ 0 (0: no clipping)", d.Clip)
+	case d.EvalEvery < 0 || d.EvalN < 0 || d.CkptEvery < 0 || d.Keep < 1 || d.LogEvery < 1:
+		return d, fmt.Errorf("eval-every %d, eval-n %d, ckpt-every %d, keep %d, log-every %d: want ≥ 0 (keep, log-every ≥ 1)",
+			d.EvalEvery, d.EvalN, d.CkptEvery, d.Keep, d.LogEvery)
+	case d.Bins < 0 || d.Bins > 4096 || d.Boxes < 0 || d.Boxes > 100 || d.MaxLen < 0 || d.MaxLen > 256:
+		return d, fmt.Errorf("bins %d, boxes %d, max-len %d: out of range", d.Bins, d.Boxes, d.MaxLen)
+	}
+	if err := d.schedule().Validate(); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+func (c *Config) schedule() Schedule {
+	return Schedule{Peak: c.LR, Warmup: c.Warmup, Total: c.Steps}
+}

@@ -1,0 +1,136 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"rewardvision/dataset/coco"
+	"rewardvision/dataset/loader"
+	"rewardvision/models/codec"
+)
+
+// Input normalisation: x = (pixel/255 − mean)/std, recorded in meta.json.
+var (
+	inputMean = [3]float32{0.5, 0.5, 0.5}
+	inputStd  = [3]float32{0.25, 0.25, 0.25}
+)
+
+// padLevel is the letterbox padding (mid-gray: 0 after normalisation).
+const padLevel = 128
+
+// split is a dataset held in memory: decoded, letterboxed images (uint8,
+// ~12 KB each at 64²) and their targets.
+type split struct {
+	dir      string
+	size     int
+	ids      []int64
+	pixels   [][]uint8
+	lbs      []loader.Letterbox
+	boxes    [][]codec.Box // letterboxed, non-crowd, thing class index
+	captions [][]string
+	anns     [][]coco.Annotation // original annotations (for the COCO ground truth)
+	widths   []int
+	heights  []int
+	cats     []coco.Category // thing categories, class index k ↔ cats[k]
+}
+
+// loadSplit reads dir (the `data gen` layout) for the given task:
+// detection needs instance annotations of thing categories, captioning
+// needs captions.json.
+func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log *slog.Logger) (*split, error) {
+	instPath := filepath.Join(dir, "instances.json")
+	if _, err := os.Stat(instPath); err != nil {
+		return nil, fmt.Errorf("%s: not a split folder (want instances.json and images/ from `rewardvision data gen`): %w", dir, err)
+	}
+	capPath := filepath.Join(dir, "captions.json")
+	if taskName == "captioning" {
+		if _, err := os.Stat(capPath); err != nil {
+			return nil, fmt.Errorf("%s: captioning needs reference captions: %w", dir, err)
+		}
+	}
+	inst, err := coco.LoadInstances(instPath)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", instPath, err)
+	}
+	var cats []coco.Category
+	for _, c := range inst.Categories {
+		if c.Thing() {
+			cats = append(cats, c)
+		}
+	}
+	sort.Slice(cats, func(i, j int) bool { return cats[i].ID < cats[j].ID })
+	classOf := make(map[int64]int, len(cats))
+	for k, c := range cats {
+		classOf[c.ID] = k
+	}
+	if taskName == "detection" && (len(cats) == 0 || len(inst.Annotations) == 0) {
+		return nil, fmt.Errorf("%s: no detection annotations (%d thing categories, %d annotations)", instPath, len(cats), len(inst.Annotations))
+	}
+	recs, err := loader.LoadSplit(dir, false, log)
+	if err != nil {
+		return nil, fmt.Errorf("load split %s: %w", dir, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: no images", dir)
+	}
+	for i := range recs {
+		recs[i].PanopticPath = "" // not needed: skip decoding the id maps
+	}
+	it, err := loader.New(ctx, recs, loader.Config{Size: size, Workers: workers, Pad: [3]uint8{padLevel, padLevel, padLevel}, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	samples, err := loader.All(it)
+	if err != nil {
+		return nil, fmt.Errorf("load images of %s: %w", dir, err)
+	}
+	s := &split{dir: dir, size: size, cats: cats}
+	for i, smp := range samples {
+		r := smp.Record
+		var boxes []codec.Box
+		for j, a := range r.Annotations {
+			k, ok := classOf[a.CategoryID]
+			if a.IsCrowd != 0 || !ok {
+				continue
+			}
+			b := smp.Boxes[j]
+			boxes = append(boxes, codec.BoxFromXYWH(b[0], b[1], b[2], b[3], k))
+		}
+		if taskName == "captioning" && len(r.Captions) == 0 {
+			return nil, fmt.Errorf("%s: image id %d (record %d) has no reference caption", dir, r.ImageID, i)
+		}
+		s.ids = append(s.ids, r.ImageID)
+		s.pixels = append(s.pixels, smp.Pixels)
+		s.lbs = append(s.lbs, smp.Letterbox)
+		s.boxes = append(s.boxes, boxes)
+		s.captions = append(s.captions, r.Captions)
+		s.anns = append(s.anns, r.Annotations)
+		s.widths = append(s.widths, smp.Letterbox.SrcW)
+		s.heights = append(s.heights, smp.Letterbox.SrcH)
+	}
+	return s, nil
+}
+
+func (s *split) len() int { return len(s.ids) }
+
+// normalize writes image i as float32 model input into dst (size²·3).
+func (s *split) normalize(i int, dst []float32) {
+	for p, v := range s.pixels[i] {
+		c := p % 3
+		dst[p] = (float32(v)/255 - inputMean[c]) / inputStd[c]
+	}
+}
+
+// maxBoxes is the most non-crowd thing boxes in one image.
+func (s *split) maxBoxes() int {
+	m := 0
+	for _, b := range s.boxes {
+		m = max(m, len(b))
+	}
+	return m
+}

@@ -1,0 +1,137 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"rewardvision/dataset/coco"
+	"rewardvision/eval/captions"
+	"rewardvision/eval/cocoeval"
+	"rewardvision/models/codec"
+	"rewardvision/models/seq"
+)
+
+// imagesTensor stacks the normalised images idx of s: [len, size, size, 3].
+func imagesTensor(s *split, idx []int) *tensors.Tensor {
+	per := s.size * s.size * 3
+	flat := make([]float32, len(idx)*per)
+	for j, i := range idx {
+		s.normalize(i, flat[j*per:(j+1)*per])
+	}
+	return tensors.FromFlatDataAndDimensions(flat, len(idx), s.size, s.size, 3)
+}
+
+// greedy decodes the first n images of s (all when n is 0 or more than
+// there are) in batches, under mask; fn receives each image index with its
+// tokens up to EOS and their probabilities.
+func greedy(m *seq.Model, s *split, n, batch int, mask []float32, fn func(i int, tokens []int32, probs []float32) error) error {
+	if n <= 0 || n > s.len() {
+		n = s.len()
+	}
+	for lo := 0; lo < n; lo += batch {
+		idx := make([]int, 0, batch)
+		for i := lo; i < min(n, lo+batch); i++ {
+			idx = append(idx, i)
+		}
+		gen, err := m.Generate(imagesTensor(s, idx), seq.GenerateOptions{Mask: mask})
+		if err != nil {
+			return fmt.Errorf("validation images %d..%d: %w", lo, lo+len(idx)-1, err)
+		}
+		for j, i := range idx {
+			toks := codec.UpToEOS(gen.Tokens[j])
+			probs := make([]float32, len(toks))
+			for k := range toks {
+				probs[k] = float32(math.Exp(float64(gen.LogProbs[j][k])))
+			}
+			if err := fn(i, toks, probs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// evaluate: greedy decodes → boxes in source pixels → COCO box AP of the
+// first n validation images against their own ground truth.
+func (t *detectionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error) {
+	if n <= 0 || n > val.len() {
+		n = val.len()
+	}
+	var (
+		images []cocoeval.Image
+		anns   []cocoeval.Annotation
+		dets   []cocoeval.Detection
+		cats   []cocoeval.Category
+	)
+	for k, id := range t.ids {
+		cats = append(cats, cocoeval.Category{ID: int(id), Name: t.cats[k]})
+	}
+	known := map[int64]bool{}
+	for _, id := range t.ids {
+		known[id] = true
+	}
+	for i := range n {
+		images = append(images, cocoeval.Image{ID: int(val.ids[i]), Width: val.widths[i], Height: val.heights[i]})
+		for _, a := range val.anns[i] {
+			if !known[a.CategoryID] {
+				continue
+			}
+			anns = append(anns, cocoeval.Annotation{ID: int(a.ID), ImageID: int(a.ImageID), CategoryID: int(a.CategoryID),
+				BBox: a.BBox, Area: a.Area, IsCrowd: a.IsCrowd != 0})
+		}
+	}
+	gt, err := cocoeval.NewGroundTruth(images, cats, anns)
+	if err != nil {
+		return nil, fmt.Errorf("validation ground truth of %s: %w", val.dir, err)
+	}
+	size := float64(val.size)
+	err = greedy(m, val, n, batch, t.mask(), func(i int, toks []int32, probs []float32) error {
+		boxes, err := t.codec.Decode(toks, probs, size, size)
+		if err != nil {
+			return err
+		}
+		for _, b := range boxes {
+			xywh := b.XYWH()
+			src := val.lbs[i].Unbox(coco.BBox(xywh))
+			if src[2] <= 0 || src[3] <= 0 {
+				continue
+			}
+			dets = append(dets, cocoeval.Detection{ImageID: int(val.ids[i]), CategoryID: int(t.ids[b.Class]), BBox: src, Score: b.Score})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res, err := cocoeval.Evaluate(gt, dets, cocoeval.Params{})
+	if err != nil {
+		return nil, fmt.Errorf("evaluate detections: %w", err)
+	}
+	return map[string]float64{
+		"AP": res.Stats.AP, "AP50": res.Stats.AP50, "AP75": res.Stats.AP75, "AR100": res.Stats.AR100,
+		"boxes_per_image": float64(len(dets)) / float64(n), "images": float64(n),
+	}, nil
+}
+
+// evaluate: greedy captions → CIDEr-D and BLEU-4 against the references of
+// the first n validation images.
+func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error) {
+	refs := map[int][]string{}
+	preds := map[int]string{}
+	err := greedy(m, val, n, batch, t.mask(), func(i int, toks []int32, _ []float32) error {
+		id := int(val.ids[i])
+		refs[id] = val.captions[i]
+		preds[id] = t.vocab.Decode(toks)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res, err := captions.Evaluate(refs, preds)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate captions: %w", err)
+	}
+	return map[string]float64{"CIDEr-D": res.CIDErD, "BLEU-4": res.BLEU[3], "ROUGE-L": res.ROUGEL, "images": float64(len(preds))}, nil
+}

@@ -1,0 +1,346 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"rewardvision/models/backend"
+	"rewardvision/models/seq"
+	"rewardvision/models/task"
+)
+
+// Files written in the output folder besides the GoMLX checkpoints.
+const (
+	LogFile    = "log.jsonl"
+	ConfigFile = "train_config.json"
+)
+
+// ErrNonFinite is wrapped by the error of a run stopped by a NaN or
+// infinite loss or gradient norm.
+var ErrNonFinite = errors.New("non-finite loss")
+
+// Result summarises a finished run.
+type Result struct {
+	Steps     int                // steps done in total (resumed ones included)
+	StartStep int                // step the run started (or resumed) from
+	Losses    []float32          // loss of each step this run took
+	Metrics   map[string]float64 // last validation metrics
+	Meta      *task.Meta
+	Elapsed   time.Duration
+}
+
+// savedConfig is the part of Config a resumed run must agree with.
+type savedConfig struct {
+	Task        string  `json:"task"`
+	Train       string  `json:"train"`
+	Steps       int     `json:"steps"`
+	Batch       int     `json:"batch"`
+	LR          float64 `json:"lr"`
+	Warmup      int     `json:"warmup"`
+	WeightDecay float64 `json:"weight_decay"`
+	Clip        float64 `json:"clip"`
+	Seed        int64   `json:"seed"`
+}
+
+// Run trains (or resumes) cfg to cfg.Steps steps.
+func Run(ctx context.Context, c Config) (*Result, error) {
+	cfg, err := c.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	have, err := hasCheckpoints(cfg.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	if have && !cfg.Resume {
+		return nil, fmt.Errorf("%s already holds checkpoints: pass --resume to continue that run, or choose another --out", cfg.OutDir)
+	}
+	if have {
+		if err := checkResume(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	sizes := cfg.Model
+	imageSize := sizes.ImageSize
+	if imageSize == 0 {
+		imageSize = 64
+	}
+	t0 := time.Now()
+	trainSet, err := loadSplit(ctx, cfg.TrainDir, cfg.Task, imageSize, cfg.Workers, log)
+	if err != nil {
+		return nil, err
+	}
+	valSet, err := loadSplit(ctx, cfg.ValDir, cfg.Task, imageSize, cfg.Workers, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("data loaded", "train", trainSet.len(), "val", valSet.len(), "elapsed", time.Since(t0).Round(time.Millisecond))
+
+	var spec taskSpec
+	if cfg.Task == task.Detection {
+		spec, err = newDetectionTask(&cfg, trainSet)
+	} else {
+		spec, err = newCaptionTask(&cfg, trainSet)
+	}
+	if err != nil {
+		return nil, err
+	}
+	mcfg := modelConfig(cfg.Task, sizes, spec)
+	if err := mcfg.Validate(); err != nil {
+		return nil, err
+	}
+	be, err := backend.New()
+	if err != nil {
+		return nil, err
+	}
+	m, err := seq.New(be, mcfg, seq.Options{Seed: cfg.Seed, LearningRate: cfg.LR})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", cfg.OutDir, err)
+	}
+	if err := m.OpenCheckpoints(cfg.OutDir, cfg.Keep); err != nil {
+		return nil, err
+	}
+	start := int(m.GlobalStep())
+	if start > cfg.Steps {
+		return nil, fmt.Errorf("checkpoint in %s is at step %d, past --steps %d", cfg.OutDir, start, cfg.Steps)
+	}
+	if err := writeJSON(filepath.Join(cfg.OutDir, ConfigFile), saved(&cfg)); err != nil {
+		return nil, err
+	}
+	log.Info("model", "task", cfg.Task, "params", mcfg.ParamCount(), "config", mcfg.String(), "start_step", start, "steps", cfg.Steps)
+
+	st, err := newStepper(m, cfg.WeightDecay, cfg.Clip, spec.mask())
+	if err != nil {
+		return nil, err
+	}
+	defer st.close()
+	logf, err := os.OpenFile(filepath.Join(cfg.OutDir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	defer logf.Close()
+	jl := json.NewEncoder(logf)
+
+	res := &Result{StartStep: start}
+	meta := newMeta(&cfg, mcfg, spec)
+	smp := newSampler(trainSet, spec, cfg.Seed)
+	sched := cfg.schedule()
+	evalBatch := min(64, max(1, cfg.EvalN))
+	runStart := time.Now()
+	lastGood := start
+	for step := start; step < cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("stopped at step %d (last checkpoint at step %d): %w", step, lastGood, err)
+		}
+		b, err := smp.batch(step, cfg.Batch)
+		if err != nil {
+			return res, fmt.Errorf("batch of step %d: %w", step+1, err)
+		}
+		lr := sched.At(step)
+		if err := st.setLR(lr); err != nil {
+			return res, err
+		}
+		loss, norm, err := st.run(b)
+		if err != nil {
+			return res, fmt.Errorf("step %d: %w", step+1, err)
+		}
+		if cfg.lossHook != nil {
+			loss = cfg.lossHook(step+1, loss)
+		}
+		done := step + 1
+		if !finite(loss) || !finite(norm) {
+			_ = jl.Encode(logLine{Step: done, Loss: jsonFloat(loss), GradNorm: jsonFloat(norm), LR: lr, WallS: time.Since(runStart).Seconds(), Event: "non-finite"})
+			return res, fmt.Errorf("step %d: loss %g, gradient norm %g: %w; stopped, the last good checkpoint (step %d) is kept in %s",
+				done, loss, norm, ErrNonFinite, lastGood, cfg.OutDir)
+		}
+		res.Losses = append(res.Losses, loss)
+		res.Steps = done
+		el := time.Since(runStart).Seconds()
+		info := StepInfo{Step: done, Total: cfg.Steps, Loss: loss, GradNorm: norm, LR: lr,
+			StepsPerS: float64(done-start) / el}
+		if info.StepsPerS > 0 {
+			info.ETASeconds = float64(cfg.Steps-done) / info.StepsPerS
+		}
+		last := done == cfg.Steps
+		if (cfg.EvalEvery > 0 && done%cfg.EvalEvery == 0) || last {
+			te := time.Now()
+			metrics, err := spec.evaluate(m, valSet, cfg.EvalN, evalBatch)
+			if err != nil {
+				return res, fmt.Errorf("validation at step %d: %w", done, err)
+			}
+			info.Eval, res.Metrics = metrics, metrics
+			log.Info("validation", "step", done, spec.headline(), metrics[spec.headline()], "metrics", metrics, "elapsed", time.Since(te).Round(time.Millisecond))
+		}
+		if done%cfg.LogEvery == 0 || info.Eval != nil || last {
+			if err := jl.Encode(logLine{Step: done, Loss: jsonFloat(loss), GradNorm: jsonFloat(norm), LR: lr,
+				StepsPerS: info.StepsPerS, WallS: el, Eval: info.Eval}); err != nil {
+				return res, fmt.Errorf("write log: %w", err)
+			}
+		}
+		if (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || last {
+			if err := m.SaveCheckpoint(); err != nil {
+				return res, err
+			}
+			meta.Prov.Steps = done
+			if res.Metrics != nil {
+				meta.Prov.Metrics = res.Metrics
+			}
+			if err := task.Save(cfg.OutDir, meta); err != nil {
+				return res, err
+			}
+			lastGood = done
+			log.Info("checkpoint", "step", done, "dir", cfg.OutDir)
+		}
+		if cfg.OnStep != nil {
+			cfg.OnStep(info)
+		}
+	}
+	res.Meta = meta
+	res.Elapsed = time.Since(runStart)
+	if start == cfg.Steps {
+		log.Info("nothing to do: the checkpoint is already at the last step", "steps", start)
+	}
+	return res, nil
+}
+
+// logLine is one JSONL record.
+type logLine struct {
+	Step      int                `json:"step"`
+	Loss      *float64           `json:"loss"`
+	GradNorm  *float64           `json:"grad_norm"`
+	LR        float64            `json:"lr"`
+	StepsPerS float64            `json:"steps_per_s,omitempty"`
+	WallS     float64            `json:"wall_s"`
+	Eval      map[string]float64 `json:"eval,omitempty"`
+	Event     string             `json:"event,omitempty"`
+}
+
+// jsonFloat is v, or nil (JSON null) when not finite: encoding/json
+// refuses NaN.
+func jsonFloat(v float32) *float64 {
+	if !finite(v) {
+		return nil
+	}
+	f := float64(v)
+	return &f
+}
+
+func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
+
+func modelConfig(taskName string, s ModelSize, spec taskSpec) seq.Config {
+	var c seq.Config
+	if taskName == task.Detection {
+		c = seq.DetectionConfig(spec.vocabSize(), spec.seqLen())
+	} else {
+		c = seq.CaptionConfig(spec.vocabSize(), spec.seqLen())
+	}
+	set := func(dst *int, v int) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	set(&c.ImageSize, s.ImageSize)
+	set(&c.PatchSize, s.PatchSize)
+	set(&c.Width, s.Width)
+	set(&c.EncDepth, s.EncDepth)
+	set(&c.DecDepth, s.DecDepth)
+	set(&c.Heads, s.Heads)
+	set(&c.MLPRatio, s.MLPRatio)
+	return c
+}
+
+func newMeta(cfg *Config, mcfg seq.Config, spec taskSpec) *task.Meta {
+	meta := &task.Meta{
+		Task: cfg.Task, Variant: task.MLE, Model: mcfg,
+		Input: task.Input{Size: mcfg.ImageSize, Channels: mcfg.Channels, Mean: inputMean, Std: inputStd,
+			Letterbox: true, Pad: float32(padLevel) / 255},
+		Decoding: task.Decoding{Temperature: 0, MaxTokens: mcfg.SeqLen},
+		Prov:     task.Provenance{Data: cfg.DataDesc, DataSeed: cfg.DataSeed, Seed: cfg.Seed, Command: cfg.Command, Commit: cfg.Commit},
+	}
+	if meta.Prov.Data == "" {
+		meta.Prov.Data = cfg.TrainDir
+	}
+	spec.fillMeta(meta)
+	return meta
+}
+
+func saved(cfg *Config) savedConfig {
+	return savedConfig{Task: cfg.Task, Train: cfg.TrainDir, Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Warmup: cfg.Warmup,
+		WeightDecay: cfg.WeightDecay, Clip: cfg.Clip, Seed: cfg.Seed}
+}
+
+// checkResume compares the run with the one that wrote the checkpoints:
+// the task (from meta.json) must match, and so must everything that
+// decides the batches and the schedule, else the run would not continue
+// the same training.
+func checkResume(cfg *Config) error {
+	if meta, err := task.Load(cfg.OutDir); err == nil && meta.Task != cfg.Task {
+		return fmt.Errorf("%s holds a %s checkpoint, not %s", cfg.OutDir, meta.Task, cfg.Task)
+	}
+	path := filepath.Join(cfg.OutDir, ConfigFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // checkpoints from elsewhere: the model config check still applies
+	}
+	if err != nil {
+		return err
+	}
+	var prev savedConfig
+	if err := json.Unmarshal(data, &prev); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	cur := saved(cfg)
+	if prev.Task != cur.Task {
+		return fmt.Errorf("%s holds a %s run, not %s", cfg.OutDir, prev.Task, cur.Task)
+	}
+	var diffs []string
+	add := func(name string, a, b any) {
+		if a != b {
+			diffs = append(diffs, fmt.Sprintf("%s %v (checkpoint run %v)", name, b, a))
+		}
+	}
+	add("batch", prev.Batch, cur.Batch)
+	add("seed", prev.Seed, cur.Seed)
+	add("lr", prev.LR, cur.LR)
+	add("warmup", prev.Warmup, cur.Warmup)
+	add("weight decay", prev.WeightDecay, cur.WeightDecay)
+	add("clip", prev.Clip, cur.Clip)
+	if len(diffs) > 0 {
+		return fmt.Errorf("resume %s: the run's settings differ: %v", cfg.OutDir, diffs)
+	}
+	if prev.Steps != cur.Steps {
+		cfg.Logger.Warn("resuming with another --steps: the cosine schedule changes from here", "was", prev.Steps, "now", cur.Steps)
+	}
+	return nil
+}
+
+// hasCheckpoints reports whether dir holds GoMLX checkpoint files.
+func hasCheckpoints(dir string) (bool, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, "checkpoint-*.json"))
+	if err != nil {
+		return false, err
+	}
+	return len(matches) > 0, nil
+}
+
+func writeJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
