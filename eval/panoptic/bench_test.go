@@ -3,6 +3,8 @@ package panoptic
 import (
 	"path/filepath"
 	"testing"
+
+	"rewardvision/dataset/coco"
 )
 
 func benchEvaluate(b *testing.B, name string, workers int) {
@@ -36,14 +38,16 @@ func BenchmarkMatchImage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	gi := Image{Segments: gt.Annotations[0].Segments}
-	pi := Image{Segments: pred.Annotations[0].Segments}
-	if gi.Width, gi.Height, gi.IDs, err = ReadIDMap(filepath.Join(dir, "gt", gt.Annotations[0].FileName)); err != nil {
+	gm, err := coco.ReadIDMap(filepath.Join(dir, "gt", gt.Annotations[0].FileName))
+	if err != nil {
 		b.Fatal(err)
 	}
-	if pi.Width, pi.Height, pi.IDs, err = ReadIDMap(filepath.Join(dir, "pred", pred.Annotations[0].FileName)); err != nil {
+	pm, err := coco.ReadIDMap(filepath.Join(dir, "pred", pred.Annotations[0].FileName))
+	if err != nil {
 		b.Fatal(err)
 	}
+	gi := Image{Width: gm.Width, Height: gm.Height, IDs: gm.IDs, Segments: gt.Annotations[0].Segments}
+	pi := Image{Width: pm.Width, Height: pm.Height, IDs: pm.IDs, Segments: pred.Annotations[0].Segments}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := MatchImage(gi, pi, cats); err != nil {

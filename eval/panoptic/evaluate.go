@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"rewardvision/dataset/coco"
 )
 
 // Options tune Evaluate.
@@ -131,15 +133,16 @@ func evaluateImage(g Annotation, gtDir string, p Annotation, predDir string, cat
 	wrap := func(err error) error {
 		return fmt.Errorf("image_id %s (gt %s, pred %s): %w", g.ImageID, gtPath, predPath, err)
 	}
-	gi := Image{Segments: g.Segments}
-	var err error
-	if gi.Width, gi.Height, gi.IDs, err = ReadIDMap(gtPath); err != nil {
+	gm, err := coco.ReadIDMap(gtPath)
+	if err != nil {
 		return nil, wrap(err)
 	}
-	pi := Image{Segments: p.Segments}
-	if pi.Width, pi.Height, pi.IDs, err = ReadIDMap(predPath); err != nil {
+	pm, err := coco.ReadIDMap(predPath)
+	if err != nil {
 		return nil, wrap(err)
 	}
+	gi := Image{Width: gm.Width, Height: gm.Height, IDs: gm.IDs, Segments: g.Segments}
+	pi := Image{Width: pm.Width, Height: pm.Height, IDs: pm.IDs, Segments: p.Segments}
 	s, err := MatchImage(gi, pi, cats)
 	if err != nil {
 		return nil, wrap(err)

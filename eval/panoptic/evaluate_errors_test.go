@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"rewardvision/dataset/coco"
 )
 
 // writeSet writes a one-image panoptic set (JSON + PNG folder) under dir.
@@ -21,7 +23,7 @@ func writeSet(t *testing.T, dir, name string, img Image, segsJSON string) (jsonP
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := EncodeIDMap(f, img.Width, img.Height, img.IDs); err != nil {
+		if err := coco.EncodeIDMap(f, &coco.IDMap{Width: img.Width, Height: img.Height, IDs: img.IDs}); err != nil {
 			t.Fatal(err)
 		}
 		f.Close()
@@ -54,7 +56,7 @@ func TestEvaluateFileErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			want: []string{"image_id 1", "decode ", "1.png", "png"}},
+			want: []string{"image_id 1", "read id map ", "1.png", "png"}},
 		{name: "size mismatch", pred: grid(nil, "aaaa", "abba", "aaaa"), predSegs: goodSegs,
 			want: []string{"image_id 1", "size mismatch: gt 4x2, pred 4x3"}},
 		{name: "id in JSON not in PNG", pred: good, predSegs: `[{"id": 1, "category_id": 187}, {"id": 2, "category_id": 1}, {"id": 7, "category_id": 1}]`,

@@ -216,29 +216,3 @@ func TestMatchImageErrors(t *testing.T) {
 		t.Error("nil categories accepted")
 	}
 }
-
-func TestIDMapRoundTrip(t *testing.T) {
-	ids := []uint32{0, 1, 256, 65536, MaxSegmentID, 4721614}
-	var buf strings.Builder
-	if err := EncodeIDMap(&buf, 3, 2, ids); err != nil {
-		t.Fatal(err)
-	}
-	w, h, got, err := DecodeIDMap(strings.NewReader(buf.String()))
-	if err != nil || w != 3 || h != 2 {
-		t.Fatalf("decode: %dx%d %v", w, h, err)
-	}
-	for i := range ids {
-		if got[i] != ids[i] {
-			t.Errorf("pixel %d: %d, want %d", i, got[i], ids[i])
-		}
-	}
-	if err := EncodeIDMap(&buf, 1, 1, []uint32{1 << 24}); err == nil {
-		t.Error("25-bit id encoded")
-	}
-	if err := EncodeIDMap(&buf, 2, 1, []uint32{1}); err == nil {
-		t.Error("short map encoded")
-	}
-	if _, _, _, err := DecodeIDMap(strings.NewReader("not a png")); err == nil {
-		t.Error("garbage decoded")
-	}
-}
