@@ -1,0 +1,214 @@
+package runner
+
+import (
+	"fmt"
+	"math"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"rewardvision/models/codec"
+)
+
+// GenerateOptions control Generate.
+type GenerateOptions struct {
+	// Temperature 0 (or less) decodes greedily; 1 samples from the model
+	// (REINFORCE rollouts).
+	Temperature float64
+	// MaxTokens caps the generated tokens per image, EOS included; 0 means
+	// the model's max_len.
+	MaxTokens int
+	// Seed seeds the sampling noise (unused when greedy).
+	Seed uint64
+	// GrammarMask is an additive logit mask [max_len·vocab] row-major: row
+	// p constrains the p-th generated token. nil: no mask (Predict uses the
+	// task's grammar by default).
+	GrammarMask []float32
+	// KeepLogits keeps every step's raw logits in Generation.Logits.
+	KeepLogits bool
+}
+
+// Generation is the output of Generate, per image: the generated tokens
+// (no BOS; up to and including EOS, or MaxTokens of them), each token's
+// log-probability under the distribution it was drawn from (temperature
+// and mask applied), and with KeepLogits the logits of each step
+// (len(Tokens[b])·vocab values).
+type Generation struct {
+	Tokens   [][]int32
+	LogProbs [][]float32
+	Logits   [][]float32
+	Steps    int // decoder steps run
+}
+
+// DefaultOptions are the manifest's decoding defaults with the task's
+// grammar mask.
+func (r *Runner) DefaultOptions() GenerateOptions {
+	d := r.Manifest.Decoding
+	return GenerateOptions{Temperature: d.Temperature, MaxTokens: d.MaxTokens, GrammarMask: r.GrammarMask()}
+}
+
+func (r *Runner) checkOptions(o *GenerateOptions) error {
+	t := r.Manifest.Tokens
+	if math.IsNaN(o.Temperature) || math.IsInf(o.Temperature, 0) {
+		return fmt.Errorf("temperature %g: want a finite value", o.Temperature)
+	}
+	if o.MaxTokens < 0 || o.MaxTokens > t.MaxLen {
+		return fmt.Errorf("max tokens %d: want 0..%d", o.MaxTokens, t.MaxLen)
+	}
+	if o.MaxTokens == 0 {
+		o.MaxTokens = t.MaxLen
+	}
+	if o.GrammarMask != nil && len(o.GrammarMask) != t.MaxLen*t.VocabSize {
+		return fmt.Errorf("grammar mask has %d values, want max_len×vocab = %d×%d", len(o.GrammarMask), t.MaxLen, t.VocabSize)
+	}
+	return nil
+}
+
+// Generate decodes n preprocessed images (see CheckImages) together. Each
+// row stops at its EOS; finished rows leave the batch (their cache rows
+// are dropped), so the step cost follows the rows still running. The noise
+// is drawn as models/seq's Model.Generate draws it, so the same seed gives
+// the same samples as the GoMLX model (up to float rounding at near-ties).
+func (r *Runner) Generate(images []float32, n int, opts GenerateOptions) (*Generation, error) {
+	if err := r.CheckImages(images, n); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	if err := r.checkOptions(&opts); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	r.bindMu.RLock()
+	defer r.bindMu.RUnlock()
+	cross, err := r.encode(images, n)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	defer cross.Close()
+	gen, err := r.decode(cross, opts)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return gen, nil
+}
+
+// decode runs the decoder loop on encoded images; it takes over cross's
+// tensors (replacing them as rows finish) and leaves cross to be closed
+// by the caller.
+func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error) {
+	cfg := r.Manifest.Architecture
+	vocab := cfg.VocabSize
+	n := cross.Batch
+	gen := &Generation{Tokens: make([][]int32, n), LogProbs: make([][]float32, n)}
+	if opts.KeepLogits {
+		gen.Logits = make([][]float32, n)
+	}
+	var noise *noiseStream
+	if opts.Temperature > 0 {
+		noise = newNoise(opts.Seed, n*vocab)
+	}
+
+	active := make([]int, n) // original index of each row still running
+	token := make([]int32, n)
+	for b := range n {
+		active[b], token[b] = b, codec.BOS
+	}
+	past := make([]ort.Value, 2*cfg.DecDepth)
+	defer func() { destroy(past) }()
+	for i := range past {
+		v, err := ort.NewTensor(ort.NewShape(int64(n), int64(cfg.Heads), 0, int64(cfg.HeadDim())), []float32{})
+		if err != nil {
+			return nil, err
+		}
+		past[i] = v
+	}
+	for pos := range opts.MaxTokens {
+		out, err := r.step1(token, pos, cross.values, past)
+		if err != nil {
+			return nil, fmt.Errorf("step %d: %w", pos, err)
+		}
+		destroy(past)
+		copy(past, out[1:])
+		logits, err := floats(out[0], "logits")
+		if err != nil {
+			destroy(out[:1])
+			return nil, err
+		}
+		gen.Steps++
+		var u []float32
+		if noise != nil {
+			u = noise.next()
+		}
+		var mask []float32
+		if opts.GrammarMask != nil {
+			mask = opts.GrammarMask[pos*vocab : (pos+1)*vocab]
+		}
+		var keep []int // rows (positions in active) that continue
+		last := pos+1 == opts.MaxTokens
+		for j, b := range active {
+			row := logits[j*vocab : (j+1)*vocab]
+			var rowNoise []float32
+			if u != nil {
+				rowNoise = u[b*vocab : (b+1)*vocab]
+			}
+			tok, lp := pick(row, mask, rowNoise, opts.Temperature)
+			gen.Tokens[b] = append(gen.Tokens[b], tok)
+			gen.LogProbs[b] = append(gen.LogProbs[b], lp)
+			if opts.KeepLogits {
+				gen.Logits[b] = append(gen.Logits[b], row...)
+			}
+			token[j] = tok
+			if tok != codec.EOS && !last {
+				keep = append(keep, j)
+			}
+		}
+		destroy(out[:1])
+		if len(keep) == 0 {
+			break
+		}
+		if len(keep) < len(active) {
+			if err := compact(past, keep); err != nil {
+				return nil, err
+			}
+			if err := compact(cross.values, keep); err != nil {
+				return nil, err
+			}
+			next := make([]int, len(keep))
+			for k, j := range keep {
+				next[k] = active[j]
+				token[k] = token[j]
+			}
+			active, token = next, token[:len(keep)]
+		}
+	}
+	return gen, nil
+}
+
+// step1 runs one decoder step for the rows of token.
+func (r *Runner) step1(token []int32, pos int, cross, past []ort.Value) ([]ort.Value, error) {
+	tok, err := ort.NewTensor(ort.NewShape(int64(len(token))), token)
+	if err != nil {
+		return nil, err
+	}
+	defer tok.Destroy()
+	p, err := ort.NewScalar(int32(pos))
+	if err != nil {
+		return nil, err
+	}
+	defer p.Destroy()
+	in := make([]ort.Value, 0, 2+len(cross)+len(past))
+	in = append(in, tok, p)
+	in = append(in, cross...)
+	in = append(in, past...)
+	return r.step.run(in)
+}
+
+// compact replaces each tensor by the given rows of it.
+func compact(vs []ort.Value, rows []int) error {
+	for i, v := range vs {
+		nv, err := gatherRows(v, rows)
+		if err != nil {
+			return err
+		}
+		_ = v.Destroy()
+		vs[i] = nv
+	}
+	return nil
+}
