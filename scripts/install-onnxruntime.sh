@@ -8,6 +8,9 @@
 # Usage: scripts/install-onnxruntime.sh [DEST_DIR]   (default: third_party/onnxruntime)
 # Idempotent: when the library is already there with the right checksum it
 # only verifies it and exits.
+#
+# ORT_NPM_TGZ=path/to/onnxruntime-node-1.24.1.tgz uses that package file
+# instead of `npm pack` (an offline mirror); its library is checksummed the same.
 set -euo pipefail
 
 ORT_VERSION=1.24.1
@@ -30,16 +33,19 @@ fi
 
 [[ $(uname -s)/$(uname -m) == Linux/x86_64 ]] ||
   die "only linux/x86_64 is supported by this script (this is $(uname -s)/$(uname -m)); set ONNXRUNTIME_LIB to an ONNX Runtime $ORT_VERSION library instead"
-command -v npm >/dev/null 2>&1 ||
-  die "npm not found: install Node.js and npm (Debian: apt-get install -y npm), then rerun $0"
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "install-onnxruntime: fetching onnxruntime-node@$ORT_VERSION with npm pack" >&2
-(cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null) ||
-  die "npm pack onnxruntime-node@$ORT_VERSION failed (is the npm registry reachable?)"
-tar -xzf "$tmp/onnxruntime-node-$ORT_VERSION.tgz" -C "$tmp" "$ORT_MEMBER" ||
-  die "the npm package has no $ORT_MEMBER"
+tgz=${ORT_NPM_TGZ:-}
+if [[ -z $tgz ]]; then
+  command -v npm >/dev/null 2>&1 ||
+    die "npm not found: install Node.js and npm (Debian: apt-get install -y npm), then rerun $0"
+  echo "install-onnxruntime: fetching onnxruntime-node@$ORT_VERSION with npm pack" >&2
+  (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null) ||
+    die "npm pack onnxruntime-node@$ORT_VERSION failed (is the npm registry reachable?)"
+  tgz=$tmp/onnxruntime-node-$ORT_VERSION.tgz
+fi
+tar -xzf "$tgz" -C "$tmp" "$ORT_MEMBER" 2>/dev/null ||
+  die "$tgz has no $ORT_MEMBER (not the onnxruntime-node@$ORT_VERSION package?)"
 
 got=$(sha_of "$tmp/$ORT_MEMBER")
 [[ $got == "$ORT_SHA256" ]] ||

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -111,5 +112,30 @@ func TestJSONLogs(t *testing.T) {
 	}
 	if rec["level"] != "WARN" || rec["msg"] != "CUDA unavailable, running on CPU" {
 		t.Errorf("log record = %v", rec)
+	}
+}
+
+// TestPinnedModules guards against a dependency silently pulling in another
+// onnxruntime_go (v1.13 speaks an older C API and fails at run time).
+func TestPinnedModules(t *testing.T) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		t.Skip("no build info")
+	}
+	want := map[string]string{
+		"github.com/yalue/onnxruntime_go": "v1.27.0",
+		"github.com/gin-gonic/gin":        "v1.12.0",
+		"github.com/gomlx/gomlx":          "v0.26.0",
+	}
+	for _, d := range bi.Deps {
+		if v, ok := want[d.Path]; ok {
+			if d.Version != v || d.Replace != nil {
+				t.Errorf("%s %s (replace %v), want %s", d.Path, d.Version, d.Replace, v)
+			}
+			delete(want, d.Path)
+		}
+	}
+	if _, ok := want["github.com/yalue/onnxruntime_go"]; ok {
+		t.Error("the binary does not link github.com/yalue/onnxruntime_go")
 	}
 }
