@@ -63,14 +63,9 @@ func randImages(rng *rand.Rand, cfg seq.Config, batch int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(data, batch, cfg.ImageSize, cfg.ImageSize, cfg.Channels)
 }
 
-// trainCheckpoint trains m for steps MLE steps on the given target
-// sequences (one per image, random images) and saves a checkpoint in dir.
-func trainCheckpoint(t testing.TB, m *seq.Model, dir string, targets [][]int32, steps int) {
+// makeBatch lays out one MLE batch: random images, one target sequence each.
+func makeBatch(t testing.TB, cfg seq.Config, targets [][]int32) seq.Batch {
 	t.Helper()
-	cfg := m.Cfg
-	if err := m.OpenCheckpoints(dir, 1); err != nil {
-		t.Fatal(err)
-	}
 	n := len(targets)
 	var in, tg []int32
 	var w []float32
@@ -81,11 +76,26 @@ func trainCheckpoint(t testing.TB, m *seq.Model, dir string, targets [][]int32, 
 		}
 		in, tg, w = append(in, a...), append(tg, b...), append(w, c...)
 	}
-	batch := seq.Batch{
+	return seq.Batch{
 		Images:  randImages(rand.New(rand.NewPCG(7, 7)), cfg, n),
 		Inputs:  tensors.FromFlatDataAndDimensions(in, n, cfg.SeqLen),
 		Targets: tensors.FromFlatDataAndDimensions(tg, n, cfg.SeqLen),
 		Weights: tensors.FromFlatDataAndDimensions(w, n, cfg.SeqLen),
+	}
+}
+
+// trainCheckpoint trains m for steps MLE steps on the given target
+// sequences (one per image, random images) and saves a checkpoint in dir.
+func trainCheckpoint(t testing.TB, m *seq.Model, dir string, targets [][]int32, steps int) {
+	t.Helper()
+	if err := m.OpenCheckpoints(dir, 1); err != nil {
+		t.Fatal(err)
+	}
+	batch := makeBatch(t, m.Cfg, targets)
+	if steps == 0 { // create the variables, untrained
+		if _, err := m.Logits(batch.Images, batch.Inputs); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for range steps {
 		if _, err := m.TrainStep(batch); err != nil {
@@ -110,15 +120,7 @@ func detectionCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.
 	if err != nil {
 		t.Fatal(err)
 	}
-	var targets [][]int32
-	for i := range 3 {
-		tokens, err := c.Encode([]codec.Box{{XMin: 1 + float64(i), YMin: 2, XMax: 9, YMax: 12 - float64(i), Class: i % 3}}, 16, 16, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		targets = append(targets, tokens)
-	}
-	trainCheckpoint(t, m, dir, targets, steps)
+	trainCheckpoint(t, m, dir, detectionTargets(t, c), steps)
 	meta := &task.Meta{
 		Task: task.Detection, Variant: task.MLE, Model: cfg, Input: testInput,
 		Detection: &task.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 2},
@@ -168,4 +170,18 @@ func captionCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.Mo
 		t.Fatal(err)
 	}
 	return meta, m
+}
+
+// detectionTargets are three one-box sequences.
+func detectionTargets(t testing.TB, c *codec.Detection) [][]int32 {
+	t.Helper()
+	var targets [][]int32
+	for i := range 3 {
+		tokens, err := c.Encode([]codec.Box{{XMin: 1 + float64(i), YMin: 2, XMax: 9, YMax: 12 - float64(i), Class: i % 3}}, 16, 16, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tokens)
+	}
+	return targets
 }

@@ -25,7 +25,7 @@ func Trace(ctx *context.Context, graphs []RoleGraph) ([]Traced, error) {
 		m, err := onnx.Trace(ctx, g.Spec, g.Fn)
 		if err != nil {
 			if v := missingVariable(err); v != "" {
-				return nil, fmt.Errorf("export %s graph: the checkpoint has no variable %s: %w", g.Role, v, err)
+				return nil, fmt.Errorf("export %s graph: the checkpoint has no variable %s (incomplete, or of another model)", g.Role, v)
 			}
 			return nil, fmt.Errorf("export %s graph: %w", g.Role, err)
 		}

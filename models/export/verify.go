@@ -51,7 +51,9 @@ type Report struct {
 
 // OK reports whether the export passed: logits within Tolerance and the
 // same greedy tokens.
-func (r *Report) OK() bool { return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance }
+func (r *Report) OK() bool {
+	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance
+}
 
 // Verify runs the exported entry in ONNX Runtime and model (the
 // checkpoint) in GoMLX on the same generated images — shapes-world scenes
