@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -93,8 +94,7 @@ func (r *Runner) Generate(images []float32, n int, opts GenerateOptions) (*Gener
 // tensors (replacing them as rows finish) and leaves cross to be closed
 // by the caller.
 func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error) {
-	cfg := r.Manifest.Architecture
-	vocab := cfg.VocabSize
+	vocab := r.Manifest.Architecture.VocabSize
 	n := cross.Batch
 	gen := &Generation{Tokens: make([][]int32, n), LogProbs: make([][]float32, n)}
 	if opts.KeepLogits {
@@ -110,27 +110,18 @@ func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error)
 	for b := range n {
 		active[b], token[b] = b, codec.BOS
 	}
-	past := make([]ort.Value, 2*cfg.DecDepth)
-	defer func() { destroy(past) }()
-	for i := range past {
-		v, err := ort.NewTensor(ort.NewShape(int64(n), int64(cfg.Heads), 0, int64(cfg.HeadDim())), []float32{})
-		if err != nil {
-			return nil, err
-		}
-		past[i] = v
+	cache, err := r.NewCache(n)
+	if err != nil {
+		return nil, err
 	}
+	defer func() { cache.Close() }()
 	for pos := range opts.MaxTokens {
-		out, err := r.step1(token, pos, cross.values, past)
+		logits, next, err := r.step1(token, cross, cache)
 		if err != nil {
 			return nil, fmt.Errorf("step %d: %w", pos, err)
 		}
-		destroy(past)
-		copy(past, out[1:])
-		logits, err := floats(out[0], "logits")
-		if err != nil {
-			destroy(out[:1])
-			return nil, err
-		}
+		cache.Close()
+		cache = next
 		gen.Steps++
 		var u []float32
 		if noise != nil {
@@ -159,17 +150,17 @@ func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error)
 				keep = append(keep, j)
 			}
 		}
-		destroy(out[:1])
 		if len(keep) == 0 {
 			break
 		}
 		if len(keep) < len(active) {
-			if err := compact(past, keep); err != nil {
+			if err := compact(cache.values, keep); err != nil {
 				return nil, err
 			}
 			if err := compact(cross.values, keep); err != nil {
 				return nil, err
 			}
+			cache.Batch, cross.Batch = len(keep), len(keep)
 			next := make([]int, len(keep))
 			for k, j := range keep {
 				next[k] = active[j]
@@ -181,23 +172,84 @@ func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error)
 	return gen, nil
 }
 
-// step1 runs one decoder step for the rows of token.
-func (r *Runner) step1(token []int32, pos int, cross, past []ort.Value) ([]ort.Value, error) {
+// Cache is the decoder's self-attention KV cache for a batch: per layer
+// keys and values [batch, heads, Len, head_dim], interleaved.
+type Cache struct {
+	Batch, Len int
+	values     []ort.Value
+}
+
+// Close releases the cache's tensors.
+func (c *Cache) Close() {
+	if c != nil {
+		destroy(c.values)
+		c.values = nil
+	}
+}
+
+// NewCache returns an empty cache (length 0) for batch rows.
+func (r *Runner) NewCache(batch int) (*Cache, error) {
+	cfg := r.Manifest.Architecture
+	c := &Cache{Batch: batch, values: make([]ort.Value, 2*cfg.DecDepth)}
+	for i := range c.values {
+		v, err := ort.NewTensor(ort.NewShape(int64(batch), int64(cfg.Heads), 0, int64(cfg.HeadDim())), []float32{})
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.values[i] = v
+	}
+	return c, nil
+}
+
+// Step runs one decoder step: tokens [batch] at position past.Len with the
+// encoder outputs cross, returning the logits [batch·vocab] and the cache
+// one position longer (past stays valid; the caller closes both). It is
+// Generate's inner loop, exposed for streaming and benchmarks.
+func (r *Runner) Step(tokens []int32, cross *Cross, past *Cache) ([]float32, *Cache, error) {
+	if len(tokens) != cross.Batch || len(tokens) != past.Batch {
+		return nil, nil, fmt.Errorf("step: %d tokens, %d encoded images, cache of %d rows", len(tokens), cross.Batch, past.Batch)
+	}
+	if past.Len >= r.Manifest.Tokens.MaxLen {
+		return nil, nil, fmt.Errorf("step: position %d is past max_len %d", past.Len, r.Manifest.Tokens.MaxLen)
+	}
+	for i, t := range tokens {
+		if t < 0 || int(t) >= r.Manifest.Tokens.VocabSize {
+			return nil, nil, fmt.Errorf("step: token %d of row %d outside [0, %d)", t, i, r.Manifest.Tokens.VocabSize)
+		}
+	}
+	r.bindMu.RLock()
+	defer r.bindMu.RUnlock()
+	return r.step1(tokens, cross, past)
+}
+
+// step1 runs one decoder step; the caller holds bindMu for reading.
+func (r *Runner) step1(token []int32, cross *Cross, past *Cache) ([]float32, *Cache, error) {
 	tok, err := ort.NewTensor(ort.NewShape(int64(len(token))), token)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer tok.Destroy()
-	p, err := ort.NewScalar(int32(pos))
+	p, err := ort.NewScalar(int32(past.Len))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer p.Destroy()
-	in := make([]ort.Value, 0, 2+len(cross)+len(past))
+	in := make([]ort.Value, 0, 2+len(cross.values)+len(past.values))
 	in = append(in, tok, p)
-	in = append(in, cross...)
-	in = append(in, past...)
-	return r.step.run(in)
+	in = append(in, cross.values...)
+	in = append(in, past.values...)
+	out, err := r.step.run(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer out[0].Destroy()
+	logits, err := floats(out[0], "logits")
+	if err != nil {
+		destroy(out[1:])
+		return nil, nil, err
+	}
+	return slices.Clone(logits), &Cache{Batch: past.Batch, Len: past.Len + 1, values: out[1:]}, nil
 }
 
 // compact replaces each tensor by the given rows of it.
