@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"rewardvision/internal/cli"
+	"rewardvision/models/task"
+)
+
+func TestTrainMLEUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no task", []string{"--data", "d", "--out", "o"}, "--task must be detection or captioning"},
+		{"bad task", []string{"--task", "colorization", "--data", "d", "--out", "o"}, `got "colorization"`},
+		{"no data", []string{"--task", "detection", "--out", "o"}, "are required"},
+		{"no out", []string{"--task", "detection", "--data", "d"}, "are required"},
+		{"data and train", []string{"--task", "detection", "--data", "d", "--train", "t", "--out", "o"}, "not both"},
+		{"argument", []string{"--task", "detection", "--data", "d", "--out", "o", "extra"}, "takes no arguments"},
+		{"bad flag", []string{"--task", "detection", "--steps", "many"}, "invalid value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := trainMLECommand(&bytes.Buffer{}).Run(context.Background(), tc.args)
+			var ue *cli.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v, want a usage error containing %q", err, tc.want)
+			}
+		})
+	}
+	err := trainShipCommand(&bytes.Buffer{}).Run(context.Background(), []string{"--from", "x"})
+	var ue *cli.UsageError
+	if !errors.As(err, &ue) {
+		t.Errorf("ship without --to: err %v, want a usage error", err)
+	}
+}
+
+// TestTrainMLEThenShip drives the commands end to end on a tiny split:
+// data gen, two training steps of a tiny model, ship.
+func TestTrainMLEThenShip(t *testing.T) {
+	dir := t.TempDir()
+	for _, s := range []struct{ split, n, seed string }{{"train", "8", "1"}, {"val", "4", "2"}} {
+		if _, err := runData(t, genCmd, "--out", filepath.Join(dir, "data", s.split), "--n", s.n, "--seed", s.seed,
+			"--split", s.split, "--max-objects", "2", "--workers", "1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "run")
+	var stdout bytes.Buffer
+	err := trainMLECommand(&stdout).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
+		"--out", out, "--steps", "2", "--batch", "4", "--warmup", "0", "--eval-n", "4", "--width", "16", "--enc-depth", "1",
+		"--dec-depth", "1", "--heads", "2", "--workers", "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"trained detection: steps 0..2", "loss: first ", "AP: ", "AR100: "} {
+		if !strings.Contains(stdout.String(), s) {
+			t.Errorf("summary %q lacks %q", stdout.String(), s)
+		}
+	}
+	meta, err := task.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Prov.Steps != 2 || !strings.HasPrefix(meta.Prov.Command, "rewardvision train mle --task detection") || meta.Prov.Metrics == nil {
+		t.Errorf("provenance %+v", meta.Prov)
+	}
+	stdout.Reset()
+	ship := filepath.Join(dir, "ship")
+	if err := trainShipCommand(&stdout).Run(context.Background(), []string{"--from", out, "--to", ship}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stdout.String(); got != "shipped detection mle at step 2 to "+ship+"\n" {
+		t.Errorf("ship printed %q", got)
+	}
+	// Same folder again without --resume: refused with a hint.
+	err = trainMLECommand(&bytes.Buffer{}).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
+		"--out", out, "--steps", "2", "--warmup", "0"})
+	if err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("rerun into %s: err %v, want a --resume hint", out, err)
+	}
+}

@@ -1,0 +1,123 @@
+package train
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+
+	"rewardvision/models/backend"
+	"rewardvision/models/seq"
+	"rewardvision/models/task"
+)
+
+// loadVars reads the latest checkpoint of dir: variable → flat bytes.
+func loadVars(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	c := gctx.New()
+	if _, err := checkpoints.Load(c).Dir(dir).Immediate().Done(); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for v := range c.IterVariables() {
+		if err := v.MustValue().ConstBytes(func(b []byte) { out[v.ScopeAndName()] = slices.Clone(b) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func assertSameWeights(t *testing.T, a, b string) {
+	t.Helper()
+	va, vb := loadVars(t, a), loadVars(t, b)
+	if len(va) != len(vb) {
+		t.Errorf("%d variables in %s, %d in %s", len(va), a, len(vb), b)
+	}
+	for name, x := range va {
+		if y, ok := vb[name]; !ok || !slices.Equal(x, y) {
+			t.Errorf("variable %s differs between %s and %s", name, a, b)
+		}
+	}
+}
+
+// TestShip: the shipped folder holds the weights without optimizer state,
+// loads with seq.Load and task.Load, and decodes like the training folder.
+func TestShip(t *testing.T) {
+	cfg := tinyConfig(t, "captioning", 3)
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(t.TempDir(), "captioning-mle")
+	meta, err := Ship(cfg.OutDir, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Prov.Steps != 3 || meta.Task != task.Captioning || meta.Variant != task.MLE {
+		t.Errorf("meta %+v", meta)
+	}
+	if _, err := task.Load(to); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(to, VocabFile)); err != nil {
+		t.Error(err)
+	}
+	full, shipped := loadVars(t, cfg.OutDir), loadVars(t, to)
+	if len(shipped) >= len(full) {
+		t.Errorf("shipped %d variables, training folder %d: optimizer state not dropped", len(shipped), len(full))
+	}
+	for name, b := range shipped {
+		if !slices.Equal(b, full[name]) {
+			t.Errorf("shipped %s differs from the training checkpoint", name)
+		}
+	}
+	be, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := res.Meta.Model
+	m, err := seq.Load(be, to, &want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.GlobalStep() != 3 {
+		t.Errorf("shipped global step %d, want 3", m.GlobalStep())
+	}
+	orig, err := seq.Load(be, cfg.OutDir, &want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, want.ImageSize, 1, cfg.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	images := imagesTensor(val, []int{0, 1, 2})
+	g1, err := m.Generate(images, seq.GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2, err := orig.Generate(images, seq.GenerateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range g1.Tokens {
+		if !slices.Equal(g1.Tokens[i], g2.Tokens[i]) {
+			t.Errorf("image %d: shipped model decodes %v, training checkpoint %v", i, g1.Tokens[i], g2.Tokens[i])
+		}
+	}
+	// Shipping again replaces the checkpoint instead of adding one.
+	if _, err := Ship(cfg.OutDir, to); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(to, "checkpoint-*.json"))
+	if len(files) != 1 {
+		t.Errorf("%d checkpoints after shipping twice, want 1", len(files))
+	}
+	if _, err := Ship(t.TempDir(), to); err == nil {
+		t.Error("shipping from an empty folder: no error")
+	}
+}
