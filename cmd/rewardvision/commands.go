@@ -14,6 +14,7 @@ func rootCommand(stdout io.Writer) *cli.Command {
 		Subs: []*cli.Command{
 			versionCommand(stdout),
 			trainCommand(stdout),
+			exportCommand(stdout),
 			{
 				Name:  "eval",
 				Short: "score predictions with the standard benchmarks (COCO mAP, PQ, captions, colorfulness)",
