@@ -64,8 +64,8 @@ data-shapes: build
 
 train-detection: build
 	$(BIN) train mle --task detection --data $(SHAPES) --out runs/detection-mle --steps 3000 --batch 32 --lr 1e-3 --warmup 200 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 500 --eval-n 500 --ckpt-every 200 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" $(TRAIN_FLAGS)
-	$(BIN) train ship --from runs/detection-mle --to assets/checkpoints/detection-mle
+	$(BIN) train ship --from runs/detection-mle --to assets/checkpoints/detection-mle --val $(SHAPES)/val
 
 train-captioning: build
 	$(BIN) train mle --task captioning --data $(SHAPES) --out runs/captioning-mle --steps 1200 --batch 32 --lr 1e-3 --warmup 200 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 300 --eval-n 500 --ckpt-every 200 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" $(TRAIN_FLAGS)
-	$(BIN) train ship --from runs/captioning-mle --to assets/checkpoints/captioning-mle
+	$(BIN) train ship --from runs/captioning-mle --to assets/checkpoints/captioning-mle --val $(SHAPES)/val

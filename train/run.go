@@ -135,7 +135,10 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	meta := newMeta(&cfg, mcfg, spec)
 	smp := newSampler(trainSet, spec, cfg.Seed)
 	sched := cfg.schedule()
-	evalBatch := min(64, max(1, cfg.EvalN))
+	evalBatch := 64
+	if cfg.EvalN > 0 {
+		evalBatch = min(evalBatch, cfg.EvalN)
+	}
 	runStart := time.Now()
 	lastGood := start
 	for step := start; step < cfg.Steps; step++ {
@@ -178,6 +181,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 			if err != nil {
 				return res, fmt.Errorf("validation at step %d: %w", done, err)
 			}
+			// The step says which weights the metrics belong to: meta.json
+			// is rewritten at checkpoints between evaluations.
+			metrics["step"] = float64(done)
 			info.Eval, res.Metrics = metrics, metrics
 			log.Info("validation", "step", done, spec.headline(), metrics[spec.headline()], "metrics", metrics, "elapsed", time.Since(te).Round(time.Millisecond))
 		}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,6 +109,17 @@ func TestShip(t *testing.T) {
 		if !slices.Equal(g1.Tokens[i], g2.Tokens[i]) {
 			t.Errorf("image %d: shipped model decodes %v, training checkpoint %v", i, g1.Tokens[i], g2.Tokens[i])
 		}
+	}
+	// Evaluating the shipped folder reproduces the run's last validation.
+	metrics, err := Evaluate(context.Background(), to, cfg.ValDir, cfg.EvalN, 1, cfg.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(metrics, res.Metrics) {
+		t.Errorf("Evaluate(shipped) = %v, want the run's %v", metrics, res.Metrics)
+	}
+	if _, err := Evaluate(context.Background(), to, t.TempDir(), 0, 1, cfg.Logger); err == nil {
+		t.Error("Evaluate on a folder without a split: no error")
 	}
 	// Shipping again replaces the checkpoint instead of adding one.
 	if _, err := Ship(cfg.OutDir, to); err != nil {

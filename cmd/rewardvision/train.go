@@ -14,6 +14,7 @@ import (
 
 	"rewardvision/internal/buildinfo"
 	"rewardvision/internal/cli"
+	"rewardvision/models/task"
 	"rewardvision/train"
 )
 
@@ -32,13 +33,14 @@ A non-finite loss stops the run and keeps the last good checkpoint.`
 const trainShipHelp = `Copies the latest checkpoint of a training folder into a shipping folder:
 the weights only (no optimizer state; reward tuning starts a fresh optimizer),
 meta.json and, for captioning, the vocabulary. The result loads with
-seq.Load and task.Load like the training folder.`
+seq.Load and task.Load like the training folder. With --val the shipped
+weights are evaluated and meta.json records those metrics (with their step).`
 
 func trainCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Short: "train models (MLE) and ship checkpoints",
-		Subs:  []*cli.Command{trainMLECommand(stdout), trainShipCommand(stdout)},
+		Subs:  []*cli.Command{trainMLECommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout)},
 	}
 }
 
@@ -145,15 +147,55 @@ func writeTrainSummary(w io.Writer, cfg train.Config, res *train.Result) error {
 	if n := len(res.Losses); n > 0 {
 		fmt.Fprintf(w, "loss: first %.4f, last %.4f\n", res.Losses[0], res.Losses[n-1])
 	}
-	keys := make([]string, 0, len(res.Metrics))
-	for k := range res.Metrics {
+	return writeMetrics(w, res.Metrics)
+}
+
+// writeMetrics prints "name: value" lines in name order.
+func writeMetrics(w io.Writer, metrics map[string]float64) error {
+	keys := make([]string, 0, len(metrics))
+	for k := range metrics {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		fmt.Fprintf(w, "%s: %.4f\n", k, res.Metrics[k])
+		if _, err := fmt.Fprintf(w, "%s: %.4f\n", k, metrics[k]); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+const trainEvalHelp = `Scores the latest checkpoint of a training or shipped folder (with meta.json)
+on a validation split with the metric training reports: detection AP, AP50,
+AP75, AR100 of greedy decodes under the grammar mask; captioning CIDEr-D,
+BLEU-4, ROUGE-L of greedy captions.`
+
+func trainEvalCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "eval",
+		Short: "validation metrics of a checkpoint folder",
+		Long:  trainEvalHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("train eval", "rewardvision train eval --ckpt DIR --val DIR [--eval-n N]\n\n"+trainEvalHelp)
+			ckpt := fs.String("ckpt", "", "", "checkpoint folder (training output or shipped)")
+			val := fs.String("val", "", "", "validation split folder")
+			evalN := fs.Int("eval-n", "", 0, "validation images (0: all)")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return cli.Usagef("train eval takes no arguments, got %q", fs.Args())
+			}
+			if *ckpt == "" || *val == "" {
+				return cli.Usagef("train eval: --ckpt and --val are required")
+			}
+			metrics, err := train.Evaluate(ctx, *ckpt, *val, *evalN, 2, slog.Default())
+			if err != nil {
+				return err
+			}
+			return writeMetrics(stdout, metrics)
+		},
+	}
 }
 
 func trainShipCommand(stdout io.Writer) *cli.Command {
@@ -162,9 +204,11 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 		Short: "copy a training folder's latest weights (no optimizer state) and metadata",
 		Long:  trainShipHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("train ship", "rewardvision train ship --from DIR --to DIR\n\n"+trainShipHelp)
+			fs := cli.NewFlagSet("train ship", "rewardvision train ship --from DIR --to DIR [--val DIR --eval-n N]\n\n"+trainShipHelp)
 			from := fs.String("from", "", "", "training output folder")
 			to := fs.String("to", "", "", "shipping folder (replaced)")
+			val := fs.String("val", "", "", "validation split: evaluate the shipped weights and record the metrics in meta.json")
+			evalN := fs.Int("eval-n", "", 0, "validation images (0: all)")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -179,7 +223,18 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 				return err
 			}
 			fmt.Fprintf(stdout, "shipped %s %s at step %d to %s\n", meta.Task, meta.Variant, meta.Prov.Steps, *to)
-			return nil
+			if *val == "" {
+				return nil
+			}
+			metrics, err := train.Evaluate(ctx, *to, *val, *evalN, 2, slog.Default())
+			if err != nil {
+				return fmt.Errorf("evaluate %s: %w", *to, err)
+			}
+			meta.Prov.Metrics = metrics
+			if err := task.Save(*to, meta); err != nil {
+				return err
+			}
+			return writeMetrics(stdout, metrics)
 		},
 	}
 }

@@ -79,6 +79,13 @@ func TestTrainMLEThenShip(t *testing.T) {
 	if got := stdout.String(); got != "shipped detection mle at step 2 to "+ship+"\n" {
 		t.Errorf("ship printed %q", got)
 	}
+	stdout.Reset()
+	if err := trainEvalCommand(&stdout).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val")}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "AP50: ") || !strings.Contains(stdout.String(), "step: 2.0000") {
+		t.Errorf("train eval printed %q", stdout.String())
+	}
 	// Same folder again without --resume: refused with a hint.
 	err = trainMLECommand(&bytes.Buffer{}).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
 		"--out", out, "--steps", "2", "--warmup", "0"})

@@ -1,0 +1,76 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"rewardvision/eval/captions"
+	"rewardvision/models/backend"
+	"rewardvision/models/codec"
+	"rewardvision/models/seq"
+	"rewardvision/models/task"
+)
+
+// Evaluate scores the latest checkpoint of dir (a training or shipped
+// folder with meta.json) on the first n images of the validation split
+// valDir (all when n is 0), with the metric training reports: detection
+// AP, AP50, AP75, AR100; captioning CIDEr-D, BLEU-4, ROUGE-L. The "step"
+// entry is the checkpoint's global step.
+func Evaluate(ctx context.Context, dir, valDir string, n, workers int, log *slog.Logger) (map[string]float64, error) {
+	meta, err := task.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	be, err := backend.New()
+	if err != nil {
+		return nil, err
+	}
+	m, err := seq.Load(be, dir, &meta.Model)
+	if err != nil {
+		return nil, err
+	}
+	val, err := loadSplit(ctx, valDir, meta.Task, meta.Model.ImageSize, workers, log)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := specFromMeta(dir, meta)
+	if err != nil {
+		return nil, err
+	}
+	batch := 64
+	if n > 0 {
+		batch = min(batch, n)
+	}
+	metrics, err := spec.evaluate(m, val, n, batch)
+	if err != nil {
+		return nil, err
+	}
+	metrics["step"] = float64(m.GlobalStep())
+	return metrics, nil
+}
+
+// specFromMeta rebuilds the task's codec from a checkpoint's metadata.
+func specFromMeta(dir string, meta *task.Meta) (taskSpec, error) {
+	switch meta.Task {
+	case task.Detection:
+		d := meta.Detection
+		c, err := codec.NewDetection(d.Bins, d.NumClasses, d.MaxBoxes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, task.MetaFile), err)
+		}
+		t := &detectionTask{codec: c}
+		for _, l := range meta.Labels {
+			t.cats = append(t.cats, l.Name)
+			t.ids = append(t.ids, int64(l.CategoryID))
+		}
+		return t, nil
+	default: // task.Load accepts only the two tasks
+		v, err := codec.LoadVocab(filepath.Join(dir, meta.VocabFile), captions.Tokenize)
+		if err != nil {
+			return nil, err
+		}
+		return &captionTask{vocab: v, maxLen: meta.Model.SeqLen}, nil
+	}
+}
