@@ -139,6 +139,11 @@ func TestExistingEntryNeedsForce(t *testing.T) {
 	if err != nil || m.Variant != "reward" {
 		t.Fatalf("reload: %v, variant %v", err, m)
 	}
+	if st, err := os.Stat(second.Dir); err != nil {
+		t.Error(err)
+	} else if st.Mode().Perm() != 0o755 {
+		t.Errorf("entry directory mode %v, want 0755", st.Mode())
+	}
 	entries, _ := os.ReadDir(filepath.Join(repoDir, "det"))
 	if len(entries) != 1 || entries[0].Name() != "3" {
 		t.Errorf("repository holds %v, want only the entry (no temporary directories)", entries)
