@@ -16,6 +16,7 @@ import (
 	"rewardvision/internal/cli"
 	"rewardvision/models/backend"
 	"rewardvision/models/codec"
+	"rewardvision/models/export"
 	"rewardvision/models/repo"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
@@ -144,5 +145,37 @@ func TestExportCommandErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
 		t.Errorf("failed export wrote %v", entries)
+	}
+}
+
+// TestPrintVerifyFailure: a mismatch prints both decodings and fails (exit 1).
+func TestPrintVerifyFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rep  export.Report
+		want []string
+	}{
+		{"tokens differ", export.Report{MaxLogitDiff: 2e-6, Steps: 5, Images: []export.ImageCheck{
+			{Index: 0, ORTTokens: []int32{5, 2}, GoTokens: []int32{5, 2}, TokensAgree: true, ORTDecoded: "no boxes"},
+			{Index: 1, ORTTokens: []int32{4, 2}, GoTokens: []int32{6, 2}, ORTDecoded: `"a"`, GoDecoded: `"b"`}}},
+			[]string{"greedy tokens agree: no (images 1)", "image 1: DIFFERENT", "ORT   [4 2] \"a\"", "GoMLX [6 2] \"b\""}},
+		{"logits differ", export.Report{MaxLogitDiff: 3e-3, TokensAgree: true, Steps: 5},
+			[]string{"max |logit diff| 0.003 "}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := printVerify(&out, &tc.rep)
+			if err == nil || cli.ExitCode(err) != cli.ExitFailure || !strings.Contains(err.Error(), "verify failed") {
+				t.Fatalf("err %v, want a failure", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "verify: OK") {
+				t.Error("printed OK")
+			}
+		})
 	}
 }

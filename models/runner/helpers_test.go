@@ -53,6 +53,12 @@ var testInput = task.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5
 // a fresh repository and returns the entry directory and the model.
 func detectionEntry(tb testing.TB, steps int) (string, *seq.Model) {
 	tb.Helper()
+	return detectionEntryIn(tb, tb.TempDir(), steps)
+}
+
+// detectionEntryIn is detectionEntry writing under root.
+func detectionEntryIn(tb testing.TB, root string, steps int) (string, *seq.Model) {
+	tb.Helper()
 	c, err := codec.NewDetection(16, 3, 3)
 	if err != nil {
 		tb.Fatal(err)
@@ -63,7 +69,7 @@ func detectionEntry(tb testing.TB, steps int) (string, *seq.Model) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ckpt := tb.TempDir()
+	ckpt := filepath.Join(root, "ckpt")
 	if err := m.OpenCheckpoints(ckpt, 1); err != nil {
 		tb.Fatal(err)
 	}
@@ -103,7 +109,7 @@ func detectionEntry(tb testing.TB, steps int) (string, *seq.Model) {
 	if err := task.Save(ckpt, meta); err != nil {
 		tb.Fatal(err)
 	}
-	res, err := export.FromCheckpoint(export.Options{Checkpoint: ckpt, Repo: tb.TempDir(), Backend: testBackend(tb)})
+	res, err := export.FromCheckpoint(export.Options{Checkpoint: ckpt, Repo: filepath.Join(root, "repo"), Backend: testBackend(tb)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -161,4 +167,37 @@ func writeJSON(tb testing.TB, path string, m map[string]any) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// The 40-step trained entry is shared by the tests that need a model whose
+// greedy rows end at different steps (training it takes seconds under -race).
+var (
+	trainedOnce  sync.Once
+	trainedRoot  string
+	trainedDir   string
+	trainedModel *seq.Model
+)
+
+func trainedEntry(tb testing.TB) (string, *seq.Model) {
+	tb.Helper()
+	trainedOnce.Do(func() {
+		root, err := os.MkdirTemp("", "runner-test-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		trainedRoot = root
+		trainedDir, trainedModel = detectionEntryIn(tb, root, 40)
+	})
+	if trainedDir == "" {
+		tb.Fatal("trained entry unavailable (an earlier test failed to build it)")
+	}
+	return trainedDir, trainedModel
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if trainedRoot != "" {
+		os.RemoveAll(trainedRoot)
+	}
+	os.Exit(code)
 }

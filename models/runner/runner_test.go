@@ -29,7 +29,7 @@ func trainedImages(r *runner.Runner) []float32 {
 // TestGenerateBatchMatchesSingles: rows leave the batch as they finish
 // (the cache is compacted), and each row decodes as it does alone.
 func TestGenerateBatchMatchesSingles(t *testing.T) {
-	dir, m := detectionEntry(t, 40)
+	dir, m := trainedEntry(t)
 	r := openRunner(t, dir)
 	per := 16 * 16 * 3
 	images := append(trainedImages(r), tensors.MustCopyFlatData[float32](randImages(rand.New(rand.NewPCG(5, 5)), m.Cfg, 2))...)
@@ -250,7 +250,7 @@ func TestStep(t *testing.T) {
 
 // TestPredictDetection: boxes come back in the source image's pixels.
 func TestPredictDetection(t *testing.T) {
-	dir, _ := detectionEntry(t, 40)
+	dir, _ := trainedEntry(t)
 	r := openRunner(t, dir)
 	// The trained images as 32×24 pictures: letterboxed to 16×12 + padding.
 	src := image.NewNRGBA(image.Rect(0, 0, 32, 24))
