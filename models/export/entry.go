@@ -34,7 +34,8 @@ func WriteEntry(repoDir string, m *repo.Manifest, traced []Traced, extra map[str
 		return "", fmt.Errorf("write %s: %w", dir, err)
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it 0700; servers may run as another user
+	// MkdirTemp makes it 0700; the server may run as another user.
+	if err := os.Chmod(tmp, 0o755); err != nil {
 		return "", fmt.Errorf("write %s: %w", dir, err)
 	}
 	for _, t := range traced {
