@@ -185,25 +185,7 @@ func loadSample(rec Record, cfg Config) (Sample, error) {
 	if (rec.Width > 0 && rec.Width != w) || (rec.Height > 0 && rec.Height != h) {
 		return Sample{}, fmt.Errorf("%w: decoded %dx%d (after EXIF orientation), JSON says %dx%d", errSize, w, h, rec.Width, rec.Height)
 	}
-	lb := NewLetterbox(w, h, cfg.Size)
-	var src *image.NRGBA
-	if lb.W == w && lb.H == h {
-		src = imaging.Clone(img)
-	} else {
-		src = imaging.Resize(img, lb.W, lb.H, imaging.Linear)
-	}
-	S := cfg.Size
-	pix := make([]uint8, 3*S*S)
-	for i := 0; i < S*S; i++ {
-		pix[3*i], pix[3*i+1], pix[3*i+2] = cfg.Pad[0], cfg.Pad[1], cfg.Pad[2]
-	}
-	for y := 0; y < lb.H; y++ {
-		row := src.Pix[y*src.Stride:]
-		out := pix[3*y*S:]
-		for x := 0; x < lb.W; x++ {
-			copy(out[3*x:3*x+3], row[4*x:4*x+3])
-		}
-	}
+	pix, lb := LetterboxImage(img, cfg.Size, cfg.Pad)
 	s := Sample{Record: rec, Pixels: pix, Letterbox: lb}
 	s.Boxes = make([]coco.BBox, len(rec.Annotations))
 	for i, a := range rec.Annotations {

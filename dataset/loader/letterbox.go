@@ -1,7 +1,10 @@
 package loader
 
 import (
+	"image"
 	"math"
+
+	"github.com/disintegration/imaging"
 
 	"rewardvision/dataset/coco"
 )
@@ -48,4 +51,33 @@ func (l Letterbox) Box(b coco.BBox) coco.BBox {
 func (l Letterbox) Unbox(b coco.BBox) coco.BBox {
 	w, h, sw, sh := float64(l.W), float64(l.H), float64(l.SrcW), float64(l.SrcH)
 	return coco.BBox{b[0] * sw / w, b[1] * sh / h, b[2] * sw / w, b[3] * sh / h}
+}
+
+// LetterboxImage places img into a size×size RGB buffer (3 bytes a pixel,
+// row-major): scaled with imaging's linear filter (no resampling when the
+// size is already right) to NewLetterbox's geometry, at the top-left,
+// padded right and bottom with pad. Training data and served requests both
+// go through it, so a model sees the same pixels in both.
+func LetterboxImage(img image.Image, size int, pad [3]uint8) ([]uint8, Letterbox) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	lb := NewLetterbox(w, h, size)
+	var src *image.NRGBA
+	if lb.W == w && lb.H == h {
+		src = imaging.Clone(img)
+	} else {
+		src = imaging.Resize(img, lb.W, lb.H, imaging.Linear)
+	}
+	pix := make([]uint8, 3*size*size)
+	for i := range size * size {
+		pix[3*i], pix[3*i+1], pix[3*i+2] = pad[0], pad[1], pad[2]
+	}
+	for y := range lb.H {
+		row := src.Pix[y*src.Stride:]
+		out := pix[3*y*size:]
+		for x := range lb.W {
+			copy(out[3*x:3*x+3], row[4*x:4*x+3])
+		}
+	}
+	return pix, lb
 }

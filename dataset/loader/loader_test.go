@@ -20,8 +20,8 @@ import (
 	"testing"
 
 	"rewardvision/dataset/coco"
-	"rewardvision/internal/testfix"
 	"rewardvision/dataset/shapes"
+	"rewardvision/internal/testfix"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

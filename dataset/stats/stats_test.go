@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"rewardvision/internal/testfix"
 	"rewardvision/dataset/shapes"
+	"rewardvision/internal/testfix"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")

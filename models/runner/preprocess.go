@@ -5,40 +5,9 @@ import (
 	"image"
 	"math"
 
-	"github.com/disintegration/imaging"
-
 	"rewardvision/dataset/loader"
 	"rewardvision/models/task"
 )
-
-// Letterbox places img into a size×size RGB buffer the way the training
-// data path does (dataset/loader): scaled by loader.NewLetterbox's
-// geometry with imaging's linear filter (no resampling when the size is
-// already right), at the top-left corner, padded right and bottom with pad.
-// TestLetterboxMatchesLoader pins it byte for byte to the loader's output.
-func Letterbox(img image.Image, size int, pad [3]uint8) ([]uint8, loader.Letterbox) {
-	b := img.Bounds()
-	w, h := b.Dx(), b.Dy()
-	lb := loader.NewLetterbox(w, h, size)
-	var src *image.NRGBA
-	if lb.W == w && lb.H == h {
-		src = imaging.Clone(img)
-	} else {
-		src = imaging.Resize(img, lb.W, lb.H, imaging.Linear)
-	}
-	pix := make([]uint8, 3*size*size)
-	for i := range size * size {
-		pix[3*i], pix[3*i+1], pix[3*i+2] = pad[0], pad[1], pad[2]
-	}
-	for y := range lb.H {
-		row := src.Pix[y*src.Stride:]
-		out := pix[3*y*size:]
-		for x := range lb.W {
-			copy(out[3*x:3*x+3], row[4*x:4*x+3])
-		}
-	}
-	return pix, lb
-}
 
 // PadColor is the 8-bit letterbox padding of an input spec (Pad is 0..1).
 func PadColor(in task.Input) [3]uint8 {
@@ -77,7 +46,7 @@ func (r *Runner) Preprocess(imgs []image.Image) ([]Prepared, error) {
 		if b.Dx() < 1 || b.Dy() < 1 {
 			return nil, fmt.Errorf("preprocess: image %d is empty (%dx%d)", i, b.Dx(), b.Dy())
 		}
-		pix, lb := Letterbox(img, in.Size, PadColor(in))
+		pix, lb := loader.LetterboxImage(img, in.Size, PadColor(in))
 		out[i] = Prepared{Pixels: Normalize(make([]float32, 0, len(pix)), pix, in), Letterbox: lb}
 	}
 	return out, nil
