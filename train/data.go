@@ -11,6 +11,7 @@ import (
 	"rewardvision/dataset/coco"
 	"rewardvision/dataset/loader"
 	"rewardvision/models/codec"
+	"rewardvision/models/task"
 )
 
 // Input normalisation: x = (pixel/255 − mean)/std, recorded in meta.json.
@@ -47,7 +48,7 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log
 		return nil, fmt.Errorf("%s: not a split folder (want instances.json and images/ from `rewardvision data gen`): %w", dir, err)
 	}
 	capPath := filepath.Join(dir, "captions.json")
-	if taskName == "captioning" {
+	if taskName == task.Captioning {
 		if _, err := os.Stat(capPath); err != nil {
 			return nil, fmt.Errorf("%s: captioning needs reference captions: %w", dir, err)
 		}
@@ -67,7 +68,7 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log
 	for k, c := range cats {
 		classOf[c.ID] = k
 	}
-	if taskName == "detection" && (len(cats) == 0 || len(inst.Annotations) == 0) {
+	if taskName == task.Detection && (len(cats) == 0 || len(inst.Annotations) == 0) {
 		return nil, fmt.Errorf("%s: no detection annotations (%d thing categories, %d annotations)", instPath, len(cats), len(inst.Annotations))
 	}
 	recs, err := loader.LoadSplit(dir, false, log)
@@ -101,7 +102,7 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log
 			b := smp.Boxes[j]
 			boxes = append(boxes, codec.BoxFromXYWH(b[0], b[1], b[2], b[3], k))
 		}
-		if taskName == "captioning" && len(r.Captions) == 0 {
+		if taskName == task.Captioning && len(r.Captions) == 0 {
 			return nil, fmt.Errorf("%s: image id %d (record %d) has no reference caption", dir, r.ImageID, i)
 		}
 		s.ids = append(s.ids, r.ImageID)
