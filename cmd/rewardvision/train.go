@@ -104,7 +104,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Model: train.ModelSize{Width: *width, EncDepth: *encDepth, DecDepth: *decDepth, Heads: *heads},
 				Bins:  *bins, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers,
-				Command: "rewardvision train mle " + strings.Join(args, " "), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
+				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(os.Stderr, term, slog.Default()),
 			}
@@ -237,4 +237,17 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 			return writeMetrics(stdout, metrics)
 		},
 	}
+}
+
+// shellJoin joins args as a shell would need them: arguments with spaces
+// or quotes single-quoted, so the recorded command can be pasted back.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"$`\\*?;&|<>()#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out[i] = a
+	}
+	return strings.Join(out, " ")
 }

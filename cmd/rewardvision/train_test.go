@@ -93,3 +93,19 @@ func TestTrainMLEThenShip(t *testing.T) {
 		t.Errorf("rerun into %s: err %v, want a --resume hint", out, err)
 	}
 }
+
+func TestShellJoin(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--steps", "10"}, "--steps 10"},
+		{[]string{"--data-desc", "data gen --n 5"}, "--data-desc 'data gen --n 5'"},
+		{[]string{"it's"}, `'it'\''s'`},
+		{[]string{""}, "''"},
+	} {
+		if got := shellJoin(tc.args); got != tc.want {
+			t.Errorf("shellJoin(%q) = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+}
