@@ -31,7 +31,7 @@ type Config struct {
 	Resume    bool
 
 	Model  ModelSize // architecture; zero fields take the task defaults
-	Bins   int       // detection: coordinate bins; 0 = image size
+	Bins   int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
 	Boxes  int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
 	MaxLen int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
 

@@ -53,9 +53,19 @@ func greedy(m *seq.Model, s *split, n, batch int, mask []float32, fn func(i int,
 	return nil
 }
 
+// decodeFunc calls fn with each decoded image (see greedy).
+type decodeFunc func(fn func(i int, tokens []int32, probs []float32) error) error
+
 // evaluate: greedy decodes → boxes in source pixels → COCO box AP of the
 // first n validation images against their own ground truth.
 func (t *detectionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error) {
+	return t.score(val, n, func(fn func(int, []int32, []float32) error) error {
+		return greedy(m, val, n, batch, t.mask(), fn)
+	})
+}
+
+// score evaluates the token sequences decode yields for the first n images.
+func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]float64, error) {
 	if n <= 0 || n > val.len() {
 		n = val.len()
 	}
@@ -87,7 +97,7 @@ func (t *detectionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[st
 		return nil, fmt.Errorf("validation ground truth of %s: %w", val.dir, err)
 	}
 	size := float64(val.size)
-	err = greedy(m, val, n, batch, t.mask(), func(i int, toks []int32, probs []float32) error {
+	err = decode(func(i int, toks []int32, probs []float32) error {
 		boxes, err := t.codec.Decode(toks, probs, size, size)
 		if err != nil {
 			return err

@@ -38,7 +38,9 @@ type detectionTask struct {
 func newDetectionTask(cfg *Config, train *split) (*detectionTask, error) {
 	bins := cfg.Bins
 	if bins == 0 {
-		bins = train.size
+		// size+1 bins over [0, size]: bin b is pixel b, so whole-pixel
+		// boxes encode exactly.
+		bins = train.size + 1
 	}
 	boxes := cfg.Boxes
 	if boxes == 0 {

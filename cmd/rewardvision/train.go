@@ -73,7 +73,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			encDepth := fs.Int("enc-depth", "", 0, "encoder blocks (0: task default)")
 			decDepth := fs.Int("dec-depth", "", 0, "decoder blocks (0: task default)")
 			heads := fs.Int("heads", "", 0, "attention heads (0: task default)")
-			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size)")
+			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size + 1, one per pixel)")
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
 			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
 			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")

@@ -1,0 +1,62 @@
+package train
+
+import (
+	"context"
+	"testing"
+)
+
+// TestDetectionScoreOfGroundTruth: the ground truth's own token sequences
+// score AP = AR100 = 1 (the shapes world's boxes are whole pixels, which
+// 17 bins on 16 pixels encode exactly), a decode that finds the boxes of
+// half the images has a recall strictly between, and empty decodes score 0.
+func TestDetectionScoreOfGroundTruth(t *testing.T) {
+	cfg := tinyConfig(t, "detection", 1)
+	cfg.Bins = 17 // bin b ↔ pixel b: integer boxes encode exactly
+	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, 16, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := newDetectionTask(&cfg, val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func(keep func(i int) bool) decodeFunc {
+		return func(fn func(int, []int32, []float32) error) error {
+			for i := range val.len() {
+				toks, err := det.codec.Encode(val.boxes[i], 16, 16, nil)
+				if err != nil {
+					return err
+				}
+				if !keep(i) {
+					toks = toks[len(toks)-1:] // EOS only
+				}
+				if err := fn(i, toks, nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	all, err := det.score(val, 0, decode(func(int) bool { return true }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("ground truth as predictions: %v", all)
+	if all["AP"] != 1 || all["AR100"] != 1 || all["images"] != float64(val.len()) {
+		t.Errorf("ground truth scored %v, want AP = AR100 = 1", all)
+	}
+	none, err := det.score(val, 0, decode(func(int) bool { return false }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none["AP"] != 0 || none["AR100"] != 0 || none["boxes_per_image"] != 0 {
+		t.Errorf("empty decodes scored %v, want 0", none)
+	}
+	half, err := det.score(val, 0, decode(func(i int) bool { return i%2 == 0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(half["AR100"] > 0.2 && half["AR100"] < 0.8) {
+		t.Errorf("half the images decoded: AR100 %v, want between 0.2 and 0.8", half["AR100"])
+	}
+}
