@@ -30,10 +30,11 @@ type Config struct {
 	LogEvery  int // JSONL line every N steps; 0 means 10
 	Resume    bool
 
-	Model  ModelSize // architecture; zero fields take the task defaults
-	Bins   int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
-	Boxes  int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
-	MaxLen int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
+	Model   ModelSize // architecture; zero fields take the task defaults
+	PosInit string    // encoder positions: PosInitSinCos (default) or PosInitRandom
+	Bins    int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
+	Boxes   int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
+	MaxLen  int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
 
 	Workers int // image decoding goroutines
 
@@ -80,6 +81,12 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if d.TrainDir == "" || d.ValDir == "" || d.OutDir == "" {
 		return d, fmt.Errorf("train, val and out folders are required")
+	}
+	if d.PosInit == "" {
+		d.PosInit = PosInitSinCos
+	}
+	if d.PosInit != PosInitSinCos && d.PosInit != PosInitRandom {
+		return d, fmt.Errorf("position init %q: want %s or %s", d.PosInit, PosInitSinCos, PosInitRandom)
 	}
 	if d.LogEvery == 0 {
 		d.LogEvery = 10

@@ -46,6 +46,7 @@ type savedConfig struct {
 	WeightDecay float64 `json:"weight_decay"`
 	Clip        float64 `json:"clip"`
 	Seed        int64   `json:"seed"`
+	PosInit     string  `json:"pos_init,omitempty"`
 }
 
 // Run trains (or resumes) cfg to cfg.Steps steps.
@@ -102,6 +103,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	m, err := seq.New(be, mcfg, seq.Options{Seed: cfg.Seed, LearningRate: cfg.LR})
 	if err != nil {
+		return nil, err
+	}
+	if err := initPositions(m, cfg.PosInit); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
@@ -282,7 +286,7 @@ func newMeta(cfg *Config, mcfg seq.Config, spec taskSpec) *task.Meta {
 
 func saved(cfg *Config) savedConfig {
 	return savedConfig{Task: cfg.Task, Train: cfg.TrainDir, Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Warmup: cfg.Warmup,
-		WeightDecay: cfg.WeightDecay, Clip: cfg.Clip, Seed: cfg.Seed}
+		WeightDecay: cfg.WeightDecay, Clip: cfg.Clip, Seed: cfg.Seed, PosInit: cfg.PosInit}
 }
 
 // checkResume compares the run with the one that wrote the checkpoints:
@@ -321,6 +325,9 @@ func checkResume(cfg *Config) error {
 	add("warmup", prev.Warmup, cur.Warmup)
 	add("weight decay", prev.WeightDecay, cur.WeightDecay)
 	add("clip", prev.Clip, cur.Clip)
+	if prev.PosInit != "" { // written by runs before the option existed: random
+		add("pos-init", prev.PosInit, cur.PosInit)
+	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("resume %s: the run's settings differ: %v", cfg.OutDir, diffs)
 	}

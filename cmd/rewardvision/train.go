@@ -73,6 +73,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			encDepth := fs.Int("enc-depth", "", 0, "encoder blocks (0: task default)")
 			decDepth := fs.Int("dec-depth", "", 0, "decoder blocks (0: task default)")
 			heads := fs.Int("heads", "", 0, "attention heads (0: task default)")
+			posInit := fs.String("pos-init", "", "sincos", "encoder position initialisation: sincos (2-D sine-cosine table) or random (normal, stddev 0.02)")
 			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size + 1, one per pixel)")
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
 			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
@@ -102,8 +103,8 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				Task: *taskName, TrainDir: *trainDir, ValDir: *valDir, OutDir: *out,
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
-				Model: train.ModelSize{Width: *width, EncDepth: *encDepth, DecDepth: *decDepth, Heads: *heads},
-				Bins:  *bins, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers,
+				Model:   train.ModelSize{Width: *width, EncDepth: *encDepth, DecDepth: *decDepth, Heads: *heads},
+				PosInit: *posInit, Bins: *bins, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(os.Stderr, term, slog.Default()),
