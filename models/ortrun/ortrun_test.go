@@ -150,8 +150,10 @@ func TestLoadProjectLibrary(t *testing.T) {
 		t.Errorf("switching libraries after load: err = %v, want 'already loaded'", err)
 	}
 
-	if used, err := rt.CheckDevice(Device{Kind: "cpu"}); err != nil || used.Kind != "cpu" {
-		t.Errorf("cpu: used %v, err %v", used, err)
+	for _, d := range []Device{{Kind: "cpu"}, {}} {
+		if used, err := rt.CheckDevice(d); err != nil || used.Kind != "cpu" {
+			t.Errorf("%+v: used %v, err %v; want the CPU", d, used, err)
+		}
 	}
 	_, cudaErr := rt.CheckDevice(Device{Kind: "cuda", Index: 1})
 	if cudaErr == nil {

@@ -155,13 +155,17 @@ func (r *Runtime) HasProvider(name string) bool {
 }
 
 // Device is where sessions run: the CPU, or CUDA device Index. Auto means
-// CUDA device 0 when it works, else the CPU with a warning.
+// CUDA device 0 when it works, else the CPU with a warning. The zero Device
+// is the CPU.
 type Device struct {
-	Kind  string // "cpu", "cuda" or "auto"
+	Kind  string // "cpu" (or ""), "cuda" or "auto"
 	Index int
 }
 
 func (d Device) String() string {
+	if d.Kind == "" {
+		return "cpu"
+	}
 	if d.Kind == "cuda" {
 		return "cuda:" + strconv.Itoa(d.Index)
 	}
@@ -196,8 +200,8 @@ func (r *Runtime) SessionOptions(dev Device) (*ort.SessionOptions, Device, error
 	if err != nil {
 		return nil, dev, fmt.Errorf("create ONNX Runtime session options: %w", err)
 	}
-	if dev.Kind == "cpu" {
-		return opts, dev, nil
+	if dev.Kind == "cpu" || dev.Kind == "" {
+		return opts, Device{Kind: "cpu"}, nil
 	}
 	cudaDev := Device{Kind: "cuda", Index: dev.Index}
 	err = appendCUDA(opts, cudaDev.Index)
