@@ -76,3 +76,11 @@ train-detection: build
 train-captioning: build
 	$(BIN) train mle --task captioning --data $(SHAPES) --out runs/captioning-mle --steps 1200 --batch 32 --lr 1e-3 --warmup 200 --weight-decay 1e-4 --clip 1 --seed 1 --pos-init random --eval-every 300 --eval-n 500 --ckpt-every 200 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES)/train --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/captioning-mle --to assets/checkpoints/captioning-mle --val $(SHAPES)/val
+
+## models: the shipped model repository (assets/models), exported from the
+## shipped checkpoints and verified against GoMLX
+.PHONY: models
+models: ort build
+	for ck in assets/checkpoints/*-mle; do \
+	  $(BIN) export --ckpt $$ck --repo assets/models --force --verify || exit 1; \
+	done
