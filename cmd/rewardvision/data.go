@@ -92,11 +92,8 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			g.intFlag("max-stuff", func(c *shapes.Config) *int { return &c.MaxStuff }, "most background regions (1-3)")
 			g.floatFlag("void-border", func(c *shapes.Config) *float64 { return &c.VoidBorder }, "half-width in pixels of the panoptic void band between background regions")
 			shapeList := fs.String("shapes", "", "", "comma-separated thing classes to draw (default all: "+strings.Join(shapes.ThingNames(), ",")+")")
-			if err := fs.Parse(args); err != nil {
+			if err := fs.ParseNoArgs(args); err != nil {
 				return err
-			}
-			if fs.NArg() > 0 {
-				return cli.Usagef("data gen takes no arguments, got %q", fs.Args())
 			}
 			cfg := shapes.DefaultConfig()
 			if *configPath != "" {

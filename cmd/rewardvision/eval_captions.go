@@ -60,11 +60,8 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 			refsPath := fs.String("refs", "", "", "COCO captions annotation file (reference captions)")
 			predsPath := fs.String("preds", "", "", "COCO captions results file (one prediction per image)")
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of pycocoevalcap's expected.json")
-			if err := fs.Parse(args); err != nil {
+			if err := fs.ParseNoArgs(args); err != nil {
 				return err
-			}
-			if fs.NArg() > 0 {
-				return cli.Usagef("eval captions takes no arguments, got %q", fs.Args())
 			}
 			if *refsPath == "" || *predsPath == "" {
 				return cli.Usagef("eval captions: --refs and --preds are required (see --help)")

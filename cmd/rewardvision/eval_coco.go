@@ -39,11 +39,8 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of the fixtures' expected.json")
 			timing := fs.Bool("timing", "", false, "print load / evaluate / accumulate / total seconds")
 			workers := fs.Int("workers", "RV_WORKERS", 0, "goroutines for matching and accumulation (0: GOMAXPROCS)")
-			if err := fs.Parse(args); err != nil {
+			if err := fs.ParseNoArgs(args); err != nil {
 				return err
-			}
-			if fs.NArg() > 0 {
-				return cli.Usagef("eval coco takes no arguments, got %q", fs.Args())
 			}
 			if *gtPath == "" || *dtPath == "" {
 				return cli.Usagef("eval coco: --gt and --dt are required (see --help)")

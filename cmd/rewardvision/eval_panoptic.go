@@ -35,11 +35,8 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 			predDir := fs.String("pred-dir", "", "", "folder of predicted PNGs (default: --pred-json without .json)")
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of panopticapi's result")
 			workers := fs.Int("workers", "RV_WORKERS", 0, "images decoded and matched at once (0: one per CPU)")
-			if err := fs.Parse(args); err != nil {
+			if err := fs.ParseNoArgs(args); err != nil {
 				return err
-			}
-			if fs.NArg() > 0 {
-				return cli.Usagef("eval panoptic takes no arguments, got %q", fs.Args())
 			}
 			if *gtJSON == "" || *predJSON == "" {
 				return cli.Usagef("eval panoptic: --gt-json and --pred-json are required (see --help)")

@@ -46,12 +46,10 @@ func exportCommand(stdout io.Writer) *cli.Command {
 			images := fs.Int("verify-images", "", 4, "images decoded by --verify")
 			threads := fs.Int("threads", "", 0, "ONNX Runtime intra-op threads for --verify (0: one per core)")
 			of := addORTFlags(fs)
-			if err := fs.Parse(args); err != nil {
+			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
 			switch {
-			case fs.NArg() > 0:
-				return cli.Usagef("export takes no arguments, got %q", fs.Args())
 			case *ckpt == "" || *repoDir == "":
 				return cli.Usagef("export: --ckpt and --repo are required (see --help)")
 			case *version < 1:

@@ -59,11 +59,8 @@ func versionCommand(stdout io.Writer) *cli.Command {
 			fs := cli.NewFlagSet("version", "rewardvision version [--json] [--ort-lib PATH] [--device D]")
 			asJSON := fs.Bool("json", "", false, "print JSON")
 			of := addORTFlags(fs)
-			if err := fs.Parse(args); err != nil {
+			if err := fs.ParseNoArgs(args); err != nil {
 				return err
-			}
-			if fs.NArg() > 0 {
-				return cli.Usagef("version takes no arguments, got %q", fs.Args())
 			}
 			rt, dev, err := of.open()
 			if err != nil {

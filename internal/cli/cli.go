@@ -212,3 +212,15 @@ func (fs *FlagSet) fromEnv(name, env string) {
 		fs.envErrs = append(fs.envErrs, fmt.Errorf("env %s=%q: %v", env, v, err))
 	}
 }
+
+// ParseNoArgs is Parse for commands that take only flags: a positional
+// argument is a usage error.
+func (fs *FlagSet) ParseNoArgs(args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return Usagef("%s takes no arguments, got %q", fs.Name(), fs.Args())
+	}
+	return nil
+}

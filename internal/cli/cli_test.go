@@ -137,3 +137,16 @@ func TestNewLogger(t *testing.T) {
 		t.Errorf("bad format: %v", err)
 	}
 }
+
+func TestParseNoArgs(t *testing.T) {
+	fs := NewFlagSet("thing", "thing [flags]")
+	fs.Bool("v", "", false, "verbose")
+	if err := fs.ParseNoArgs([]string{"-v"}); err != nil {
+		t.Fatal(err)
+	}
+	fs = NewFlagSet("thing", "thing [flags]")
+	err := fs.ParseNoArgs([]string{"extra"})
+	if ExitCode(err) != ExitUsage || err.Error() != `thing takes no arguments, got ["extra"]` {
+		t.Errorf("err = %v", err)
+	}
+}
