@@ -121,10 +121,7 @@ func (s *split) len() int { return len(s.ids) }
 
 // normalize writes image i as float32 model input into dst (size²·3).
 func (s *split) normalize(i int, dst []float32) {
-	for p, v := range s.pixels[i] {
-		c := p % 3
-		dst[p] = (float32(v)/255 - inputMean[c]) / inputStd[c]
-	}
+	task.Input{Mean: inputMean, Std: inputStd}.Normalize(dst[:0], s.pixels[i])
 }
 
 // maxBoxes is the most non-crowd thing boxes in one image.

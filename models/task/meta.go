@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -57,6 +58,22 @@ type Input struct {
 	// top-left, pad right/bottom with Pad (0..1 value). See dataset/loader.
 	Letterbox bool    `json:"letterbox"`
 	Pad       float32 `json:"pad"`
+}
+
+// Normalize appends letterboxed RGB bytes (3 a pixel) to dst as the model
+// input: (v/255 − Mean[c]) / Std[c]. Training and serving both use it.
+func (in Input) Normalize(dst []float32, pix []uint8) []float32 {
+	for i, v := range pix {
+		c := i % 3
+		dst = append(dst, (float32(v)/255-in.Mean[c])/in.Std[c])
+	}
+	return dst
+}
+
+// PadColor is the 8-bit letterbox padding (Pad is on 0..1).
+func (in Input) PadColor() [3]uint8 {
+	v := uint8(math.Round(float64(min(max(in.Pad, 0), 1)) * 255))
+	return [3]uint8{v, v, v}
 }
 
 // DetectionCodec is the pix2seq token layout (models/codec.NewDetection).
