@@ -349,46 +349,16 @@ func (b *Builder) dimScalar(p poly) string {
 
 // shapeExpr returns the name of an int64 [rank] value holding dims at run
 // time: a constant when all are static, else a Concat of runs of static
-// sizes and run-time expressions.
+// sizes and run-time expressions (cached per distinct dims).
 func (b *Builder) shapeExpr(dims []poly) string {
-	static := make([]int64, len(dims))
-	allStatic := true
-	for i, d := range dims {
-		c, ok := d.constant()
-		static[i] = c
-		allStatic = allStatic && ok
+	if isStaticDims(dims) {
+		return b.shapeExprRaw(dims)
 	}
-	if allStatic {
-		return b.vecI64(static...)
-	}
-	keys := make([]string, len(dims))
-	for i, d := range dims {
-		keys[i] = d.key()
-	}
-	key := strings.Join(keys, ",")
+	key := dimsKey(dims)
 	if name, ok := b.shapeCache[key]; ok {
 		return name
 	}
-	var parts []string
-	var run []int64
-	for _, d := range dims {
-		if c, ok := d.constant(); ok {
-			run = append(run, c)
-			continue
-		}
-		if len(run) > 0 {
-			parts = append(parts, b.vecI64(run...))
-			run = nil
-		}
-		parts = append(parts, b.dimExpr(d))
-	}
-	if len(run) > 0 {
-		parts = append(parts, b.vecI64(run...))
-	}
-	name := parts[0]
-	if len(parts) > 1 {
-		name = b.emit("Concat", parts, onnxpb.AttrIntValue("axis", 0))
-	}
+	name := b.shapeExprRaw(dims)
 	b.shapeCache[key] = name
 	return name
 }
