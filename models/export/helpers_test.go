@@ -4,13 +4,12 @@ import (
 	"flag"
 	"math/rand/v2"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"rewardvision/models/backend"
+	"rewardvision/models/backend/backendtest"
 	"rewardvision/models/codec"
 	"rewardvision/models/ortrun"
 	"rewardvision/models/seq"
@@ -18,21 +17,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
-
-var (
-	beOnce sync.Once
-	be     backends.Backend
-	beErr  error
-)
-
-func testBackend(tb testing.TB) backends.Backend {
-	tb.Helper()
-	beOnce.Do(func() { be, beErr = backend.New() })
-	if beErr != nil {
-		tb.Fatal(beErr)
-	}
-	return be
-}
 
 // loadORT loads the project's ONNX Runtime (make test installs it first).
 func loadORT(tb testing.TB) *ortrun.Runtime {
@@ -185,3 +169,5 @@ func detectionTargets(t testing.TB, c *codec.Detection) [][]int32 {
 	}
 	return targets
 }
+
+func testBackend(tb testing.TB) backends.Backend { return backendtest.Shared(tb) }

@@ -2,15 +2,15 @@ package nn
 
 import (
 	"math/rand/v2"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+
+	"rewardvision/models/backend/backendtest"
 )
 
 // BenchmarkTrainStep times an Adam step of two pre-norm transformer blocks
@@ -56,22 +56,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "steps/s")
-			b.ReportMetric(peakRSSMiB(), "peakRSS_MiB")
+			b.ReportMetric(backendtest.PeakRSSMiB(), "peakRSS_MiB")
 		})
 	}
-}
-
-// peakRSSMiB reads the process's peak resident set size (VmHWM) on Linux; 0 elsewhere.
-func peakRSSMiB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }

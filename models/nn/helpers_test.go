@@ -3,30 +3,13 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"rewardvision/models/backend"
+	"rewardvision/models/backend/backendtest"
 )
-
-var (
-	testBackendOnce sync.Once
-	testBackendVal  backends.Backend
-	testBackendErr  error
-)
-
-// testBackend returns one simplego backend shared by the package's tests.
-func testBackend(tb testing.TB) backends.Backend {
-	tb.Helper()
-	testBackendOnce.Do(func() { testBackendVal, testBackendErr = backend.New() })
-	if testBackendErr != nil {
-		tb.Fatal(testBackendErr)
-	}
-	return testBackendVal
-}
 
 // randTensor64 returns a float64 tensor of the given dimensions with values
 // uniform in [-1, 1).
@@ -91,3 +74,5 @@ func assertClose(tb testing.TB, what string, got, want *tensors.Tensor, tol floa
 		tb.Fatalf("%s: element %d = %g, want %g (scaled diff %.3g > %.1g)", what, at, g[at], w[at], worst, tol)
 	}
 }
+
+func testBackend(tb testing.TB) backends.Backend { return backendtest.Shared(tb) }

@@ -11,7 +11,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"rewardvision/models/backend"
+	"rewardvision/models/backend/backendtest"
 	"rewardvision/models/codec"
 	"rewardvision/models/export"
 	"rewardvision/models/ortrun"
@@ -21,21 +21,6 @@ import (
 )
 
 var cpu = ortrun.Device{Kind: "cpu"}
-
-var (
-	beOnce sync.Once
-	be     backends.Backend
-	beErr  error
-)
-
-func testBackend(tb testing.TB) backends.Backend {
-	tb.Helper()
-	beOnce.Do(func() { be, beErr = backend.New() })
-	if beErr != nil {
-		tb.Fatal(beErr)
-	}
-	return be
-}
 
 func loadORT(tb testing.TB) *ortrun.Runtime {
 	tb.Helper()
@@ -201,3 +186,5 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+func testBackend(tb testing.TB) backends.Backend { return backendtest.Shared(tb) }

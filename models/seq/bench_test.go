@@ -2,15 +2,13 @@ package seq
 
 import (
 	"math/rand/v2"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
+	"rewardvision/models/backend/backendtest"
 	"rewardvision/models/codec"
 )
 
@@ -71,7 +69,7 @@ func BenchTrainStep(b *testing.B, be backends.Backend, cfg Config, batch int) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "steps/s")
 	b.ReportMetric(float64(cfg.ParamCount()), "params")
-	b.ReportMetric(peakRSSMiB(), "peakRSS_MiB")
+	b.ReportMetric(backendtest.PeakRSSMiB(), "peakRSS_MiB")
 }
 
 // BenchmarkGenerate: one sampling pass (temperature 1, full length, no
@@ -103,19 +101,4 @@ func BenchmarkGenerate(b *testing.B) {
 			}
 		})
 	}
-}
-
-// peakRSSMiB reads the process's peak resident set size (VmHWM) on Linux; 0 elsewhere.
-func peakRSSMiB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }

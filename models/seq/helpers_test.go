@@ -2,29 +2,13 @@ package seq
 
 import (
 	"math/rand/v2"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"rewardvision/models/backend"
+	"rewardvision/models/backend/backendtest"
 )
-
-var (
-	testBackendOnce sync.Once
-	testBackendVal  backends.Backend
-	testBackendErr  error
-)
-
-func testBackend(tb testing.TB) backends.Backend {
-	tb.Helper()
-	testBackendOnce.Do(func() { testBackendVal, testBackendErr = backend.New() })
-	if testBackendErr != nil {
-		tb.Fatal(testBackendErr)
-	}
-	return testBackendVal
-}
 
 // tinyConfig is a model small enough for fast tests: 16² images in 4²
 // patches, width 32.
@@ -50,3 +34,5 @@ func newTestModel(t testing.TB, cfg Config, seed int64) *Model {
 	}
 	return m
 }
+
+func testBackend(tb testing.TB) backends.Backend { return backendtest.Shared(tb) }
