@@ -33,6 +33,7 @@ func rootCommand(stdout io.Writer) *cli.Command {
 					// one line per data subcommand, e.g. dataGenCommand(stdout),
 					dataGenCommand(stdout),
 					dataStatsCommand(stdout),
+					dataCheckCommand(stdout),
 				},
 			},
 		},

@@ -423,3 +423,79 @@ func TestLetterboxIDsNearest(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadSplitCounts(t *testing.T) {
+	gen := func(t *testing.T) string {
+		dir := t.TempDir()
+		if _, err := shapes.Generate(context.Background(), shapes.DefaultConfig(), shapes.Options{Out: dir, N: 4, Seed: 8, Split: "val", Workers: 1}); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	clean := gen(t)
+	recs, n, err := LoadSplitCounts(clean, false, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := coco.LoadInstances(filepath.Join(clean, "instances.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SplitCounts{Images: 4, Annotations: len(ds.Annotations), PanopticAnnotations: 4, Captions: 4 * shapes.NumCaptions}
+	if len(recs) != 4 || n != want || n.Skipped() != 0 {
+		t.Fatalf("%d records, counts %+v; want 4, %+v", len(recs), n, want)
+	}
+
+	for _, tc := range []struct {
+		name string
+		edit func(t *testing.T, dir string)
+		want string
+		skip SplitCounts // the Skipped* fields
+		recs int
+	}{
+		{"unknown image annotation", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "instances.json")
+			ds, _ := coco.LoadInstances(p)
+			a := ds.Annotations[0]
+			a.ID, a.ImageID = 9999, 777
+			ds.Annotations = append(ds.Annotations, a)
+			if err := coco.SaveInstances(p, ds); err != nil {
+				t.Fatal(err)
+			}
+		}, "(id 9999): image_id 777 is not in images", SplitCounts{SkippedAnnotations: 1}, 4},
+		{"no panoptic annotation", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "panoptic.json")
+			pan, _ := coco.LoadPanoptic(p)
+			pan.Annotations = pan.Annotations[1:]
+			if err := coco.SavePanoptic(p, pan); err != nil {
+				t.Fatal(err)
+			}
+			// the dropped image's captions then belong to no record
+		}, "image id 1 (record 0) has no panoptic annotation", SplitCounts{SkippedNoPanoptic: 1, SkippedCaptions: shapes.NumCaptions}, 3},
+		{"caption of unknown image", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "captions.json")
+			c, _ := coco.LoadCaptions(p)
+			c.Annotations = append(c.Annotations, coco.Caption{ID: 9999, ImageID: 777, Caption: "a ghost"})
+			if err := coco.SaveCaptions(p, c); err != nil {
+				t.Fatal(err)
+			}
+		}, "caption of unknown image id 777", SplitCounts{SkippedCaptions: 1}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := gen(t)
+			tc.edit(t, dir)
+			if _, err := LoadSplit(dir, false, quiet); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			recs, n, err := LoadSplitCounts(dir, true, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := SplitCounts{SkippedImages: n.SkippedImages, SkippedAnnotations: n.SkippedAnnotations, SkippedPanoptic: n.SkippedPanoptic,
+				SkippedNoPanoptic: n.SkippedNoPanoptic, SkippedCaptions: n.SkippedCaptions}
+			if len(recs) != tc.recs || got != tc.skip || n.Skipped() != tc.skip.Skipped() || n.Images != 4 {
+				t.Errorf("%d records, counts %+v; want %d records, skipped %+v", len(recs), n, tc.recs, tc.skip)
+			}
+		})
+	}
+}

@@ -58,6 +58,10 @@ func AttachPanoptic(recs []Record, p *coco.Panoptic, pngDir string, opt coco.Ind
 	if err != nil {
 		return nil, err
 	}
+	return attachPanoptic(recs, px, pngDir, opt)
+}
+
+func attachPanoptic(recs []Record, px *coco.PanopticIndex, pngDir string, opt coco.IndexOptions) ([]Record, error) {
 	out := recs[:0:0]
 	for i, r := range recs {
 		a, ok := px.Annotation(r.ImageID)
@@ -105,41 +109,80 @@ func AttachCaptions(recs []Record, c *coco.Captions, opt coco.IndexOptions) (int
 // instances.json with images/, and when present panoptic.json with
 // panoptic/ and captions.json.
 func LoadSplit(dir string, skipBad bool, log *slog.Logger) ([]Record, error) {
+	recs, _, err := LoadSplitCounts(dir, skipBad, log)
+	return recs, err
+}
+
+// SplitCounts says what LoadSplitCounts read and, under skipBad, dropped.
+// Image files are only read by the Iterator, which counts its own skips.
+type SplitCounts struct {
+	Images, Annotations int // records in instances.json
+	PanopticAnnotations int // records in panoptic.json; 0 without one
+	Captions            int // records in captions.json; 0 without one
+
+	SkippedImages      int // instances.json images dropped (bad size, duplicate id)
+	SkippedAnnotations int // instances.json annotations dropped (unknown image or category, bad box or mask)
+	SkippedPanoptic    int // panoptic.json images and annotations dropped
+	SkippedNoPanoptic  int // images dropped for lacking a panoptic annotation
+	SkippedCaptions    int // captions of unknown images dropped
+}
+
+// Skipped is the number of records dropped, all kinds together.
+func (c SplitCounts) Skipped() int {
+	return c.SkippedImages + c.SkippedAnnotations + c.SkippedPanoptic + c.SkippedNoPanoptic + c.SkippedCaptions
+}
+
+// LoadSplitCounts is LoadSplit that also reports how many records the
+// files hold and how many were skipped.
+func LoadSplitCounts(dir string, skipBad bool, log *slog.Logger) ([]Record, SplitCounts, error) {
+	var n SplitCounts
 	instPath := filepath.Join(dir, "instances.json")
 	ds, err := coco.LoadInstances(instPath)
 	if err != nil {
-		return nil, err
+		return nil, n, err
 	}
-	recs, _, err := FromInstances(ds, filepath.Join(dir, "images"), coco.IndexOptions{SkipBad: skipBad, Source: instPath, Logger: log})
+	n.Images, n.Annotations = len(ds.Images), len(ds.Annotations)
+	recs, ix, err := FromInstances(ds, filepath.Join(dir, "images"), coco.IndexOptions{SkipBad: skipBad, Source: instPath, Logger: log})
 	if err != nil {
-		return nil, err
+		return nil, n, err
 	}
+	n.SkippedImages, n.SkippedAnnotations = ix.SkippedImages, ix.SkippedAnnotations
 	panPath := filepath.Join(dir, "panoptic.json")
 	if _, err := os.Stat(panPath); err == nil {
 		p, err := coco.LoadPanoptic(panPath)
 		if err != nil {
-			return nil, err
+			return nil, n, err
 		}
-		recs, err = AttachPanoptic(recs, p, filepath.Join(dir, "panoptic"), coco.IndexOptions{SkipBad: skipBad, Source: panPath, Logger: log})
+		n.PanopticAnnotations = len(p.Annotations)
+		opt := coco.IndexOptions{SkipBad: skipBad, Source: panPath, Logger: log}
+		px, err := coco.NewPanopticIndex(p, opt)
 		if err != nil {
-			return nil, err
+			return nil, n, err
 		}
+		n.SkippedPanoptic = px.SkippedImages + px.SkippedAnnotations
+		before := len(recs)
+		recs, err = attachPanoptic(recs, px, filepath.Join(dir, "panoptic"), opt)
+		if err != nil {
+			return nil, n, err
+		}
+		n.SkippedNoPanoptic = before - len(recs)
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, n, err
 	}
 	capPath := filepath.Join(dir, "captions.json")
 	if _, err := os.Stat(capPath); err == nil {
 		c, err := coco.LoadCaptions(capPath)
 		if err != nil {
-			return nil, err
+			return nil, n, err
 		}
-		if _, err := AttachCaptions(recs, c, coco.IndexOptions{SkipBad: skipBad, Source: capPath, Logger: log}); err != nil {
-			return nil, err
+		n.Captions = len(c.Annotations)
+		if n.SkippedCaptions, err = AttachCaptions(recs, c, coco.IndexOptions{SkipBad: skipBad, Source: capPath, Logger: log}); err != nil {
+			return nil, n, err
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, n, err
 	}
-	return recs, nil
+	return recs, n, nil
 }
 
 func prefix(s string) string {
