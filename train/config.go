@@ -8,6 +8,12 @@ import (
 	"rewardvision/models/task"
 )
 
+// Detection box orders (--box-order).
+const (
+	BoxOrderClass  = "class"  // class token, then ymin, xmin, ymax, xmax
+	BoxOrderCoords = "coords" // ymin, xmin, ymax, xmax, then the class (pix2seq)
+)
+
 // Config is one training run.
 type Config struct {
 	Task     string // task.Detection or task.Captioning
@@ -30,13 +36,15 @@ type Config struct {
 	LogEvery  int // JSONL line every N steps; 0 means 10
 	Resume    bool
 
-	Model   ModelSize // architecture; zero fields take the task defaults
-	PosInit string    // encoder positions: PosInitSinCos (default) or PosInitRandom
-	Bins    int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
-	Boxes   int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
-	MaxLen  int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
+	Model    ModelSize // architecture; zero fields take the task defaults
+	PosInit  string    // encoder positions: PosInitSinCos (default) or PosInitRandom
+	Bins     int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
+	BoxOrder string    // detection box layout: BoxOrderClass (default) or BoxOrderCoords (pix2seq's)
+	Boxes    int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
+	MaxLen   int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
 
-	Workers int // image decoding goroutines
+	Workers int  // image decoding goroutines
+	SkipBad bool // skip bad records and unreadable images with a warning instead of failing
 
 	// Provenance recorded in meta.json.
 	Command  string // command line of the run
@@ -81,6 +89,13 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if d.TrainDir == "" || d.ValDir == "" || d.OutDir == "" {
 		return d, fmt.Errorf("train, val and out folders are required")
+	}
+	switch d.BoxOrder {
+	case "":
+		d.BoxOrder = BoxOrderClass
+	case BoxOrderClass, BoxOrderCoords:
+	default:
+		return d, fmt.Errorf("box order %q: want %s or %s", d.BoxOrder, BoxOrderClass, BoxOrderCoords)
 	}
 	if d.PosInit == "" {
 		d.PosInit = PosInitSinCos

@@ -41,8 +41,9 @@ type split struct {
 
 // loadSplit reads dir (the `data gen` layout) for the given task:
 // detection needs instance annotations of thing categories, captioning
-// needs captions.json.
-func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log *slog.Logger) (*split, error) {
+// needs captions.json. The first bad record or image is an error, or with
+// skipBad a warning, and the count skipped is logged.
+func loadSplit(ctx context.Context, dir, taskName string, size, workers int, skipBad bool, log *slog.Logger) (*split, error) {
 	instPath := filepath.Join(dir, "instances.json")
 	if _, err := os.Stat(instPath); err != nil {
 		return nil, fmt.Errorf("%s: not a split folder (want instances.json and images/ from `rewardvision data gen`): %w", dir, err)
@@ -71,7 +72,7 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log
 	if taskName == task.Detection && (len(cats) == 0 || len(inst.Annotations) == 0) {
 		return nil, fmt.Errorf("%s: no detection annotations (%d thing categories, %d annotations)", instPath, len(cats), len(inst.Annotations))
 	}
-	recs, err := loader.LoadSplit(dir, false, log)
+	recs, counts, err := loader.LoadSplitCounts(dir, skipBad, log)
 	if err != nil {
 		return nil, fmt.Errorf("load split %s: %w", dir, err)
 	}
@@ -81,7 +82,7 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log
 	for i := range recs {
 		recs[i].PanopticPath = "" // not needed: skip decoding the id maps
 	}
-	it, err := loader.New(ctx, recs, loader.Config{Size: size, Workers: workers, Pad: [3]uint8{padLevel, padLevel, padLevel}, Logger: log})
+	it, err := loader.New(ctx, recs, loader.Config{Size: size, Workers: workers, SkipBad: skipBad, Pad: [3]uint8{padLevel, padLevel, padLevel}, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +90,16 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, log
 	samples, err := loader.All(it)
 	if err != nil {
 		return nil, fmt.Errorf("load images of %s: %w", dir, err)
+	}
+	if skipBad {
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Info("skipped bad data", "dir", dir, "images", len(samples), "skipped", counts.Skipped()+it.Skipped(),
+			"skipped_records", counts.Skipped(), "skipped_image_files", it.Skipped())
+	}
+	if len(samples) == 0 {
+		return nil, fmt.Errorf("%s: no readable images", dir)
 	}
 	s := &split{dir: dir, size: size, cats: cats}
 	for i, smp := range samples {

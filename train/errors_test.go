@@ -127,6 +127,11 @@ func TestWrongCheckpoint(t *testing.T) {
 	if _, err := Run(context.Background(), seed); err == nil || !strings.Contains(err.Error(), "seed 99 (checkpoint run 7)") {
 		t.Errorf("other seed: err %v, want it to name the seeds", err)
 	}
+	order := det
+	order.Resume, order.BoxOrder = true, BoxOrderCoords
+	if _, err := Run(context.Background(), order); err == nil || !strings.Contains(err.Error(), "box-order coords (checkpoint run class)") {
+		t.Errorf("other box order: err %v, want it to name the orders", err)
+	}
 }
 
 // TestNonFiniteLoss: a NaN loss at step 3 stops the run with an error

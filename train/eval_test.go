@@ -12,7 +12,7 @@ import (
 func TestDetectionScoreOfGroundTruth(t *testing.T) {
 	cfg := tinyConfig(t, "detection", 1)
 	cfg.Bins = 17 // bin b ↔ pixel b: integer boxes encode exactly
-	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, 16, 1, nil)
+	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, 16, 1, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func Evaluate(ctx context.Context, dir, valDir string, n, workers int, log *slog
 	if err != nil {
 		return nil, err
 	}
-	val, err := loadSplit(ctx, valDir, meta.Task, meta.Model.ImageSize, workers, log)
+	val, err := loadSplit(ctx, valDir, meta.Task, meta.Model.ImageSize, workers, false, log)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +60,7 @@ func specFromMeta(dir string, meta *task.Meta) (taskSpec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, task.MetaFile), err)
 		}
+		c.ClassFirst = d.ClassFirst
 		t := &detectionTask{codec: c}
 		for _, l := range meta.Labels {
 			t.cats = append(t.cats, l.Name)

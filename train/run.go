@@ -47,6 +47,7 @@ type savedConfig struct {
 	Clip        float64 `json:"clip"`
 	Seed        int64   `json:"seed"`
 	PosInit     string  `json:"pos_init,omitempty"`
+	BoxOrder    string  `json:"box_order,omitempty"` // detection; "" in runs before the option: coords
 }
 
 // Run trains (or resumes) cfg to cfg.Steps steps.
@@ -74,11 +75,11 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		imageSize = 64
 	}
 	t0 := time.Now()
-	trainSet, err := loadSplit(ctx, cfg.TrainDir, cfg.Task, imageSize, cfg.Workers, log)
+	trainSet, err := loadSplit(ctx, cfg.TrainDir, cfg.Task, imageSize, cfg.Workers, cfg.SkipBad, log)
 	if err != nil {
 		return nil, err
 	}
-	valSet, err := loadSplit(ctx, cfg.ValDir, cfg.Task, imageSize, cfg.Workers, log)
+	valSet, err := loadSplit(ctx, cfg.ValDir, cfg.Task, imageSize, cfg.Workers, cfg.SkipBad, log)
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +287,7 @@ func newMeta(cfg *Config, mcfg seq.Config, spec taskSpec) *task.Meta {
 
 func saved(cfg *Config) savedConfig {
 	return savedConfig{Task: cfg.Task, Train: cfg.TrainDir, Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Warmup: cfg.Warmup,
-		WeightDecay: cfg.WeightDecay, Clip: cfg.Clip, Seed: cfg.Seed, PosInit: cfg.PosInit}
+		WeightDecay: cfg.WeightDecay, Clip: cfg.Clip, Seed: cfg.Seed, PosInit: cfg.PosInit, BoxOrder: cfg.BoxOrder}
 }
 
 // checkResume compares the run with the one that wrote the checkpoints:
@@ -327,6 +328,13 @@ func checkResume(cfg *Config) error {
 	add("clip", prev.Clip, cur.Clip)
 	if prev.PosInit != "" { // written by runs before the option existed: random
 		add("pos-init", prev.PosInit, cur.PosInit)
+	}
+	if cur.Task == task.Detection {
+		was := prev.BoxOrder
+		if was == "" {
+			was = BoxOrderCoords
+		}
+		add("box-order", was, cur.BoxOrder)
 	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("resume %s: the run's settings differ: %v", cfg.OutDir, diffs)

@@ -92,7 +92,7 @@ func TestShip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, want.ImageSize, 1, cfg.Logger)
+	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, want.ImageSize, 1, false, cfg.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}

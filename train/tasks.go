@@ -50,6 +50,7 @@ func newDetectionTask(cfg *Config, train *split) (*detectionTask, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.ClassFirst = cfg.BoxOrder != BoxOrderCoords
 	t := &detectionTask{codec: c}
 	for _, k := range train.cats {
 		t.cats = append(t.cats, k.Name)
@@ -73,7 +74,7 @@ func (t *detectionTask) target(s *split, i int, rng *rand.Rand) ([]int32, error)
 }
 
 func (t *detectionTask) fillMeta(meta *task.Meta) {
-	meta.Detection = &task.DetectionCodec{Bins: t.codec.Bins, NumClasses: t.codec.NumClasses, MaxBoxes: t.codec.MaxBoxes}
+	meta.Detection = &task.DetectionCodec{Bins: t.codec.Bins, NumClasses: t.codec.NumClasses, MaxBoxes: t.codec.MaxBoxes, ClassFirst: t.codec.ClassFirst}
 	for k, name := range t.cats {
 		meta.Labels = append(meta.Labels, task.Label{Index: k, CategoryID: int(t.ids[k]), Name: name})
 	}

@@ -75,9 +75,11 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			heads := fs.Int("heads", "", 0, "attention heads (0: task default)")
 			posInit := fs.String("pos-init", "", "sincos", "encoder position initialisation: sincos (2-D sine-cosine table) or random (normal, stddev 0.02)")
 			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size + 1, one per pixel)")
+			boxOrder := fs.String("box-order", "", train.BoxOrderClass, "detection: box tokens class then coordinates ("+train.BoxOrderClass+") or pix2seq's coordinates then class ("+train.BoxOrderCoords+")")
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
 			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
 			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
+			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning (see data check) instead of failing")
 			dataDesc := fs.String("data-desc", "", "", "how the data was made, for meta.json provenance (e.g. the data gen command)")
 			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
 			if err := fs.Parse(args); err != nil {
@@ -104,7 +106,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Model:   train.ModelSize{Width: *width, EncDepth: *encDepth, DecDepth: *decDepth, Heads: *heads},
-				PosInit: *posInit, Bins: *bins, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers,
+				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(os.Stderr, term, slog.Default()),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Box is an object box in image (pixel) coordinates: corners (XMin, YMin)
@@ -20,7 +21,10 @@ type Box struct {
 //	ymin, xmin, ymax, xmax  (quantised coordinates, pix2seq's order)
 //	class
 //
-// then one EOS ends the sequence. Vocabulary layout:
+// or, with ClassFirst, the class token then the 4 coordinates; one EOS
+// ends the sequence. Class-first lets a small decoder commit to what it
+// describes before where: the coordinates then depend on a chosen object,
+// which the models here learned far faster than pix2seq's order. Vocabulary layout:
 //
 //	[0, 3)                       PAD, BOS, EOS
 //	[3, 3+Bins)                  coordinate bins
@@ -33,6 +37,41 @@ type Detection struct {
 	Bins       int // coordinate bins, ≥ 2
 	NumClasses int // ≥ 1
 	MaxBoxes   int // boxes per sequence, ≥ 1; extra ground-truth boxes are dropped
+	ClassFirst bool
+}
+
+// Box token names, as model.json lists them.
+var (
+	CoordsFirstOrder = []string{"ymin", "xmin", "ymax", "xmax", "class"} // pix2seq
+	ClassFirstOrder  = []string{"class", "ymin", "xmin", "ymax", "xmax"}
+)
+
+// BoxTokens names the tokens of one box in order.
+func (c *Detection) BoxTokens() []string {
+	if c.ClassFirst {
+		return ClassFirstOrder
+	}
+	return CoordsFirstOrder
+}
+
+// ParseBoxTokens is the inverse of BoxTokens: whether names is the
+// class-first order, or an error for an order the codec does not have.
+func ParseBoxTokens(names []string) (classFirst bool, err error) {
+	switch {
+	case slices.Equal(names, CoordsFirstOrder):
+		return false, nil
+	case slices.Equal(names, ClassFirstOrder):
+		return true, nil
+	}
+	return false, fmt.Errorf("box tokens %q: want %q or %q", names, CoordsFirstOrder, ClassFirstOrder)
+}
+
+// classPos is the position of the class token within a box.
+func (c *Detection) classPos() int {
+	if c.ClassFirst {
+		return 0
+	}
+	return 4
 }
 
 // NewDetection checks the parameters and returns the codec.
@@ -129,10 +168,15 @@ func (c *Detection) Encode(boxes []Box, width, height float64, rng *rand.Rand) (
 		b := boxes[i]
 		y0, y1 := min(b.YMin, b.YMax), max(b.YMin, b.YMax)
 		x0, x1 := min(b.XMin, b.XMax), max(b.XMin, b.XMax)
-		tokens = append(tokens,
+		coords := []int32{
 			c.CoordToken(c.Quantize(y0, height)), c.CoordToken(c.Quantize(x0, width)),
 			c.CoordToken(c.Quantize(y1, height)), c.CoordToken(c.Quantize(x1, width)),
-			c.ClassToken(b.Class))
+		}
+		if c.ClassFirst {
+			tokens = append(append(tokens, c.ClassToken(b.Class)), coords...)
+		} else {
+			tokens = append(append(tokens, coords...), c.ClassToken(b.Class))
+		}
 	}
 	return append(tokens, EOS), nil
 }
@@ -146,8 +190,9 @@ func (c *Detection) Encode(boxes []Box, width, height float64, rng *rand.Rand) (
 //
 // Decoding stops at the first EOS. Malformed sequences never fail: a box
 // missing coordinates before its class token, a coordinate where a class
-// should be, or a PAD/BOS/out-of-vocabulary token drops the partial box and
-// decoding resumes with the next token. Corners are returned ordered
+// should be (class-first: coordinates before any class, or a class
+// interrupting a box), or a PAD/BOS/out-of-vocabulary token drops the
+// partial box and decoding resumes with the next token. Corners are returned ordered
 // (min ≤ max). Errors are only for bad arguments.
 func (c *Detection) Decode(tokens []int32, probs []float32, width, height float64) ([]Box, error) {
 	if err := checkImageSize(width, height); err != nil {
@@ -158,30 +203,42 @@ func (c *Detection) Decode(tokens []int32, probs []float32, width, height float6
 	}
 	var boxes []Box
 	var bins [4]int
-	var coordProb float64
-	n := 0 // coordinates collected for the current box
+	var coordProb, classProb float64
+	n, class := 0, -1 // coordinates collected for the current box; its class (-1: none yet)
+	reset := func() { n, class, coordProb, classProb = 0, -1, 0, 0 }
+	emit := func() {
+		y0, x0 := c.Dequantize(bins[0], height), c.Dequantize(bins[1], width)
+		y1, x1 := c.Dequantize(bins[2], height), c.Dequantize(bins[3], width)
+		boxes = append(boxes, Box{
+			XMin: min(x0, x1), YMin: min(y0, y1), XMax: max(x0, x1), YMax: max(y0, y1),
+			Class: class, Score: classProb * coordProb / 4,
+		})
+		reset()
+	}
+	reset()
 	for i, t := range tokens {
 		switch {
 		case t == EOS:
 			return boxes, nil
-		case c.IsCoord(t):
-			if n == 4 { // a class was due: restart the box from this coordinate
-				n, coordProb = 0, 0
+		case c.IsCoord(t) && (!c.ClassFirst || class >= 0):
+			if n == 4 { // coords-first: a class was due; restart the box from this coordinate
+				reset()
 			}
 			bins[n] = int(t) - NumSpecial
 			coordProb += prob(probs, i)
 			n++
+			if c.ClassFirst && n == 4 {
+				emit()
+			}
+		case c.IsClass(t) && c.ClassFirst:
+			// A class always starts a box; one arriving early drops the partial box.
+			reset()
+			class, classProb = int(t)-NumSpecial-c.Bins, prob(probs, i)
 		case c.IsClass(t) && n == 4:
-			y0, x0 := c.Dequantize(bins[0], height), c.Dequantize(bins[1], width)
-			y1, x1 := c.Dequantize(bins[2], height), c.Dequantize(bins[3], width)
-			boxes = append(boxes, Box{
-				XMin: min(x0, x1), YMin: min(y0, y1), XMax: max(x0, x1), YMax: max(y0, y1),
-				Class: int(t) - NumSpecial - c.Bins,
-				Score: prob(probs, i) * coordProb / 4,
-			})
-			n, coordProb = 0, 0
-		default: // early class, PAD, BOS or unknown token: drop the partial box
-			n, coordProb = 0, 0
+			class, classProb = int(t)-NumSpecial-c.Bins, prob(probs, i)
+			emit()
+		default: // early class, PAD, BOS, unknown token, or a coordinate with no class: drop the partial box
+			reset()
 		}
 	}
 	return boxes, nil
@@ -200,8 +257,8 @@ func prob(probs []float32, i int) float64 {
 }
 
 // Allowed reports which tokens the grammar permits at target position pos
-// (0-based index of the generated token): coordinates inside a box, a class
-// after 4 coordinates, EOS only at a box boundary, and only EOS once
+// (0-based index of the generated token): the class and coordinate tokens
+// of a box in the codec's order, EOS only at a box boundary, and only EOS once
 // MaxBoxes boxes are complete. PAD and BOS are never generated. Positions
 // past SeqLen allow only EOS.
 func (c *Detection) Allowed(pos int) []bool {
@@ -210,13 +267,13 @@ func (c *Detection) Allowed(pos int) []bool {
 		ok[EOS] = true
 		return ok
 	}
-	switch k := pos % 5; {
-	case k == 4:
+	k := pos % 5
+	ok[EOS] = k == 0
+	if k == c.classPos() {
 		for i := NumSpecial + c.Bins; i < len(ok); i++ {
 			ok[i] = true
 		}
-	default:
-		ok[EOS] = k == 0
+	} else {
 		for i := NumSpecial; i < NumSpecial+c.Bins; i++ {
 			ok[i] = true
 		}

@@ -102,11 +102,16 @@ func TestDetectionLayout(t *testing.T) {
 // and checks every decoded corner is within half a bin, class unchanged.
 func TestDetectionRoundTrip(t *testing.T) {
 	boxes, sizes, numClasses := loadReal2(t)
-	for _, bins := range []int{2, 100, 1000} {
+	for _, cfg := range []struct {
+		bins       int
+		classFirst bool
+	}{{2, false}, {100, false}, {1000, false}, {2, true}, {1000, true}} {
+		bins := cfg.bins
 		c, err := NewDetection(bins, numClasses, 64)
 		if err != nil {
 			t.Fatal(err)
 		}
+		c.ClassFirst = cfg.classFirst
 		for id, want := range boxes {
 			w, h := sizes[id][0], sizes[id][1]
 			tokens, err := c.Encode(want, w, h, nil)
@@ -129,7 +134,7 @@ func TestDetectionRoundTrip(t *testing.T) {
 				if g.Class != b.Class || g.Score != 1 ||
 					math.Abs(g.XMin-b.XMin) > halfX || math.Abs(g.XMax-b.XMax) > halfX ||
 					math.Abs(g.YMin-b.YMin) > halfY || math.Abs(g.YMax-b.YMax) > halfY {
-					t.Fatalf("image %d bins %d box %d: %+v decoded as %+v (half bin %.3g x %.3g)", id, bins, i, b, g, halfX, halfY)
+					t.Fatalf("image %d bins %d class-first %v box %d: %+v decoded as %+v (half bin %.3g x %.3g)", id, bins, c.ClassFirst, i, b, g, halfX, halfY)
 				}
 			}
 		}
@@ -261,6 +266,76 @@ func TestDetectionDecodeMalformed(t *testing.T) {
 	}
 }
 
+// TestDetectionClassFirst: the class-first layout's exact tokens, its
+// grammar, and how it decodes malformed sequences.
+func TestDetectionClassFirst(t *testing.T) {
+	c, _ := NewDetection(11, 3, 2)
+	c.ClassFirst = true
+	co, cl := c.CoordToken, c.ClassToken
+	tokens, err := c.Encode([]Box{{XMin: 20, YMin: 10, XMax: 40, YMax: 30, Class: 2}}, 100, 100, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{cl(2), co(1), co(2), co(3), co(4), EOS}; !slices.Equal(tokens, want) {
+		t.Fatalf("Encode = %v, want %v", tokens, want)
+	}
+	box := func(y0, x0, y1, x1, k int) Box {
+		return Box{XMin: float64(x0) * 10, YMin: float64(y0) * 10, XMax: float64(x1) * 10, YMax: float64(y1) * 10, Class: k, Score: 1}
+	}
+	tests := []struct {
+		name   string
+		tokens []int32
+		want   []Box
+	}{
+		{name: "two boxes", tokens: []int32{cl(0), co(1), co(2), co(3), co(4), cl(1), co(5), co(6), co(7), co(8), EOS}, want: []Box{box(1, 2, 3, 4, 0), box(5, 6, 7, 8, 1)}},
+		{name: "coordinates before any class", tokens: []int32{co(1), co(2), co(3), co(4), cl(1), co(5), co(6), co(7), co(8)}, want: []Box{box(5, 6, 7, 8, 1)}},
+		{name: "class restarts a box", tokens: []int32{cl(0), co(1), co(2), cl(2), co(5), co(6), co(7), co(8), EOS}, want: []Box{box(5, 6, 7, 8, 2)}},
+		{name: "truncated box", tokens: []int32{cl(0), co(1), co(2), co(3), co(4), cl(1), co(5), EOS}, want: []Box{box(1, 2, 3, 4, 0)}},
+		{name: "pad inside", tokens: []int32{cl(0), co(1), PAD, co(3), co(4), cl(1), co(5), co(6), co(7), co(8)}, want: []Box{box(5, 6, 7, 8, 1)}},
+	}
+	for _, tc := range tests {
+		got, err := c.Decode(tc.tokens, nil, 100, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: Decode(%v) = %+v, want %+v", tc.name, tc.tokens, got, tc.want)
+		}
+	}
+	// Score: P(class) × mean P(coordinates), as in the coords-first layout.
+	got, _ := c.Decode([]int32{cl(1), co(1), co(2), co(3), co(4)}, []float32{0.8, 0.5, 1, 0.5, 1}, 100, 100)
+	if len(got) != 1 || math.Abs(got[0].Score-0.6) > 1e-7 {
+		t.Fatalf("score %+v, want 0.6", got)
+	}
+
+	small, _ := NewDetection(5, 2, 2) // vocab: 3 specials, 5 bins, 2 classes
+	small.ClassFirst = true
+	coords := []bool{false, false, false, true, true, true, true, true, false, false}
+	classesEOS := []bool{false, false, true, false, false, false, false, false, true, true}
+	eosOnly := []bool{false, false, true, false, false, false, false, false, false, false}
+	want := [][]bool{classesEOS, coords, coords, coords, coords, classesEOS, coords, coords, coords, coords, eosOnly}
+	for p, w := range want {
+		if got := small.Allowed(p); !slices.Equal(got, w) {
+			t.Errorf("position %d: allowed %v, want %v", p, got, w)
+		}
+	}
+}
+
+func TestParseBoxTokens(t *testing.T) {
+	for _, classFirst := range []bool{false, true} {
+		c := Detection{Bins: 4, NumClasses: 2, MaxBoxes: 1, ClassFirst: classFirst}
+		got, err := ParseBoxTokens(c.BoxTokens())
+		if err != nil || got != classFirst {
+			t.Errorf("ParseBoxTokens(%v) = %v, %v; want %v", c.BoxTokens(), got, err, classFirst)
+		}
+	}
+	for _, bad := range [][]string{nil, {"class"}, {"xmin", "ymin", "xmax", "ymax", "class"}} {
+		if _, err := ParseBoxTokens(bad); err == nil {
+			t.Errorf("ParseBoxTokens(%v) accepted", bad)
+		}
+	}
+}
+
 func TestDetectionDecodeScore(t *testing.T) {
 	c, _ := NewDetection(11, 3, 4)
 	tokens := []int32{c.CoordToken(1), c.CoordToken(2), c.CoordToken(3), c.CoordToken(4), c.ClassToken(1), c.CoordToken(1), c.CoordToken(2), c.CoordToken(3), c.CoordToken(4), c.ClassToken(0), EOS}
@@ -341,14 +416,17 @@ func FuzzDetectionDecode(f *testing.F) {
 				probs[i] = float32(rawProbs[i]) / 200 // some above 1
 			}
 		}
-		boxes, err := c.Decode(tokens, probs, w, h)
-		if err != nil {
-			return
-		}
-		for _, b := range boxes {
-			if b.XMin < 0 || b.YMin < 0 || b.XMax > w || b.YMax > h || b.XMin > b.XMax || b.YMin > b.YMax ||
-				b.Class < 0 || b.Class >= 10 || !(b.Score >= 0 && b.Score <= 1) {
-				t.Fatalf("bad box %+v from %v in %gx%g", b, tokens, w, h)
+		for _, classFirst := range []bool{false, true} {
+			c.ClassFirst = classFirst
+			boxes, err := c.Decode(tokens, probs, w, h)
+			if err != nil {
+				return
+			}
+			for _, b := range boxes {
+				if b.XMin < 0 || b.YMin < 0 || b.XMax > w || b.YMax > h || b.XMin > b.XMax || b.YMin > b.YMax ||
+					b.Class < 0 || b.Class >= 10 || !(b.Score >= 0 && b.Score <= 1) {
+					t.Fatalf("bad box %+v from %v in %gx%g (class first %v)", b, tokens, w, h, classFirst)
+				}
 			}
 		}
 	})

@@ -36,10 +36,10 @@ func NewManifest(meta *task.Meta, name string, version int, ckpt, commit string)
 		},
 	}
 	if d := meta.Detection; d != nil {
-		c := codec.Detection{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes}
+		c := codec.Detection{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes, ClassFirst: d.ClassFirst}
 		m.Tokens.Detection = &repo.DetectionTokens{
 			Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes,
-			CoordOffset: int(c.CoordToken(0)), ClassOffset: int(c.ClassToken(0)), BoxTokens: repo.BoxTokenOrder,
+			CoordOffset: int(c.CoordToken(0)), ClassOffset: int(c.ClassToken(0)), BoxTokens: c.BoxTokens(),
 		}
 	}
 	if meta.Task == task.Captioning {

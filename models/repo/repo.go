@@ -108,7 +108,7 @@ type Tokens struct {
 }
 
 // DetectionTokens is the detection codec's layout: each box is the tokens
-// named by BoxTokens, a coordinate bin b is token CoordOffset+b, class k
+// named by BoxTokens (codec.CoordsFirstOrder or codec.ClassFirstOrder), a coordinate bin b is token CoordOffset+b, class k
 // is token ClassOffset+k.
 type DetectionTokens struct {
 	Bins        int      `json:"bins"`
@@ -218,7 +218,11 @@ func (m *Manifest) Validate() error {
 	meta := task.Meta{Task: m.Task, Variant: m.Variant, Model: m.Architecture, Input: m.Input,
 		Labels: m.Labels, VocabFile: m.Tokens.VocabFile}
 	if d := m.Tokens.Detection; d != nil {
-		meta.Detection = &task.DetectionCodec{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes}
+		classFirst, err := codec.ParseBoxTokens(d.BoxTokens)
+		if err != nil {
+			return fmt.Errorf("tokens: %w", err)
+		}
+		meta.Detection = &task.DetectionCodec{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes, ClassFirst: classFirst}
 	}
 	if err := meta.Validate(); err != nil {
 		return err
@@ -290,9 +294,6 @@ func (t Tokens) validate(taskName string, cfg seq.Config) error {
 	}
 	return nil
 }
-
-// BoxTokenOrder is the order of a detection box's tokens (pix2seq's).
-var BoxTokenOrder = []string{"ymin", "xmin", "ymax", "xmax", "class"}
 
 // Load reads and validates a manifest. path is an entry directory or its
 // model.json; the entry directory is returned with it.

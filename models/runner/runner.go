@@ -185,6 +185,9 @@ func (r *Runner) loadCodec() error {
 		if err != nil {
 			return err
 		}
+		if c.ClassFirst, err = codec.ParseBoxTokens(d.BoxTokens); err != nil {
+			return err
+		}
 		r.det = c
 		r.mask = padMask(c.GrammarMask(), c.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
 	case task.Captioning:

@@ -333,6 +333,9 @@ func TestOpenErrors(t *testing.T) {
 		{"wrong offsets", edit(func(m map[string]any) {
 			m["tokens"].(map[string]any)["detection"].(map[string]any)["class_offset"] = 5
 		}), "detection offsets"},
+		{"unknown box order", edit(func(m map[string]any) {
+			m["tokens"].(map[string]any)["detection"].(map[string]any)["box_tokens"] = []any{"xmin", "ymin", "xmax", "ymax", "class"}
+		}), `box tokens ["xmin" "ymin" "xmax" "ymax" "class"]`},
 		{"bad dim", edit(func(m map[string]any) {
 			m["graphs"].(map[string]any)["encoder"].(map[string]any)["inputs"].([]any)[0].(map[string]any)["dims"] = []any{-3}
 		}), "dimension -3"},
@@ -368,7 +371,48 @@ func TestOpenErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r.Detection().ClassFirst {
+		t.Error("pix2seq box tokens opened as class-first")
+	}
 	r.Close()
+}
+
+// TestClassFirstLayout: an entry whose model.json lists the class-first
+// box order decodes and constrains generation in that order.
+func TestClassFirstLayout(t *testing.T) {
+	dir, _ := detectionEntry(t, 1)
+	m := readJSON(t, filepath.Join(dir, repo.ManifestFile))
+	m["tokens"].(map[string]any)["detection"].(map[string]any)["box_tokens"] = []any{"class", "ymin", "xmin", "ymax", "xmax"}
+	writeJSON(t, filepath.Join(dir, repo.ManifestFile), m)
+	r := openRunner(t, dir)
+	c := r.Detection()
+	if !c.ClassFirst {
+		t.Fatal("class-first box tokens not picked up")
+	}
+	src := image.NewNRGBA(image.Rect(0, 0, 16, 16))
+	// Sampled sequences (seeded) go well past the first box; the grammar
+	// mask follows the layout: every box starts with its class.
+	boxes := 0
+	for seed := range uint64(8) {
+		opts := r.DefaultOptions()
+		opts.Temperature, opts.Seed = 1, seed
+		preds, err := r.Predict([]image.Image{src}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, tok := range preds[0].Tokens {
+			if tok == codec.EOS {
+				break
+			}
+			if isClass := c.IsClass(tok); isClass != (i%5 == 0) {
+				t.Fatalf("token %d at position %d in %v breaks the class-first grammar", tok, i, preds[0].Tokens)
+			}
+		}
+		boxes += len(preds[0].Boxes)
+	}
+	if boxes == 0 {
+		t.Fatal("no box in 8 sampled sequences: the test checked nothing")
+	}
 }
 
 func maxDiff(a, b []float32) float64 {

@@ -76,11 +76,12 @@ func (in Input) PadColor() [3]uint8 {
 	return [3]uint8{v, v, v}
 }
 
-// DetectionCodec is the pix2seq token layout (models/codec.NewDetection).
+// DetectionCodec is the pix2seq token layout (models/codec.Detection).
 type DetectionCodec struct {
-	Bins       int `json:"bins"`
-	NumClasses int `json:"num_classes"`
-	MaxBoxes   int `json:"max_boxes"`
+	Bins       int  `json:"bins"`
+	NumClasses int  `json:"num_classes"`
+	MaxBoxes   int  `json:"max_boxes"`
+	ClassFirst bool `json:"class_first,omitempty"` // class token before the coordinates
 }
 
 // Label maps a class index to the dataset's category.
