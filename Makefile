@@ -54,13 +54,13 @@ clean:
 ## train: the synthetic data and the MLE checkpoints shipped in assets/checkpoints
 ## (runs/ is scratch; `make train-detection TRAIN_FLAGS=--resume` continues a stopped run)
 .PHONY: data-shapes train-detection train-captioning
-# Two reduced-difficulty worlds: captioning on SHAPES; detection, whose
-# pix2seq model learns slower on 2 cores, on SHAPES_DET (fewer, larger,
-# barely rotated objects).
+# Two reduced-difficulty worlds (data gen presets, see dataset/shapes):
+# captioning on SHAPES; detection, which learns slower on 2 cores, on
+# SHAPES_DET (fewer, larger, barely rotated objects).
 SHAPES := data/shapes
-SHAPES_FLAGS := --max-objects 4 --min-size 0.18 --crowd-prob 0
+SHAPES_FLAGS := --preset captioning
 SHAPES_DET := data/shapes-det
-SHAPES_DET_FLAGS := --max-objects 3 --min-size 0.25 --crowd-prob 0 --rotation 15
+SHAPES_DET_FLAGS := --preset detection
 TRAIN_FLAGS ?=
 
 data-shapes: build

@@ -23,7 +23,7 @@ PNG), gray/ (grayscale copies for colorization), instances.json (RLE masks,
 iscrowd=1 dense groups), panoptic.json + panoptic/ (things and stuff, void on
 stuff borders) and captions.json (5 references per image). The same --seed,
 --split, --n and difficulty give byte-identical files, whatever --workers.
-Difficulty flags override --config, which overrides the defaults; see
+Difficulty flags override --config, which overrides --preset; see
 --print-config for the effective values.`
 
 // genFlags are the difficulty flags of data gen, each bound to a field of
@@ -70,6 +70,7 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			seed := fs.Int("seed", "", 0, "random seed")
 			split := fs.String("split", "", "train", "split name, train, val or test (part of each image's seed)")
 			workers := fs.Int("workers", "RV_WORKERS", 0, "images made at once (0: one per CPU); never changes the output")
+			preset := fs.String("preset", "", "full", "starting world: "+strings.Join(shapes.PresetNames(), ", ")+" (the reduced worlds the shipped models train on; see the README)")
 			configPath := fs.String("config", "", "", "JSON file with a shapes config (see --print-config)")
 			printConfig := fs.Bool("print-config", "", false, "print the effective config as JSON and exit")
 			force := fs.Bool("force", "", false, "replace a split already in --out")
@@ -95,7 +96,10 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
-			cfg := shapes.DefaultConfig()
+			cfg, err := shapes.Preset(*preset)
+			if err != nil {
+				return cli.Usagef("data gen: %v", err)
+			}
 			if *configPath != "" {
 				data, err := os.ReadFile(*configPath)
 				if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -94,6 +95,20 @@ func TestDataGenConfigAndPrint(t *testing.T) {
 	if cfg.Size != want.Size || cfg.MaxObjects != want.MaxObjects || cfg.Noise != want.Noise || strings.Join(cfg.Shapes, ",") != "circle,star" || cfg.Texture != want.Texture {
 		t.Errorf("config = %+v", cfg)
 	}
+	// --preset starts the layering; --config and flags still override it.
+	out, err = runData(t, genCmd, "--preset", "detection", "--config", cfgPath, "--rotation", "30", "--print-config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = shapes.Config{}
+	if err := json.Unmarshal([]byte(out), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	want, _ = shapes.Preset("detection")
+	want.Size, want.MaxObjects, want.Noise, want.MaxRotation = 32, 4, 2, 30
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("preset + config + flag = %+v, want %+v", cfg, want)
+	}
 	os.WriteFile(cfgPath, []byte(`{"sise": 32}`), 0o644)
 	if _, err := runData(t, genCmd, "--config", cfgPath, "--print-config"); err == nil || !strings.Contains(err.Error(), "sise") {
 		t.Errorf("unknown config field: %v", err)
@@ -112,6 +127,7 @@ func TestDataUsageErrors(t *testing.T) {
 		{"gen no n", genCmd, []string{"--out", dir}, "--n must be positive"},
 		{"gen bad split", genCmd, []string{"--out", dir, "--n", "1", "--split", "dev"}, "--split"},
 		{"gen bad knob", genCmd, []string{"--out", dir, "--n", "1", "--occlusion", "2"}, "max occlusion"},
+		{"gen bad preset", genCmd, []string{"--out", dir, "--n", "1", "--preset", "hard"}, `preset "hard": want one of captioning, detection, full`},
 		{"gen bad shape", genCmd, []string{"--out", dir, "--n", "1", "--shapes", "blob"}, "unknown shape"},
 		{"gen argument", genCmd, []string{"extra"}, "no arguments"},
 		{"gen bad flag", genCmd, []string{"--nope"}, "nope"},
