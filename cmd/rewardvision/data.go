@@ -207,20 +207,21 @@ func dataStatsCommand(stdout io.Writer) *cli.Command {
 			pan := fs.String("panoptic", "", "", "COCO panoptic JSON")
 			caps := fs.String("captions", "", "", "COCO captions JSON")
 			asJSON := fs.Bool("json", "", false, "print JSON")
-			if err := fs.Parse(args); err != nil {
+			dirs, err := fs.ParseMixed(args)
+			if err != nil {
 				return err
 			}
 			var files stats.Files
-			switch fs.NArg() {
+			switch len(dirs) {
 			case 0:
 			case 1:
-				f, err := stats.SplitFiles(fs.Arg(0))
+				f, err := stats.SplitFiles(dirs[0])
 				if err != nil {
 					return err
 				}
 				files = f
 			default:
-				return cli.Usagef("data stats takes one folder, got %q", fs.Args())
+				return cli.Usagef("data stats takes one folder, got %q", dirs)
 			}
 			for _, o := range []struct{ src, dst *string }{{inst, &files.Instances}, {pan, &files.Panoptic}, {caps, &files.Captions}} {
 				if *o.src != "" {

@@ -68,16 +68,9 @@ func dataCheckCommand(stdout io.Writer) *cli.Command {
 			skipBad := fs.Bool("skip-bad", "", false, "skip bad records with a warning and count them, instead of failing on the first")
 			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
 			asJSON := fs.Bool("json", "", false, "print the summary as JSON")
-			// flags may come before or after DIR
-			var dirs []string
-			for rest := args; ; {
-				if err := fs.Parse(rest); err != nil {
-					return err
-				}
-				if fs.NArg() == 0 {
-					break
-				}
-				dirs, rest = append(dirs, fs.Arg(0)), fs.Args()[1:]
+			dirs, err := fs.ParseMixed(args)
+			if err != nil {
+				return err
 			}
 			if len(dirs) != 1 {
 				return cli.Usagef("data check takes one split folder, got %q (see --help)", dirs)

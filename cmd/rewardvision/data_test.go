@@ -66,6 +66,13 @@ func TestDataGenThenStats(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &st); err != nil || st["captions"] == nil || st["instances"] != nil {
 		t.Errorf("stats --json = %s (%v)", out, err)
 	}
+	out, err = runData(t, statsCmd, dir, "--json") // flags after the folder, as the README writes it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st["captions"] == nil || st["instances"] == nil {
+		t.Errorf("stats DIR --json = %s (%v)", out, err)
+	}
 
 	// a second run into the same folder needs --force
 	if _, err := runData(t, genCmd, "--out", dir, "--n", "3"); err == nil || !strings.Contains(err.Error(), "--force") {

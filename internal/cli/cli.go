@@ -213,6 +213,25 @@ func (fs *FlagSet) fromEnv(name, env string) {
 	}
 }
 
+// ParseMixed is Parse that accepts flags before and after positional
+// arguments (`data stats DIR --json`); it returns the positional ones.
+// After "--" everything is positional.
+func (fs *FlagSet) ParseMixed(args []string) ([]string, error) {
+	var pos []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		if i := len(rest) - fs.NArg(); i > 0 && rest[i-1] == "--" {
+			return append(pos, fs.Args()...), nil
+		}
+		pos, rest = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+}
+
 // ParseNoArgs is Parse for commands that take only flags: a positional
 // argument is a usage error.
 func (fs *FlagSet) ParseNoArgs(args []string) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,5 +149,31 @@ func TestParseNoArgs(t *testing.T) {
 	err := fs.ParseNoArgs([]string{"extra"})
 	if ExitCode(err) != ExitUsage || err.Error() != `thing takes no arguments, got ["extra"]` {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestParseMixed(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		pos  []string
+		n    int
+		json bool
+	}{
+		{args: []string{"dir", "--json"}, pos: []string{"dir"}, json: true},
+		{args: []string{"--n", "3", "a", "b", "--json"}, pos: []string{"a", "b"}, n: 3, json: true},
+		{args: []string{"a", "--", "--json"}, pos: []string{"a", "--json"}},
+		{args: nil},
+	} {
+		fs := NewFlagSet("thing", "thing [flags] DIR")
+		asJSON := fs.Bool("json", "", false, "json")
+		n := fs.Int("n", "", 0, "n")
+		pos, err := fs.ParseMixed(tc.args)
+		if err != nil || !slices.Equal(pos, tc.pos) || *asJSON != tc.json || *n != tc.n {
+			t.Errorf("ParseMixed(%q) = %q, %v; json %v n %d", tc.args, pos, err, *asJSON, *n)
+		}
+	}
+	fs := NewFlagSet("thing", "thing [flags] DIR")
+	if _, err := fs.ParseMixed([]string{"dir", "--nope"}); ExitCode(err) != ExitUsage {
+		t.Errorf("unknown flag after an argument: %v", err)
 	}
 }
