@@ -64,7 +64,7 @@ type Config struct {
 // ModelSize overrides the default architecture (seq.DetectionConfig /
 // seq.CaptionConfig); zero fields keep the defaults.
 type ModelSize struct {
-	ImageSize, PatchSize, Width, EncDepth, DecDepth, Heads, MLPRatio int
+	ImageSize, PatchSize, Width, EncDepth, DecDepth, Heads, MLPRatio, StemChannels int
 }
 
 // StepInfo describes a finished step.

@@ -267,6 +267,7 @@ func modelConfig(taskName string, s ModelSize, spec taskSpec) seq.Config {
 	set(&c.DecDepth, s.DecDepth)
 	set(&c.Heads, s.Heads)
 	set(&c.MLPRatio, s.MLPRatio)
+	set(&c.StemChannels, s.StemChannels)
 	return c
 }
 

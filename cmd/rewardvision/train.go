@@ -71,6 +71,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			resume := fs.Bool("resume", "", false, "continue the run in --out from its latest checkpoint")
 			width := fs.Int("width", "", 0, "model width (0: task default)")
 			encDepth := fs.Int("enc-depth", "", 0, "encoder blocks (0: task default)")
+			stem := fs.Int("stem-channels", "", 0, "channels of a 3×3 stride-2 convolution stem before the patch embedding (0: none, the plain ViT)")
 			decDepth := fs.Int("dec-depth", "", 0, "decoder blocks (0: task default)")
 			heads := fs.Int("heads", "", 0, "attention heads (0: task default)")
 			posInit := fs.String("pos-init", "", "sincos", "encoder position initialisation: sincos (2-D sine-cosine table) or random (normal, stddev 0.02)")
@@ -105,7 +106,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				Task: *taskName, TrainDir: *trainDir, ValDir: *valDir, OutDir: *out,
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
-				Model:   train.ModelSize{Width: *width, EncDepth: *encDepth, DecDepth: *decDepth, Heads: *heads},
+				Model:   train.ModelSize{Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
 				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
 				Commit: buildinfo.Revision(), Logger: slog.Default(),

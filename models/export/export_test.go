@@ -36,6 +36,7 @@ func TestExportVerify(t *testing.T) {
 		make func(testing.TB, string, int) (*task.Meta, *seq.Model)
 	}{
 		{"detection", detectionCheckpoint},
+		{"detection, convolution stem, class first", stemClassFirstCheckpoint},
 		{"captioning", captionCheckpoint},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

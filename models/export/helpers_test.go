@@ -95,11 +95,25 @@ func trainCheckpoint(t testing.TB, m *seq.Model, dir string, targets [][]int32, 
 // classes, 2 boxes) trained a few steps, with its meta.json.
 func detectionCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.Model) {
 	t.Helper()
+	return detectionCheckpointWith(t, dir, steps, 0, false)
+}
+
+// stemClassFirstCheckpoint is detectionCheckpoint with a convolution stem
+// and the class-first box layout.
+func stemClassFirstCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.Model) {
+	t.Helper()
+	return detectionCheckpointWith(t, dir, steps, 4, true)
+}
+
+func detectionCheckpointWith(t testing.TB, dir string, steps, stem int, classFirst bool) (*task.Meta, *seq.Model) {
+	t.Helper()
 	c, err := codec.NewDetection(16, 3, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.ClassFirst = classFirst
 	cfg := tinyConfig(c.VocabSize(), c.SeqLen(), false)
+	cfg.StemChannels = stem
 	m, err := seq.New(testBackend(t), cfg, seq.Options{Seed: 11, LearningRate: 1e-2})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +121,7 @@ func detectionCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.
 	trainCheckpoint(t, m, dir, detectionTargets(t, c), steps)
 	meta := &task.Meta{
 		Task: task.Detection, Variant: task.MLE, Model: cfg, Input: testInput,
-		Detection: &task.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 2},
+		Detection: &task.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 2, ClassFirst: classFirst},
 		Labels:    []task.Label{{Index: 0, CategoryID: 1, Name: "circle"}, {Index: 1, CategoryID: 2, Name: "square"}, {Index: 2, CategoryID: 3, Name: "triangle"}},
 		Decoding:  task.Decoding{Temperature: 0, MaxTokens: 0},
 		Prov: task.Provenance{Data: "test data", Seed: 11, Steps: steps, Command: "go test", Commit: "test-commit",

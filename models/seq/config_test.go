@@ -42,6 +42,8 @@ func TestConfigValidate(t *testing.T) {
 func TestParamCount(t *testing.T) {
 	tiedTiny := tinyConfig(13, 9)
 	tiedTiny.TiedHead = true
+	stem := tinyConfig(13, 9)
+	stem.StemChannels = 6
 	tests := []struct {
 		name string
 		cfg  Config
@@ -51,6 +53,7 @@ func TestParamCount(t *testing.T) {
 		{name: "caption default (~150 words, 20 tokens)", cfg: CaptionConfig(154, 20)},
 		{name: "tiny", cfg: tinyConfig(13, 9)},
 		{name: "tiny tied", cfg: tiedTiny},
+		{name: "tiny with a convolution stem", cfg: stem},
 	}
 	for _, tc := range tests {
 		m := newTestModel(t, tc.cfg, 1)

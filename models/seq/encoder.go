@@ -30,7 +30,12 @@ func Patchify(images *Node, patch int) *Node {
 // LayerNorm. Variables live under "encoder".
 func Encode(ctx *context.Context, cfg Config, images *Node) *Node {
 	ctx = ctx.In("encoder")
-	h := nn.Dense(ctx.In("patch"), Patchify(images, cfg.PatchSize), cfg.Width, true)
+	patch := cfg.PatchSize
+	if cfg.StemChannels > 0 {
+		images = ConvStem(ctx.In("stem"), images, cfg.StemChannels)
+		patch /= 2
+	}
+	h := nn.Dense(ctx.In("patch"), Patchify(images, patch), cfg.Width, true)
 	h = nn.AddPositionEmbedding(ctx.In("position"), h)
 	for i := range cfg.EncDepth {
 		c := ctx.In("block" + strconv.Itoa(i))
@@ -39,6 +44,38 @@ func Encode(ctx *context.Context, cfg Config, images *Node) *Node {
 		h = graph.Add(h, nn.MLP(c.In("mlp"), nn.LayerNorm(c.In("ln_mlp"), h), cfg.MLPRatio*cfg.Width))
 	}
 	return nn.LayerNorm(ctx.In("ln_final"), h)
+}
+
+// ConvStem is a 3×3 convolution with stride 2 and zero padding 1, then a
+// GELU: images [batch, h, w, c] → [batch, h/2, w/2, channels]. It is
+// built as im2col by a Gather of constant pixel indices (taps outside the
+// image read pixel 0 and are zeroed by a constant mask) and one matrix
+// product, since simplego has no gradient for Conv. The images need no
+// gradient, so the Gather is never differentiated.
+func ConvStem(ctx *context.Context, images *Node, channels int) *Node {
+	d := images.Shape().Dimensions
+	b, h, w, c := d[0], d[1], d[2], d[3]
+	ho, wo := h/2, w/2
+	idx := make([]int32, ho*wo*9)
+	mask := make([]float32, ho*wo*9)
+	for i := range ho {
+		for j := range wo {
+			for k := range 9 {
+				y, x := 2*i+k/3-1, 2*j+k%3-1
+				if y >= 0 && y < h && x >= 0 && x < w {
+					t := (i*wo+j)*9 + k
+					idx[t], mask[t] = int32(y*w+x), 1
+				}
+			}
+		}
+	}
+	g := images.Graph()
+	pixels := graph.TransposeAllAxes(graph.Reshape(images, b, h*w, c), 1, 0, 2)  // [h·w, batch, c]
+	taps := graph.Gather(pixels, graph.Reshape(graph.Const(g, idx), ho*wo*9, 1)) // [ho·wo·9, batch, c]
+	taps = graph.Mul(taps, graph.Reshape(graph.ConvertDType(graph.Const(g, mask), images.DType()), ho*wo*9, 1, 1))
+	taps = graph.TransposeAllAxes(graph.Reshape(taps, ho*wo, 9, b, c), 2, 0, 1, 3) // [batch, ho·wo, 9, c]
+	y := nn.GELU(nn.Dense(ctx, graph.Reshape(taps, b, ho*wo, 9*c), channels, true))
+	return graph.Reshape(y, b, ho, wo, channels)
 }
 
 // CrossKV projects the memory once into the cross-attention keys and values

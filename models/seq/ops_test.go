@@ -58,6 +58,11 @@ func TestInferenceOps(t *testing.T) {
 	check("encoder", func(g *graph.Graph) {
 		EncoderOutputs(ctx, cfg, graph.Parameter(g, "images", f32(batch, cfg.ImageSize, cfg.ImageSize, cfg.Channels)))
 	})
+	stem := cfg
+	stem.StemChannels = 4
+	check("encoder with a convolution stem", func(g *graph.Graph) {
+		EncoderOutputs(context.New().Checked(false), stem, graph.Parameter(g, "images", f32(batch, cfg.ImageSize, cfg.ImageSize, cfg.Channels)))
+	})
 	check("step", func(g *graph.Graph) {
 		var cross, past []*Node
 		for range cfg.DecDepth {
