@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,8 +21,16 @@ import (
 // files such as a README stay): trainable weights and the global step
 // only, without the optimizer's moments (a third of the size; reward
 // tuning starts a fresh optimizer), so seq.Load and task.Load read it.
+// The run's log.jsonl is copied too, with its curve drawn by PlotLog in
+// curve.svg (CurveFile), titled after to; a folder without a log (or
+// with an empty one) ships without both, removing any in to, which would
+// describe another run.
 func Ship(from, to string) (*task.Meta, error) {
 	meta, err := task.Load(from)
+	if err != nil {
+		return nil, err
+	}
+	logData, curve, err := shipCurve(from, filepath.Base(to))
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +84,21 @@ func Ship(from, to string) (*task.Meta, error) {
 			return nil, err
 		}
 		if err := codec.SaveVocab(v, filepath.Join(to, meta.VocabFile)); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{LogFile, logData}, {CurveFile, curve}} {
+		path := filepath.Join(to, f.name)
+		if f.data == nil {
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+			continue
+		}
+		if err := writeFileAtomic(path, f.data); err != nil {
 			return nil, err
 		}
 	}

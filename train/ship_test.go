@@ -1,11 +1,15 @@
 package train
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
@@ -66,6 +70,24 @@ func TestShip(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(to, VocabFile)); err != nil {
 		t.Error(err)
+	}
+	// The run's log ships with its curve, which names the headline metric.
+	runLog, err := os.ReadFile(filepath.Join(cfg.OutDir, LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shippedLog, err := os.ReadFile(filepath.Join(to, LogFile)); err != nil || !bytes.Equal(shippedLog, runLog) {
+		t.Errorf("shipped %s differs from the run's (err %v)", LogFile, err)
+	}
+	curve, err := os.ReadFile(filepath.Join(to, CurveFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, curve)
+	for _, s := range []string{"captioning-mle: 3 logged steps", ">CIDEr-D<", "at step 3: CIDEr-D "} {
+		if !bytes.Contains(curve, []byte(s)) {
+			t.Errorf("%s lacks %q", CurveFile, s)
+		}
 	}
 	full, shipped := loadVars(t, cfg.OutDir), loadVars(t, to)
 	if len(shipped) >= len(full) {
@@ -128,6 +150,26 @@ func TestShip(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(to, "checkpoint-*.json"))
 	if len(files) != 1 {
 		t.Errorf("%d checkpoints after shipping twice, want 1", len(files))
+	}
+	// A malformed log stops shipping before anything is written, naming
+	// the line; without a log the shipped log and curve go.
+	logPath := filepath.Join(cfg.OutDir, LogFile)
+	if err := os.WriteFile(logPath, append(slices.Clone(runLog), "{oops\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ship(cfg.OutDir, to); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%s:%d:", logPath, 4)) {
+		t.Errorf("shipping with a malformed log: err %v, want one naming %s:4", err, logPath)
+	}
+	if err := os.Remove(logPath); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ship(cfg.OutDir, to); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{LogFile, CurveFile} {
+		if _, err := os.Stat(filepath.Join(to, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s still shipped from a run without a log (%v)", f, err)
+		}
 	}
 	if _, err := Ship(t.TempDir(), to); err == nil {
 		t.Error("shipping from an empty folder: no error")

@@ -33,14 +33,16 @@ A non-finite loss stops the run and keeps the last good checkpoint.`
 const trainShipHelp = `Copies the latest checkpoint of a training folder into a shipping folder:
 the weights only (no optimizer state; reward tuning starts a fresh optimizer),
 meta.json and, for captioning, the vocabulary. The result loads with
-seq.Load and task.Load like the training folder. With --val the shipped
-weights are evaluated and meta.json records those metrics (with their step).`
+seq.Load and task.Load like the training folder. The run's log.jsonl is
+copied too, with its chart in curve.svg (as 'train plot' draws it). With
+--val the shipped weights are evaluated and meta.json records those metrics
+(with their step).`
 
 func trainCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "train",
-		Short: "train models (MLE) and ship checkpoints",
-		Subs:  []*cli.Command{trainMLECommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout)},
+		Short: "train models (MLE), ship checkpoints, plot training logs",
+		Subs:  []*cli.Command{trainMLECommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
 	}
 }
 

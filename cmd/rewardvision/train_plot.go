@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"rewardvision/internal/cli"
+	"rewardvision/train"
+)
+
+const trainPlotHelp = `Draws a run's log.jsonl (written by 'train mle') as an SVG line chart: the
+training loss against the step (the logged values, thin, and their centred
+moving mean over 10 logged points, thick), every validation metric against
+the step (headline metric first) and, for detection, the predicted boxes per
+validation image. --log may name the log or the run folder holding it.
+Steps that a resumed run logged again replace the earlier lines. The SVG is
+written atomically (--out - writes it to stdout). 'train ship' writes the
+same chart as curve.svg beside the shipped weights.`
+
+func trainPlotCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "plot",
+		Short: "draw a run's log.jsonl (loss and validation metrics) as an SVG chart",
+		Long:  trainPlotHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("train plot", "rewardvision train plot --log FILE|DIR --out FILE.svg [--title T]\n\n"+trainPlotHelp)
+			logPath := fs.String("log", "", "", "the run's log.jsonl, or the run folder holding it")
+			out := fs.String("out", "", "", "SVG file to write (- for stdout)")
+			title := fs.String("title", "", "", "figure title (default: the name of the log's folder)")
+			if err := fs.ParseNoArgs(args); err != nil {
+				return err
+			}
+			if *logPath == "" || *out == "" {
+				return cli.Usagef("train plot: --log and --out are required (see --help)")
+			}
+			path := *logPath
+			if st, err := os.Stat(path); err == nil && st.IsDir() {
+				path = filepath.Join(path, train.LogFile)
+			}
+			var svg bytes.Buffer
+			if err := train.PlotLog(path, *title, &svg); err != nil {
+				return err
+			}
+			if *out == "-" {
+				_, err := stdout.Write(svg.Bytes())
+				return err
+			}
+			if err := writeFileAtomic(*out, svg.Bytes()); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %s (%d bytes) from %s\n", *out, svg.Len(), path)
+			return nil
+		},
+	}
+}
+
+// writeFileAtomic writes path through a temporary file in the same folder
+// renamed into place, so a reader never sees half a file and a failed
+// write leaves the old one.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename: already gone
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
