@@ -119,8 +119,25 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 	if err != nil {
 		return nil, fmt.Errorf("evaluate detections: %w", err)
 	}
+	// Class-agnostic AP (pycocotools' useCats=0 reading): every box in one
+	// category, so localisation shows apart from classification.
+	for i := range anns {
+		anns[i].CategoryID = cats[0].ID
+	}
+	for i := range dets {
+		dets[i].CategoryID = cats[0].ID
+	}
+	gtAny, err := cocoeval.NewGroundTruth(images, cats[:1], anns)
+	if err != nil {
+		return nil, fmt.Errorf("class-agnostic ground truth of %s: %w", val.dir, err)
+	}
+	anyRes, err := cocoeval.Evaluate(gtAny, dets, cocoeval.Params{})
+	if err != nil {
+		return nil, fmt.Errorf("evaluate class-agnostic detections: %w", err)
+	}
 	return map[string]float64{
 		"AP": res.Stats.AP, "AP50": res.Stats.AP50, "AP75": res.Stats.AP75, "AR100": res.Stats.AR100,
+		"AP_any_class": anyRes.Stats.AP, "AR100_any_class": anyRes.Stats.AR100,
 		"boxes_per_image": float64(len(dets)) / float64(n), "images": float64(n),
 	}, nil
 }

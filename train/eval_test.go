@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"slices"
 	"testing"
 )
 
@@ -42,8 +43,31 @@ func TestDetectionScoreOfGroundTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("ground truth as predictions: %v", all)
-	if all["AP"] != 1 || all["AR100"] != 1 || all["images"] != float64(val.len()) {
-		t.Errorf("ground truth scored %v, want AP = AR100 = 1", all)
+	if all["AP"] != 1 || all["AR100"] != 1 || all["AP_any_class"] != 1 || all["images"] != float64(val.len()) {
+		t.Errorf("ground truth scored %v, want AP = AR100 = AP_any_class = 1", all)
+	}
+	// Right boxes, every class wrong: AP 0, class-agnostic AP still 1.
+	wrong, err := det.score(val, 0, func(fn func(int, []int32, []float32) error) error {
+		for i := range val.len() {
+			boxes := slices.Clone(val.boxes[i])
+			for j := range boxes {
+				boxes[j].Class = (boxes[j].Class + 1) % det.codec.NumClasses
+			}
+			toks, err := det.codec.Encode(boxes, 16, 16, nil)
+			if err != nil {
+				return err
+			}
+			if err := fn(i, toks, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wrong["AP"] != 0 || wrong["AP_any_class"] != 1 || wrong["AR100_any_class"] != 1 {
+		t.Errorf("boxes right, classes wrong: %v, want AP 0 and class-agnostic AP = AR100 = 1", wrong)
 	}
 	none, err := det.score(val, 0, decode(func(int) bool { return false }))
 	if err != nil {
