@@ -14,15 +14,13 @@ import (
 // BenchmarkTrainStep measures the full MLE step of the shipped models
 // (AdamW, clipping, grammar mask) at batch 32 on random data: detection
 // as `make train-detection` trains it (32-channel convolution stem;
-// class-first boxes, 32 bins, 10 classes, 3 boxes: 45 tokens, 16
-// positions), the same without the stem (the plain ViT), and captioning
+// pix2seq boxes, 32 bins, 10 classes, 3 boxes: 45 tokens, 16 positions), the same without the stem (the plain ViT), and captioning
 // (86 words, 14 positions).
 func BenchmarkTrainStep(b *testing.B) {
 	det, err := codec.NewDetection(32, 10, 3)
 	if err != nil {
 		b.Fatal(err)
 	}
-	det.ClassFirst = true
 	vit := seq.DetectionConfig(det.VocabSize(), det.SeqLen())
 	stem := vit
 	stem.StemChannels = 32

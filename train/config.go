@@ -39,7 +39,7 @@ type Config struct {
 	Model    ModelSize // architecture; zero fields take the task defaults
 	PosInit  string    // encoder positions: PosInitSinCos (default) or PosInitRandom
 	Bins     int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
-	BoxOrder string    // detection box layout: BoxOrderClass (default) or BoxOrderCoords (pix2seq's)
+	BoxOrder string    // detection box layout: BoxOrderCoords (pix2seq's, default) or BoxOrderClass
 	Boxes    int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
 	MaxLen   int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
 
@@ -92,7 +92,7 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	switch d.BoxOrder {
 	case "":
-		d.BoxOrder = BoxOrderClass
+		d.BoxOrder = BoxOrderCoords
 	case BoxOrderClass, BoxOrderCoords:
 	default:
 		return d, fmt.Errorf("box order %q: want %s or %s", d.BoxOrder, BoxOrderClass, BoxOrderCoords)

@@ -128,8 +128,8 @@ func TestWrongCheckpoint(t *testing.T) {
 		t.Errorf("other seed: err %v, want it to name the seeds", err)
 	}
 	order := det
-	order.Resume, order.BoxOrder = true, BoxOrderCoords
-	if _, err := Run(context.Background(), order); err == nil || !strings.Contains(err.Error(), "box-order coords (checkpoint run class)") {
+	order.Resume, order.BoxOrder = true, BoxOrderClass
+	if _, err := Run(context.Background(), order); err == nil || !strings.Contains(err.Error(), "box-order class (checkpoint run coords)") {
 		t.Errorf("other box order: err %v, want it to name the orders", err)
 	}
 }

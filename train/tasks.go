@@ -50,7 +50,7 @@ func newDetectionTask(cfg *Config, train *split) (*detectionTask, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.ClassFirst = cfg.BoxOrder != BoxOrderCoords
+	c.ClassFirst = cfg.BoxOrder == BoxOrderClass
 	t := &detectionTask{codec: c}
 	for _, k := range train.cats {
 		t.cats = append(t.cats, k.Name)

@@ -78,7 +78,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			heads := fs.Int("heads", "", 0, "attention heads (0: task default)")
 			posInit := fs.String("pos-init", "", "sincos", "encoder position initialisation: sincos (2-D sine-cosine table) or random (normal, stddev 0.02)")
 			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size + 1, one per pixel)")
-			boxOrder := fs.String("box-order", "", train.BoxOrderClass, "detection: box tokens class then coordinates ("+train.BoxOrderClass+") or pix2seq's coordinates then class ("+train.BoxOrderCoords+")")
+			boxOrder := fs.String("box-order", "", train.BoxOrderCoords, "detection: box tokens as pix2seq, coordinates then class ("+train.BoxOrderCoords+"), or class then coordinates ("+train.BoxOrderClass+")")
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
 			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
 			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
