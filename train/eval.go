@@ -2,7 +2,9 @@ package train
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"math/rand/v2"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
@@ -57,11 +59,85 @@ func greedy(m *seq.Model, s *split, n, batch int, mask []float32, fn func(i int,
 type decodeFunc func(fn func(i int, tokens []int32, probs []float32) error) error
 
 // evaluate: greedy decodes → boxes in source pixels → COCO box AP of the
-// first n validation images against their own ground truth.
+// first n validation images against their own ground truth, and the
+// teacher-forced loss by token kind (nll_coord, nll_class, nll_eos): which
+// part of the task the model has learned.
 func (t *detectionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error) {
-	return t.score(val, n, func(fn func(int, []int32, []float32) error) error {
+	metrics, err := t.score(val, n, func(fn func(int, []int32, []float32) error) error {
 		return greedy(m, val, n, batch, t.mask(), fn)
 	})
+	if err != nil {
+		return nil, err
+	}
+	nll, err := validationNLL(m, val, t, n, batch, func(tok int32) string {
+		switch {
+		case t.codec.IsCoord(tok):
+			return "coord"
+		case t.codec.IsClass(tok):
+			return "class"
+		}
+		return "eos"
+	})
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(metrics, nll)
+	return metrics, nil
+}
+
+// validationNLL is the teacher-forced negative log-likelihood (nats per
+// token, under the grammar mask) of the first n images' targets, overall
+// ("nll") and by the kind of target token ("nll_<kind>"; kind may
+// return "" for none). Each image's
+// target is drawn with a fixed seed, so the value is comparable across
+// steps and runs.
+func validationNLL(m *seq.Model, s *split, spec taskSpec, n, batch int, kind func(tok int32) string) (map[string]float64, error) {
+	if n <= 0 || n > s.len() {
+		n = s.len()
+	}
+	L := spec.seqLen()
+	sum, count := map[string]float64{}, map[string]float64{}
+	for lo := 0; lo < n; lo += batch {
+		var idx []int
+		var in, tg []int32
+		var w []float32
+		for i := lo; i < min(n, lo+batch); i++ {
+			tokens, err := spec.target(s, i, rand.New(rand.NewPCG(uint64(i), 0x76616c)))
+			if err != nil {
+				return nil, err
+			}
+			a, b, c, err := codec.TeacherForcing(tokens, L)
+			if err != nil {
+				return nil, fmt.Errorf("%s: image id %d: %w", s.dir, s.ids[i], err)
+			}
+			idx, in, tg, w = append(idx, i), append(in, a...), append(tg, b...), append(w, c...)
+		}
+		lp, err := m.TokenLogProbs(imagesTensor(s, idx),
+			tensors.FromFlatDataAndDimensions(in, len(idx), L), tensors.FromFlatDataAndDimensions(tg, len(idx), L), spec.mask())
+		if err != nil {
+			return nil, fmt.Errorf("validation loss, images %d..%d: %w", lo, lo+len(idx)-1, err)
+		}
+		for j, v := range tensors.MustCopyFlatData[float32](lp) {
+			if w[j] == 0 {
+				continue
+			}
+			if k := kind(tg[j]); k != "" {
+				sum[k] -= float64(v)
+				count[k]++
+			}
+			sum[""] -= float64(v)
+			count[""]++
+		}
+	}
+	out := map[string]float64{}
+	for k, v := range sum {
+		name := "nll"
+		if k != "" {
+			name += "_" + k
+		}
+		out[name] = v / count[k]
+	}
+	return out, nil
 }
 
 // score evaluates the token sequences decode yields for the first n images.
@@ -143,7 +219,7 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 }
 
 // evaluate: greedy captions → CIDEr-D and BLEU-4 against the references of
-// the first n validation images.
+// the first n validation images, and the teacher-forced loss (nll).
 func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error) {
 	refs := map[int][]string{}
 	preds := map[int]string{}
@@ -160,5 +236,10 @@ func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[stri
 	if err != nil {
 		return nil, fmt.Errorf("evaluate captions: %w", err)
 	}
-	return map[string]float64{"CIDEr-D": res.CIDErD, "BLEU-4": res.BLEU[3], "ROUGE-L": res.ROUGEL, "images": float64(len(preds))}, nil
+	nll, err := validationNLL(m, val, t, n, batch, func(int32) string { return "" })
+	if err != nil {
+		return nil, err
+	}
+	return map[string]float64{"CIDEr-D": res.CIDErD, "BLEU-4": res.BLEU[3], "ROUGE-L": res.ROUGEL,
+		"nll": nll["nll"], "images": float64(len(preds))}, nil
 }

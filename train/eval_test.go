@@ -2,8 +2,17 @@ package train
 
 import (
 	"context"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"rewardvision/models/backend"
+	"rewardvision/models/codec"
+	"rewardvision/models/seq"
+	"rewardvision/models/task"
 )
 
 // TestDetectionScoreOfGroundTruth: the ground truth's own token sequences
@@ -83,4 +92,70 @@ func TestDetectionScoreOfGroundTruth(t *testing.T) {
 	if !(half["AR100"] > 0.2 && half["AR100"] < 0.8) {
 		t.Errorf("half the images decoded: AR100 %v, want between 0.2 and 0.8", half["AR100"])
 	}
+}
+
+// TestValidationNLLByKind recomputes the per-kind validation loss from the
+// model's raw logits (masked log-softmax in Go) and compares.
+func TestValidationNLLByKind(t *testing.T) {
+	cfg := tinyConfig(t, "detection", 1)
+	cfg.Bins = 16
+	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, 16, 1, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det, err := newDetectionTask(&cfg, val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, _ := cfg.withDefaults()
+	be, err := backend.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mcfg := modelConfig(task.Detection, full.Model, det)
+	m, err := seq.New(be, mcfg, seq.Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := det.evaluate(m, val, 0, 3) // batches of 3: the last one is short
+	if err != nil {
+		t.Fatal(err)
+	}
+	L, V := mcfg.SeqLen, mcfg.VocabSize
+	mask := det.mask()
+	sum, count := map[string]float64{}, map[string]float64{}
+	for i := range val.len() {
+		tokens, err := det.target(val, i, rand.New(rand.NewPCG(uint64(i), 0x76616c)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, tg, w, _ := codec.TeacherForcing(tokens, L)
+		logits, err := m.Logits(imagesTensor(val, []int{i}), tensors.FromFlatDataAndDimensions(in, 1, L))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lg := tensors.MustCopyFlatData[float32](logits)
+		for p := range L {
+			if w[p] == 0 {
+				continue
+			}
+			var z float64
+			for v := range V {
+				z += math.Exp(float64(lg[p*V+v] + mask[p*V+v]))
+			}
+			nll := math.Log(z) - float64(lg[p*V+int(tg[p])]+mask[p*V+int(tg[p])])
+			kind := map[bool]string{true: "coord", false: "class"}[det.codec.IsCoord(tg[p])]
+			if tg[p] == codec.EOS {
+				kind = "eos"
+			}
+			sum[kind], count[kind] = sum[kind]+nll, count[kind]+1
+			sum["all"], count["all"] = sum["all"]+nll, count["all"]+1
+		}
+	}
+	for kind, name := range map[string]string{"coord": "nll_coord", "class": "nll_class", "eos": "nll_eos", "all": "nll"} {
+		if want := sum[kind] / count[kind]; math.Abs(metrics[name]-want) > 1e-4 {
+			t.Errorf("%s = %.6f, recomputed %.6f", name, metrics[name], want)
+		}
+	}
+	t.Logf("%v", metrics)
 }

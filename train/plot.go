@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -37,8 +38,9 @@ const (
 // thin line, their centred moving mean over 10 logged points as a thick
 // one), a panel of every validation metric of the "eval" objects against
 // the step (the task's headline metric first, then by name; the images
-// count and step are left out), and for detection a small panel of the
-// predicted boxes per image. title heads the figure; "" names it after
+// count and step are left out), a panel of the teacher-forced validation
+// loss by token kind (nll, nll_coord, ...) when logged, and for detection
+// a small panel of the predicted boxes per image. title heads the figure; "" names it after
 // the log's folder. Steps that a resumed run logged again replace the
 // earlier lines. Errors name the file, and the line for a malformed one.
 func PlotLog(logPath, title string, w io.Writer) error {
@@ -113,7 +115,7 @@ func plotLog(name string, r io.Reader, title string, w io.Writer) error {
 // logFigure lays out the panels of PlotLog.
 func logFigure(recs []logRecord, title string) plot.Figure {
 	var loss []plot.Point
-	metrics := map[string][]plot.Point{}
+	metrics, nlls := map[string][]plot.Point{}, map[string][]plot.Point{}
 	var boxes []plot.Point
 	var last logRecord // the last validation
 	images := math.NaN()
@@ -135,6 +137,8 @@ func logFigure(recs []logRecord, title string) plot.Figure {
 			case evalStep:
 			case evalBoxes:
 				boxes = append(boxes, plot.Point{X: x, Y: v})
+			case "nll", "nll_coord", "nll_class", "nll_eos":
+				nlls[k] = append(nlls[k], plot.Point{X: x, Y: v})
 			default:
 				metrics[k] = append(metrics[k], plot.Point{X: x, Y: v})
 			}
@@ -165,6 +169,13 @@ func logFigure(recs []logRecord, title string) plot.Figure {
 		val.Series = append(val.Series, plot.Series{Name: k, Points: metrics[k], Color: plot.Palette[(i+1)%len(plot.Palette)], Markers: true})
 	}
 	fig.Charts = append(fig.Charts, val)
+	if len(nlls) > 0 {
+		c := plot.Chart{Title: "validation loss by target token (teacher-forced)", XLabel: "step", YLabel: "nats/token", Height: 180}
+		for i, k := range slices.Sorted(maps.Keys(nlls)) {
+			c.Series = append(c.Series, plot.Series{Name: k, Points: nlls[k], Color: plot.Palette[(i+4)%len(plot.Palette)], Markers: true})
+		}
+		fig.Charts = append(fig.Charts, c)
+	}
 	if len(boxes) > 0 {
 		fig.Charts = append(fig.Charts, plot.Chart{
 			Title: "predicted boxes per validation image", XLabel: "step", YLabel: "boxes", Height: 110,
