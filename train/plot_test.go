@@ -2,10 +2,7 @@ package train
 
 import (
 	"bytes"
-	"encoding/xml"
-	"errors"
 	"flag"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -20,22 +17,8 @@ var updatePlot = flag.Bool("update", false, "rewrite the golden curve.svg files 
 // checkSVG fails unless data is well-formed XML with an <svg> root.
 func checkSVG(t *testing.T, data []byte) {
 	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(data))
-	root := ""
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not XML: %v", err)
-		}
-		if se, ok := tok.(xml.StartElement); ok && root == "" {
-			root = se.Name.Local
-		}
-	}
-	if root != "svg" {
-		t.Fatalf("root element %q, want svg", root)
+	if err := plot.CheckSVG(data); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -3,7 +3,6 @@ package train
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"rewardvision/dataset/shapes"
+	"rewardvision/internal/testfix"
 	"rewardvision/models/task"
 )
 
@@ -39,28 +39,7 @@ func TestLoadSplitSkipBad(t *testing.T) {
 			}
 		}, bad + " (image id 3, record 2)", n - 1},
 		{"annotation of unknown image", func(t *testing.T, dir string) {
-			p := filepath.Join(dir, shapes.InstancesFile)
-			var doc map[string]any
-			data, err := os.ReadFile(p)
-			if err == nil {
-				err = json.Unmarshal(data, &doc)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			anns := doc["annotations"].([]any)
-			a := map[string]any{}
-			for k, v := range anns[0].(map[string]any) {
-				a[k] = v
-			}
-			a["id"], a["image_id"] = 9999, 777
-			doc["annotations"] = append(anns, a)
-			if data, err = json.Marshal(doc); err == nil {
-				err = os.WriteFile(p, data, 0o644)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			testfix.AddDanglingAnnotation(t, filepath.Join(dir, shapes.InstancesFile))
 		}, "(id 9999): image_id 777 is not in images", n},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"rewardvision/dataset/shapes"
+	"rewardvision/internal/testfix"
 )
 
 // checkSplitDir generates a 6-image split and returns it with the number of
@@ -40,27 +41,9 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 }
 
-// addUnknownImageAnnotation appends a copy of the first annotation with
-// id 9999 and image_id 777, which no image has.
+// addUnknownImageAnnotation adds an annotation of image 777, which no image has.
 func addUnknownImageAnnotation(t *testing.T, dir string) {
-	t.Helper()
-	path := filepath.Join(dir, shapes.InstancesFile)
-	var doc map[string]any
-	readJSON(t, path, &doc)
-	anns := doc["annotations"].([]any)
-	a := map[string]any{}
-	for k, v := range anns[0].(map[string]any) {
-		a[k] = v
-	}
-	a["id"], a["image_id"] = 9999, 777
-	doc["annotations"] = append(anns, a)
-	data, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testfix.AddDanglingAnnotation(t, filepath.Join(dir, shapes.InstancesFile))
 }
 
 func removeFile(rel string) func(*testing.T, string) {

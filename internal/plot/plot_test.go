@@ -2,10 +2,8 @@ package plot
 
 import (
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"flag"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -126,22 +124,8 @@ func render(t *testing.T, f Figure) []byte {
 // checkXML fails unless data is well-formed XML with an <svg> root.
 func checkXML(t *testing.T, data []byte) {
 	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(data))
-	root := ""
-	for {
-		tok, err := d.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("SVG is not XML: %v\n%s", err, data)
-		}
-		if se, ok := tok.(xml.StartElement); ok && root == "" {
-			root = se.Name.Local
-		}
-	}
-	if root != "svg" {
-		t.Fatalf("root element %q, want svg", root)
+	if err := CheckSVG(data); err != nil {
+		t.Fatalf("%v\n%s", err, data)
 	}
 }
 

@@ -1,10 +1,13 @@
 // Package testfix finds the shared reference fixtures for tests: the
 // folder named by $RV_FIXTURES, else shared/fixtures found by walking up
 // from the working directory (the checkout sits next to shared/), else the
-// small copies under the test's own testdata/fixtures.
+// small copies under the test's own testdata/fixtures. It also damages
+// generated splits in the ways the bad-input tests need.
 package testfix
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -102,4 +105,29 @@ func Shared(rel string) string {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// AddDanglingAnnotation appends to the COCO instances file at path a copy
+// of its first annotation with id 9999 and image_id 777, an image no
+// generated split has: the "annotation of an unknown image" bad input.
+func AddDanglingAnnotation(t testing.TB, path string) {
+	t.Helper()
+	var doc map[string]any
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(data, &doc)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	anns := doc["annotations"].([]any)
+	a := maps.Clone(anns[0].(map[string]any))
+	a["id"], a["image_id"] = 9999, 777
+	doc["annotations"] = append(anns, a)
+	if data, err = json.Marshal(doc); err == nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }
