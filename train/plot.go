@@ -253,16 +253,3 @@ func shipCurve(from, name string) (log, svg []byte, err error) {
 	}
 	return log, b.Bytes(), nil
 }
-
-// writeFileAtomic writes path through a temporary file in its folder.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"rewardvision/eval/captions"
+	"rewardvision/internal/atomicfile"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
@@ -98,7 +99,7 @@ func Ship(from, to string) (*task.Meta, error) {
 			}
 			continue
 		}
-		if err := writeFileAtomic(path, f.data); err != nil {
+		if err := atomicfile.WriteBytes(path, f.data); err != nil {
 			return nil, err
 		}
 	}

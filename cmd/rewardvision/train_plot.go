@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"rewardvision/internal/atomicfile"
 	"rewardvision/internal/cli"
 	"rewardvision/train"
 )
@@ -49,36 +50,11 @@ func trainPlotCommand(stdout io.Writer) *cli.Command {
 				_, err := stdout.Write(svg.Bytes())
 				return err
 			}
-			if err := writeFileAtomic(*out, svg.Bytes()); err != nil {
+			if err := atomicfile.WriteBytes(*out, svg.Bytes()); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "wrote %s (%d bytes) from %s\n", *out, svg.Len(), path)
 			return nil
 		},
 	}
-}
-
-// writeFileAtomic writes path through a temporary file in the same folder
-// renamed into place, so a reader never sees half a file and a failed
-// write leaves the old one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename: already gone
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

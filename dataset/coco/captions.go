@@ -3,6 +3,8 @@ package coco
 import (
 	"encoding/json"
 	"io"
+
+	"rewardvision/internal/atomicfile"
 )
 
 // Caption is one reference caption of a captions file.
@@ -90,5 +92,5 @@ func WriteCaptions(w io.Writer, c *Captions) error {
 
 // SaveCaptions writes c to path atomically.
 func SaveCaptions(path string, c *Captions) error {
-	return saveFile(path, func(w io.Writer) error { return WriteCaptions(w, c) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteCaptions(w, c) })
 }

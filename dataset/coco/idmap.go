@@ -8,6 +8,8 @@ import (
 	"image/png"
 	"io"
 	"os"
+
+	"rewardvision/internal/atomicfile"
 )
 
 // MaxSegmentID is the largest id an RGB PNG can hold.
@@ -127,7 +129,7 @@ func EncodeIDMap(w io.Writer, m *IDMap) error {
 
 // WriteIDMap writes m to path as an RGB PNG, atomically.
 func WriteIDMap(path string, m *IDMap) error {
-	return saveFile(path, func(w io.Writer) error { return EncodeIDMap(w, m) })
+	return atomicfile.Write(path, func(w io.Writer) error { return EncodeIDMap(w, m) })
 }
 
 // SegmentStats counts pixels and the integer bounding box of every id in m

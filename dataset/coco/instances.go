@@ -3,6 +3,8 @@ package coco
 import (
 	"encoding/json"
 	"io"
+
+	"rewardvision/internal/atomicfile"
 )
 
 // ReadInstances decodes an instances file from r. It checks the shape of
@@ -72,5 +74,5 @@ func WriteInstances(w io.Writer, ds *Instances) error {
 
 // SaveInstances writes ds to path atomically.
 func SaveInstances(path string, ds *Instances) error {
-	return saveFile(path, func(w io.Writer) error { return WriteInstances(w, ds) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteInstances(w, ds) })
 }

@@ -3,6 +3,8 @@ package coco
 import (
 	"encoding/json"
 	"io"
+
+	"rewardvision/internal/atomicfile"
 )
 
 // Segment is one entry of a panoptic annotation's segments_info. ID is the
@@ -111,5 +113,5 @@ func WritePanoptic(w io.Writer, p *Panoptic) error {
 
 // SavePanoptic writes p to path atomically.
 func SavePanoptic(path string, p *Panoptic) error {
-	return saveFile(path, func(w io.Writer) error { return WritePanoptic(w, p) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WritePanoptic(w, p) })
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"rewardvision/internal/atomicfile"
 )
 
 // Detection is one entry of a detection results file. BBox is nil for
@@ -45,7 +47,7 @@ func WriteDetections(w io.Writer, dets []Detection) error { return writeResults(
 
 // SaveDetections writes a results list to path atomically.
 func SaveDetections(path string, dets []Detection) error {
-	return saveFile(path, func(w io.Writer) error { return WriteDetections(w, dets) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteDetections(w, dets) })
 }
 
 // ReadCaptionResults decodes a caption results list.
@@ -68,7 +70,7 @@ func WriteCaptionResults(w io.Writer, res []CaptionResult) error { return writeR
 
 // SaveCaptionResults writes a caption results list to path atomically.
 func SaveCaptionResults(path string, res []CaptionResult) error {
-	return saveFile(path, func(w io.Writer) error { return WriteCaptionResults(w, res) })
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteCaptionResults(w, res) })
 }
 
 func readResults[T any](r io.Reader) ([]T, error) {
