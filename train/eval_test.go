@@ -15,13 +15,12 @@ import (
 	"rewardvision/models/task"
 )
 
-// TestDetectionScoreOfGroundTruth: the ground truth's own token sequences
-// score AP = AR100 = 1 (the shapes world's boxes are whole pixels, which
-// 17 bins on 16 pixels encode exactly), a decode that finds the boxes of
-// half the images has a recall strictly between, and empty decodes score 0.
-func TestDetectionScoreOfGroundTruth(t *testing.T) {
+// tinyDetection is the tiny detection run's config with the given bins,
+// its validation split and its task.
+func tinyDetection(t *testing.T, bins int) (Config, *split, *detectionTask) {
+	t.Helper()
 	cfg := tinyConfig(t, "detection", 1)
-	cfg.Bins = 17 // bin b ↔ pixel b: integer boxes encode exactly
+	cfg.Bins = bins
 	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, 16, 1, false, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +29,15 @@ func TestDetectionScoreOfGroundTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg, val, det
+}
+
+// TestDetectionScoreOfGroundTruth: the ground truth's own token sequences
+// score AP = AR100 = 1 (the shapes world's boxes are whole pixels, which
+// 17 bins on 16 pixels encode exactly), a decode that finds the boxes of
+// half the images has a recall strictly between, and empty decodes score 0.
+func TestDetectionScoreOfGroundTruth(t *testing.T) {
+	_, val, det := tinyDetection(t, 17) // bin b ↔ pixel b: integer boxes encode exactly
 	decode := func(keep func(i int) bool) decodeFunc {
 		return func(fn func(int, []int32, []float32) error) error {
 			for i := range val.len() {
@@ -97,16 +105,7 @@ func TestDetectionScoreOfGroundTruth(t *testing.T) {
 // TestValidationNLLByKind recomputes the per-kind validation loss from the
 // model's raw logits (masked log-softmax in Go) and compares.
 func TestValidationNLLByKind(t *testing.T) {
-	cfg := tinyConfig(t, "detection", 1)
-	cfg.Bins = 16
-	val, err := loadSplit(context.Background(), cfg.ValDir, cfg.Task, 16, 1, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	det, err := newDetectionTask(&cfg, val)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, val, det := tinyDetection(t, 16)
 	full, _ := cfg.withDefaults()
 	be, err := backend.New()
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"rewardvision/internal/plot"
+	"rewardvision/internal/testfix"
 )
 
 var updatePlot = flag.Bool("update", false, "rewrite the golden curve.svg files in testdata/plotlog")
@@ -44,19 +45,7 @@ func TestPlotLogGolden(t *testing.T) {
 			}
 			got := b.Bytes()
 			checkSVG(t, got)
-			golden := filepath.Join(dir, CurveFile)
-			if *updatePlot {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("SVG differs from %s (go test ./train -run PlotLogGolden -update rewrites it)", golden)
-			}
+			testfix.Golden(t, filepath.Join(dir, CurveFile), got, *updatePlot)
 			for _, s := range tc.has {
 				if !bytes.Contains(got, []byte(s)) {
 					t.Errorf("SVG lacks %q", s)

@@ -18,19 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update to accept):\ngot:\n%s\nwant:\n%s", name, got, want)
-	}
+	testfix.Golden(t, filepath.Join("testdata", name), got, *update)
 }
 
 // TestGoldenShapesSplit pins the stats of a small generated split: any

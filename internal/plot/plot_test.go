@@ -5,11 +5,12 @@ import (
 	"errors"
 	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -134,19 +135,7 @@ func TestGolden(t *testing.T) {
 	if again := render(t, goldenFigure()); !bytes.Equal(got, again) {
 		t.Fatal("two renderings of the same figure differ")
 	}
-	path := filepath.Join("testdata", "figure.svg")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("SVG differs from %s (go test ./internal/plot -run Golden -update rewrites it):\n%s", path, got)
-	}
+	testfix.Golden(t, filepath.Join("testdata", "figure.svg"), got, *update)
 	for _, s := range []string{`run &#34;a&#34; &lt;b&gt; &amp; c`, ">CIDEr-D<", ">training loss<", `stroke-opacity="0.4"`} {
 		if !bytes.Contains(got, []byte(s)) {
 			t.Errorf("SVG lacks %q", s)

@@ -6,6 +6,7 @@
 package testfix
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"os"
@@ -129,5 +130,23 @@ func AddDanglingAnnotation(t testing.TB, path string) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Golden compares got with the golden file at path, first rewriting the
+// file with got when update is set (a test's -update flag).
+func Golden(t testing.TB, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }

@@ -231,13 +231,16 @@ func TestDetectionEncodeErrors(t *testing.T) {
 	}
 }
 
+// box10 is the decoded box of bins (y0, x0, y1, x1) of an 11-bin codec on
+// a 100×100 image (bin b ↔ pixel 10b), class k, score 1.
+func box10(y0, x0, y1, x1, k int) Box {
+	return Box{XMin: float64(x0) * 10, YMin: float64(y0) * 10, XMax: float64(x1) * 10, YMax: float64(y1) * 10, Class: k, Score: 1}
+}
+
 func TestDetectionDecodeMalformed(t *testing.T) {
 	c, _ := NewDetection(11, 3, 4)
 	co := c.CoordToken
 	cl := c.ClassToken
-	box := func(y0, x0, y1, x1, k int) Box {
-		return Box{XMin: float64(x0) * 10, YMin: float64(y0) * 10, XMax: float64(x1) * 10, YMax: float64(y1) * 10, Class: k, Score: 1}
-	}
 	tests := []struct {
 		name   string
 		tokens []int32
@@ -245,13 +248,13 @@ func TestDetectionDecodeMalformed(t *testing.T) {
 	}{
 		{name: "empty"},
 		{name: "eos first", tokens: []int32{EOS, co(1), co(1), co(2), co(2), cl(0)}},
-		{name: "missing eos", tokens: []int32{co(1), co(2), co(3), co(4), cl(1)}, want: []Box{box(1, 2, 3, 4, 1)}},
-		{name: "stops at eos", tokens: []int32{co(1), co(2), co(3), co(4), cl(1), EOS, co(1), co(2), co(3), co(4), cl(1)}, want: []Box{box(1, 2, 3, 4, 1)}},
-		{name: "class instead of coordinate", tokens: []int32{co(1), co(2), cl(0), co(5), co(6), co(7), co(8), cl(2), EOS}, want: []Box{box(5, 6, 7, 8, 2)}},
-		{name: "coordinate instead of class", tokens: []int32{co(1), co(2), co(3), co(4), co(5), co(6), co(7), co(8), cl(2), EOS}, want: []Box{box(5, 6, 7, 8, 2)}},
-		{name: "pad and bos inside", tokens: []int32{co(1), PAD, co(1), co(2), co(3), co(4), cl(0), BOS, cl(1)}, want: []Box{box(1, 2, 3, 4, 0)}},
-		{name: "out of vocabulary", tokens: []int32{co(1), co(2), 9999, co(3), co(4), -7, co(0), co(0), co(10), co(10), cl(2)}, want: []Box{box(0, 0, 10, 10, 2)}},
-		{name: "swapped corners", tokens: []int32{co(9), co(8), co(1), co(2), cl(1)}, want: []Box{box(1, 2, 9, 8, 1)}},
+		{name: "missing eos", tokens: []int32{co(1), co(2), co(3), co(4), cl(1)}, want: []Box{box10(1, 2, 3, 4, 1)}},
+		{name: "stops at eos", tokens: []int32{co(1), co(2), co(3), co(4), cl(1), EOS, co(1), co(2), co(3), co(4), cl(1)}, want: []Box{box10(1, 2, 3, 4, 1)}},
+		{name: "class instead of coordinate", tokens: []int32{co(1), co(2), cl(0), co(5), co(6), co(7), co(8), cl(2), EOS}, want: []Box{box10(5, 6, 7, 8, 2)}},
+		{name: "coordinate instead of class", tokens: []int32{co(1), co(2), co(3), co(4), co(5), co(6), co(7), co(8), cl(2), EOS}, want: []Box{box10(5, 6, 7, 8, 2)}},
+		{name: "pad and bos inside", tokens: []int32{co(1), PAD, co(1), co(2), co(3), co(4), cl(0), BOS, cl(1)}, want: []Box{box10(1, 2, 3, 4, 0)}},
+		{name: "out of vocabulary", tokens: []int32{co(1), co(2), 9999, co(3), co(4), -7, co(0), co(0), co(10), co(10), cl(2)}, want: []Box{box10(0, 0, 10, 10, 2)}},
+		{name: "swapped corners", tokens: []int32{co(9), co(8), co(1), co(2), cl(1)}, want: []Box{box10(1, 2, 9, 8, 1)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -279,19 +282,16 @@ func TestDetectionClassFirst(t *testing.T) {
 	if want := []int32{cl(2), co(1), co(2), co(3), co(4), EOS}; !slices.Equal(tokens, want) {
 		t.Fatalf("Encode = %v, want %v", tokens, want)
 	}
-	box := func(y0, x0, y1, x1, k int) Box {
-		return Box{XMin: float64(x0) * 10, YMin: float64(y0) * 10, XMax: float64(x1) * 10, YMax: float64(y1) * 10, Class: k, Score: 1}
-	}
 	tests := []struct {
 		name   string
 		tokens []int32
 		want   []Box
 	}{
-		{name: "two boxes", tokens: []int32{cl(0), co(1), co(2), co(3), co(4), cl(1), co(5), co(6), co(7), co(8), EOS}, want: []Box{box(1, 2, 3, 4, 0), box(5, 6, 7, 8, 1)}},
-		{name: "coordinates before any class", tokens: []int32{co(1), co(2), co(3), co(4), cl(1), co(5), co(6), co(7), co(8)}, want: []Box{box(5, 6, 7, 8, 1)}},
-		{name: "class restarts a box", tokens: []int32{cl(0), co(1), co(2), cl(2), co(5), co(6), co(7), co(8), EOS}, want: []Box{box(5, 6, 7, 8, 2)}},
-		{name: "truncated box", tokens: []int32{cl(0), co(1), co(2), co(3), co(4), cl(1), co(5), EOS}, want: []Box{box(1, 2, 3, 4, 0)}},
-		{name: "pad inside", tokens: []int32{cl(0), co(1), PAD, co(3), co(4), cl(1), co(5), co(6), co(7), co(8)}, want: []Box{box(5, 6, 7, 8, 1)}},
+		{name: "two boxes", tokens: []int32{cl(0), co(1), co(2), co(3), co(4), cl(1), co(5), co(6), co(7), co(8), EOS}, want: []Box{box10(1, 2, 3, 4, 0), box10(5, 6, 7, 8, 1)}},
+		{name: "coordinates before any class", tokens: []int32{co(1), co(2), co(3), co(4), cl(1), co(5), co(6), co(7), co(8)}, want: []Box{box10(5, 6, 7, 8, 1)}},
+		{name: "class restarts a box", tokens: []int32{cl(0), co(1), co(2), cl(2), co(5), co(6), co(7), co(8), EOS}, want: []Box{box10(5, 6, 7, 8, 2)}},
+		{name: "truncated box", tokens: []int32{cl(0), co(1), co(2), co(3), co(4), cl(1), co(5), EOS}, want: []Box{box10(1, 2, 3, 4, 0)}},
+		{name: "pad inside", tokens: []int32{cl(0), co(1), PAD, co(3), co(4), cl(1), co(5), co(6), co(7), co(8)}, want: []Box{box10(5, 6, 7, 8, 1)}},
 	}
 	for _, tc := range tests {
 		got, err := c.Decode(tc.tokens, nil, 100, 100)
