@@ -3,11 +3,9 @@ package onnx_test
 import (
 	"fmt"
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -15,27 +13,14 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	ort "github.com/yalue/onnxruntime_go"
 
+	"rewardvision/models/backend/backendtest"
 	"rewardvision/models/onnx"
 	"rewardvision/models/ortrun"
 )
 
-var (
-	backendOnce sync.Once
-	goBackend   backends.Backend
-	backendErr  error
-)
-
-// simpleGo is the reference backend the exports are checked against.
-// ops_sequential: simplego's parallel op scheduler has data races in
-// v0.26.0 that go test -race reports (see models/backend).
-func simpleGo(tb testing.TB) backends.Backend {
-	tb.Helper()
-	backendOnce.Do(func() { goBackend, backendErr = simplego.New("parallelism=-1,ops_sequential") })
-	if backendErr != nil {
-		tb.Fatal(backendErr)
-	}
-	return goBackend
-}
+// simpleGo is the reference backend the exports are checked against: the
+// project's default simplego configuration (see models/backend).
+func simpleGo(tb testing.TB) backends.Backend { return backendtest.Shared(tb) }
 
 // loadORT loads the project's ONNX Runtime (make ort installs it).
 func loadORT(tb testing.TB) {
