@@ -93,6 +93,8 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			g.intFlag("max-stuff", func(c *shapes.Config) *int { return &c.MaxStuff }, "most background regions (1-3)")
 			g.floatFlag("void-border", func(c *shapes.Config) *float64 { return &c.VoidBorder }, "half-width in pixels of the panoptic void band between background regions")
 			shapeList := fs.String("shapes", "", "", "comma-separated thing classes to draw (default all: "+strings.Join(shapes.ThingNames(), ",")+")")
+			colorList := fs.String("colors", "", "", "comma-separated object colours to draw (default all: "+strings.Join(shapes.ColorNames(), ",")+")")
+			stuffList := fs.String("stuff", "", "", "comma-separated background kinds to draw, with --max-stuff 1 (default all: "+strings.Join(shapes.StuffNames(), ",")+")")
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
@@ -114,11 +116,17 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			for _, set := range g.sets {
 				set(&cfg)
 			}
-			if g.isSet("shapes") {
-				cfg.Shapes = nil
-				for _, s := range strings.Split(*shapeList, ",") {
-					if s = strings.TrimSpace(s); s != "" {
-						cfg.Shapes = append(cfg.Shapes, s)
+			for _, l := range []struct {
+				flag string
+				val  *string
+				dst  *[]string
+			}{{"shapes", shapeList, &cfg.Shapes}, {"colors", colorList, &cfg.Colors}, {"stuff", stuffList, &cfg.Stuff}} {
+				if g.isSet(l.flag) {
+					*l.dst = nil
+					for _, s := range strings.Split(*l.val, ",") {
+						if s = strings.TrimSpace(s); s != "" {
+							*l.dst = append(*l.dst, s)
+						}
 					}
 				}
 			}

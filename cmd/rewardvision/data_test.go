@@ -89,7 +89,8 @@ func TestDataGenThenStats(t *testing.T) {
 func TestDataGenConfigAndPrint(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "cfg.json")
 	os.WriteFile(cfgPath, []byte(`{"size": 32, "max_objects": 4, "noise": 2}`), 0o644)
-	out, err := runData(t, genCmd, "--config", cfgPath, "--noise", "9", "--shapes", "circle, star", "--print-config")
+	out, err := runData(t, genCmd, "--config", cfgPath, "--noise", "9", "--shapes", "circle, star",
+		"--colors", "white,cyan", "--stuff", "road", "--max-stuff", "1", "--print-config")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,8 @@ func TestDataGenConfigAndPrint(t *testing.T) {
 	}
 	want := shapes.DefaultConfig()
 	want.Size, want.MaxObjects, want.Noise, want.Shapes = 32, 4, 9, []string{"circle", "star"}
-	if cfg.Size != want.Size || cfg.MaxObjects != want.MaxObjects || cfg.Noise != want.Noise || strings.Join(cfg.Shapes, ",") != "circle,star" || cfg.Texture != want.Texture {
+	if cfg.Size != want.Size || cfg.MaxObjects != want.MaxObjects || cfg.Noise != want.Noise || strings.Join(cfg.Shapes, ",") != "circle,star" || cfg.Texture != want.Texture ||
+		strings.Join(cfg.Colors, ",") != "white,cyan" || strings.Join(cfg.Stuff, ",") != "road" || cfg.MaxStuff != 1 {
 		t.Errorf("config = %+v", cfg)
 	}
 	// --preset starts the layering; --config and flags still override it.
@@ -136,6 +138,8 @@ func TestDataUsageErrors(t *testing.T) {
 		{"gen bad knob", genCmd, []string{"--out", dir, "--n", "1", "--occlusion", "2"}, "max occlusion"},
 		{"gen bad preset", genCmd, []string{"--out", dir, "--n", "1", "--preset", "hard"}, `preset "hard": want one of captioning, detection, full`},
 		{"gen bad shape", genCmd, []string{"--out", dir, "--n", "1", "--shapes", "blob"}, "unknown shape"},
+		{"gen bad colour", genCmd, []string{"--out", dir, "--n", "1", "--colors", "mauve"}, "unknown colour"},
+		{"gen stuff without max-stuff 1", genCmd, []string{"--out", dir, "--n", "1", "--stuff", "road"}, "needs max stuff 1"},
 		{"gen argument", genCmd, []string{"extra"}, "no arguments"},
 		{"gen bad flag", genCmd, []string{"--nope"}, "nope"},
 		{"stats nothing", statsCmd, nil, "give a folder"},

@@ -103,3 +103,39 @@ func Categories() []coco.Category {
 	}
 	return out
 }
+
+func colorIndex(name string) int {
+	for i, c := range palette {
+		if c.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// ColorNames lists the palette colours.
+func ColorNames() []string {
+	out := make([]string, len(palette))
+	for i, c := range palette {
+		out[i] = c.name
+	}
+	return out
+}
+
+func stuffIndex(name string) int {
+	for i, s := range stuffs {
+		if s.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// StuffNames lists the background (stuff) kinds.
+func StuffNames() []string {
+	out := make([]string, len(stuffs))
+	for i, s := range stuffs {
+		out[i] = s.name
+	}
+	return out
+}

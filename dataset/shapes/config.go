@@ -65,6 +65,11 @@ type Config struct {
 	// Shapes lists the thing classes drawn (names from Categories); empty
 	// means all. The category list in the files is always the full one.
 	Shapes []string `json:"shapes,omitempty"`
+	// Colors lists the palette colours objects are drawn in; empty means
+	// all. Stuff lists the background kinds drawn; empty means all, and a
+	// list needs MaxStuff 1 (the 2- and 3-region layouts have fixed kinds).
+	Colors []string `json:"colors,omitempty"`
+	Stuff  []string `json:"stuff,omitempty"`
 }
 
 // DefaultConfig returns the documented defaults.
@@ -167,6 +172,19 @@ func (c Config) Validate() error {
 		if thingIndex(s) < 0 {
 			return fmt.Errorf("unknown shape %q (one of %v)", s, ThingNames())
 		}
+	}
+	for _, s := range c.Colors {
+		if colorIndex(s) < 0 {
+			return fmt.Errorf("unknown colour %q (one of %v)", s, ColorNames())
+		}
+	}
+	for _, s := range c.Stuff {
+		if stuffIndex(s) < 0 {
+			return fmt.Errorf("unknown stuff %q (one of %v)", s, StuffNames())
+		}
+	}
+	if len(c.Stuff) > 0 && c.MaxStuff != 1 {
+		return fmt.Errorf("stuff list %v needs max stuff 1, got %d", c.Stuff, c.MaxStuff)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package shapes
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // Object is one thing of a scene as annotated: its class, named colour,
@@ -92,7 +93,15 @@ func (sc *Scene) layoutStuff(cfg Config, r *rand.Rand) []stuffKind {
 	var kinds []stuffKind
 	switch n {
 	case 1:
-		kinds = []stuffKind{stuffKind(r.IntN(int(numStuff)))}
+		// The same draw as over all kinds when cfg.Stuff is empty, so
+		// default worlds are unchanged.
+		allowed := make([]stuffKind, 0, numStuff)
+		for k := range numStuff {
+			if len(cfg.Stuff) == 0 || slices.Contains(cfg.Stuff, stuffs[k].name) {
+				allowed = append(allowed, k)
+			}
+		}
+		kinds = []stuffKind{allowed[r.IntN(len(allowed))]}
 	case 2:
 		top := []stuffKind{stuffSky, stuffWall}[r.IntN(2)]
 		bottom := []stuffKind{stuffGrass, stuffWater, stuffSand, stuffRoad}[r.IntN(4)]
@@ -241,15 +250,21 @@ func (sc *Scene) placeObjects(cfg Config, r *rand.Rand, kinds []stuffKind, base 
 		vis = append(vis, len(p.pixels))
 		return true
 	}
+	colors := make([]int, 0, len(palette)) // as drawn: all, or cfg.Colors
+	for i, c := range palette {
+		if len(cfg.Colors) == 0 || slices.Contains(cfg.Colors, c.name) {
+			colors = append(colors, i)
+		}
+	}
 	pickColor := func(cx, cy float64) (int, [3]float64) {
 		px := min(sc.Size-1, max(0, int(cx))) + sc.Size*min(sc.Size-1, max(0, int(cy)))
 		bg := base[sc.regionAt(px)]
-		ci := r.IntN(len(palette))
+		ci := colors[r.IntN(len(colors))]
 		for t := 0; t < 16; t++ {
 			if dist3(palette[ci].rgb, bg) >= cfg.MinContrast {
 				break
 			}
-			ci = r.IntN(len(palette))
+			ci = colors[r.IntN(len(colors))]
 		}
 		var rgb [3]float64
 		for c := range rgb {
