@@ -71,6 +71,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			keep := fs.Int("keep", "", 3, "checkpoints kept")
 			logEvery := fs.Int("log-every", "", 10, "write a log.jsonl line every N steps")
 			resume := fs.Bool("resume", "", false, "continue the run in --out from its latest checkpoint")
+			patch := fs.Int("patch", "", 0, "ViT patch side in pixels, dividing the image size (0: task default)")
 			width := fs.Int("width", "", 0, "model width (0: task default)")
 			encDepth := fs.Int("enc-depth", "", 0, "encoder blocks (0: task default)")
 			stem := fs.Int("stem-channels", "", 0, "channels of a 3×3 stride-2 convolution stem before the patch embedding (0: none, the plain ViT)")
@@ -108,7 +109,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				Task: *taskName, TrainDir: *trainDir, ValDir: *valDir, OutDir: *out,
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
-				Model:   train.ModelSize{Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
+				Model:   train.ModelSize{PatchSize: *patch, Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
 				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
 				Commit: buildinfo.Revision(), Logger: slog.Default(),

@@ -55,7 +55,7 @@ func TestTrainMLEThenShip(t *testing.T) {
 	var stdout bytes.Buffer
 	err := trainMLECommand(&stdout).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
 		"--out", out, "--steps", "2", "--batch", "4", "--warmup", "0", "--eval-n", "4", "--width", "16", "--enc-depth", "1",
-		"--dec-depth", "1", "--heads", "2", "--workers", "1"})
+		"--dec-depth", "1", "--heads", "2", "--patch", "16", "--workers", "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +67,9 @@ func TestTrainMLEThenShip(t *testing.T) {
 	meta, err := task.Load(out)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if meta.Model.PatchSize != 16 || meta.Model.Width != 16 {
+		t.Errorf("model config %+v, want patch 16 and width 16 as the flags said", meta.Model)
 	}
 	if meta.Prov.Steps != 2 || !strings.HasPrefix(meta.Prov.Command, "rewardvision train mle --task detection") || meta.Prov.Metrics == nil {
 		t.Errorf("provenance %+v", meta.Prov)
