@@ -1,12 +1,16 @@
 package shapes
 
-import "rewardvision/dataset/coco"
+import (
+	"slices"
+
+	"rewardvision/dataset/coco"
+)
 
 // thing and stuff class tables. Ids are stable across configs: things
 // 1..10, stuff 11..16 (things first, as in COCO panoptic).
-var things = []struct {
-	name, plural, super string
-}{
+type thingDef struct{ name, plural, super string }
+
+var things = []thingDef{
 	{"circle", "circles", "round"},
 	{"square", "squares", "polygon"},
 	{"triangle", "triangles", "polygon"},
@@ -31,10 +35,12 @@ const (
 	numStuff
 )
 
-var stuffs = []struct {
+type stuffDef struct {
 	name, super string
 	base        [3]float64
-}{
+}
+
+var stuffs = []stuffDef{
 	stuffSky:   {"sky", "sky", [3]float64{135, 185, 235}},
 	stuffGrass: {"grass", "plant", [3]float64{70, 140, 50}},
 	stuffWater: {"water", "water", [3]float64{40, 90, 160}},
@@ -48,29 +54,29 @@ func thingCategoryID(i int) int64 { return int64(i + 1) }
 
 func stuffCategoryID(k stuffKind) int64 { return int64(len(things) + int(k) + 1) }
 
-func thingIndex(name string) int {
-	for i, t := range things {
-		if t.name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-// ThingNames lists the thing classes in id order.
-func ThingNames() []string {
-	out := make([]string, len(things))
-	for i, t := range things {
-		out[i] = t.name
+// nameList returns the name of each table row, in order.
+func nameList[T any](rows []T, name func(T) string) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = name(r)
 	}
 	return out
 }
 
+// ThingNames lists the thing classes in id order.
+func ThingNames() []string {
+	return nameList(things, func(t thingDef) string { return t.name })
+}
+
+func thingIndex(name string) int { return slices.Index(ThingNames(), name) }
+
 // palette colours (distinct under the stuff colours and easy to name).
-var palette = []struct {
+type colorDef struct {
 	name string
 	rgb  [3]float64
-}{
+}
+
+var palette = []colorDef{
 	{"red", [3]float64{220, 35, 35}},
 	{"green", [3]float64{45, 190, 65}},
 	{"blue", [3]float64{35, 70, 225}},
@@ -104,38 +110,16 @@ func Categories() []coco.Category {
 	return out
 }
 
-func colorIndex(name string) int {
-	for i, c := range palette {
-		if c.name == name {
-			return i
-		}
-	}
-	return -1
-}
-
 // ColorNames lists the palette colours.
 func ColorNames() []string {
-	out := make([]string, len(palette))
-	for i, c := range palette {
-		out[i] = c.name
-	}
-	return out
+	return nameList(palette, func(c colorDef) string { return c.name })
 }
 
-func stuffIndex(name string) int {
-	for i, s := range stuffs {
-		if s.name == name {
-			return i
-		}
-	}
-	return -1
-}
+func colorIndex(name string) int { return slices.Index(ColorNames(), name) }
 
 // StuffNames lists the background (stuff) kinds.
 func StuffNames() []string {
-	out := make([]string, len(stuffs))
-	for i, s := range stuffs {
-		out[i] = s.name
-	}
-	return out
+	return nameList(stuffs, func(s stuffDef) string { return s.name })
 }
+
+func stuffIndex(name string) int { return slices.Index(StuffNames(), name) }

@@ -17,16 +17,26 @@ func overfitData(t testing.TB, cfg Config, c *codec.Detection, n int, seed uint6
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 1))
 	images := randImages(rng, cfg, n)
+	perImage := make([][]codec.Box, n)
+	for i := range n {
+		for range 1 + rng.IntN(c.MaxBoxes) {
+			x0, y0 := rng.Float64()*12, rng.Float64()*12
+			perImage[i] = append(perImage[i], codec.Box{XMin: x0, YMin: y0, XMax: x0 + 1 + rng.Float64()*3, YMax: y0 + 1 + rng.Float64()*3, Class: rng.IntN(c.NumClasses)})
+		}
+	}
+	return detectionBatch(t, cfg, c, images, perImage)
+}
+
+// detectionBatch encodes each image's boxes (pixels of cfg.ImageSize² images,
+// in the given order) and lays the sequences out for teacher forcing.
+func detectionBatch(t testing.TB, cfg Config, c *codec.Detection, images *tensors.Tensor, perImage [][]codec.Box) (Batch, [][]int32) {
+	t.Helper()
 	var inputs, targets []int32
 	var weights []float32
 	var seqs [][]int32
-	for range n {
-		var boxes []codec.Box
-		for range 1 + rng.IntN(c.MaxBoxes) {
-			x0, y0 := rng.Float64()*12, rng.Float64()*12
-			boxes = append(boxes, codec.Box{XMin: x0, YMin: y0, XMax: x0 + 1 + rng.Float64()*3, YMax: y0 + 1 + rng.Float64()*3, Class: rng.IntN(c.NumClasses)})
-		}
-		tokens, err := c.Encode(boxes, 16, 16, nil)
+	side := float64(cfg.ImageSize)
+	for _, boxes := range perImage {
+		tokens, err := c.Encode(boxes, side, side, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,6 +47,7 @@ func overfitData(t testing.TB, cfg Config, c *codec.Detection, n int, seed uint6
 		inputs, targets, weights = append(inputs, in...), append(targets, tg...), append(weights, w...)
 		seqs = append(seqs, tokens)
 	}
+	n := len(perImage)
 	return Batch{
 		Images:  images,
 		Inputs:  tensors.FromFlatDataAndDimensions(inputs, n, cfg.SeqLen),

@@ -23,8 +23,7 @@ const (
 func probeBatch(t testing.TB, rng *rand.Rand, cfg Config, c *codec.Detection, n int, colours probeColours) Batch {
 	S := cfg.ImageSize
 	img := make([]float32, n*S*S*3)
-	var inputs, targets []int32
-	var weights []float32
+	perImage := make([][]codec.Box, n)
 	for i := range n {
 		im := img[i*S*S*3 : (i+1)*S*S*3]
 		bg, fg := [3]float32{-1, -1, -1}, [3]float32{1, 1, -1}
@@ -63,21 +62,10 @@ func probeBatch(t testing.TB, rng *rand.Rand, cfg Config, c *codec.Detection, n 
 				}
 			}
 		}
-		box := codec.Box{XMin: float64(x0), YMin: float64(y0), XMax: float64(x0 + size), YMax: float64(y0 + size), Class: class}
-		tokens, err := c.Encode([]codec.Box{box}, float64(S), float64(S), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, tg, w, err := codec.TeacherForcing(tokens, cfg.SeqLen)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs, targets, weights = append(inputs, in...), append(targets, tg...), append(weights, w...)
+		perImage[i] = []codec.Box{{XMin: float64(x0), YMin: float64(y0), XMax: float64(x0 + size), YMax: float64(y0 + size), Class: class}}
 	}
-	return Batch{Images: tensors.FromFlatDataAndDimensions(img, n, S, S, 3),
-		Inputs:  tensors.FromFlatDataAndDimensions(inputs, n, cfg.SeqLen),
-		Targets: tensors.FromFlatDataAndDimensions(targets, n, cfg.SeqLen),
-		Weights: tensors.FromFlatDataAndDimensions(weights, n, cfg.SeqLen)}
+	b, _ := detectionBatch(t, cfg, c, tensors.FromFlatDataAndDimensions(img, n, S, S, 3), perImage)
+	return b
 }
 
 // BenchmarkLocalisationProbe measures how fast the default detection
