@@ -90,7 +90,7 @@ func TestDataGenConfigAndPrint(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "cfg.json")
 	os.WriteFile(cfgPath, []byte(`{"size": 32, "max_objects": 4, "noise": 2}`), 0o644)
 	out, err := runData(t, genCmd, "--config", cfgPath, "--noise", "9", "--shapes", "circle, star",
-		"--colors", "white,cyan", "--stuff", "road", "--max-stuff", "1", "--print-config")
+		"--colors", "white,cyan", "--stuff", "road", "--max-stuff", "1", "--class-colors", "--print-config")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestDataGenConfigAndPrint(t *testing.T) {
 	want := shapes.DefaultConfig()
 	want.Size, want.MaxObjects, want.Noise, want.Shapes = 32, 4, 9, []string{"circle", "star"}
 	if cfg.Size != want.Size || cfg.MaxObjects != want.MaxObjects || cfg.Noise != want.Noise || strings.Join(cfg.Shapes, ",") != "circle,star" || cfg.Texture != want.Texture ||
-		strings.Join(cfg.Colors, ",") != "white,cyan" || strings.Join(cfg.Stuff, ",") != "road" || cfg.MaxStuff != 1 {
+		strings.Join(cfg.Colors, ",") != "white,cyan" || strings.Join(cfg.Stuff, ",") != "road" || cfg.MaxStuff != 1 || !cfg.ClassColors {
 		t.Errorf("config = %+v", cfg)
 	}
 	// --preset starts the layering; --config and flags still override it.

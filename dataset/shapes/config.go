@@ -70,6 +70,24 @@ type Config struct {
 	// list needs MaxStuff 1 (the 2- and 3-region layouts have fixed kinds).
 	Colors []string `json:"colors,omitempty"`
 	Stuff  []string `json:"stuff,omitempty"`
+	// ClassColors draws every object of the i-th class of Shapes (or of
+	// all classes) in the i-th colour of Colors (or of the palette),
+	// whatever the background, so colour alone tells the class: the
+	// easiest world, for the detector (see the README). It needs at least
+	// as many colours as classes.
+	ClassColors bool `json:"class_colors,omitempty"`
+}
+
+// classColor is the palette index that ClassColors gives thing class cls.
+func (c Config) classColor(cls int) int {
+	shapes, colors := c.Shapes, c.Colors
+	if len(shapes) == 0 {
+		shapes = ThingNames()
+	}
+	if len(colors) == 0 {
+		colors = ColorNames()
+	}
+	return colorIndex(colors[slices.Index(shapes, things[cls].name)])
 }
 
 // DefaultConfig returns the documented defaults.
@@ -185,6 +203,18 @@ func (c Config) Validate() error {
 	}
 	if len(c.Stuff) > 0 && c.MaxStuff != 1 {
 		return fmt.Errorf("stuff list %v needs max stuff 1, got %d", c.Stuff, c.MaxStuff)
+	}
+	if c.ClassColors {
+		classes, colors := len(c.Shapes), len(c.Colors)
+		if classes == 0 {
+			classes = len(things)
+		}
+		if colors == 0 {
+			colors = len(palette)
+		}
+		if colors < classes {
+			return fmt.Errorf("class colours need a colour per class: %d colours for %d classes", colors, classes)
+		}
 	}
 	return nil
 }

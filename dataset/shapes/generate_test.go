@@ -269,6 +269,7 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown shape", func(c *Config) { c.Shapes = []string{"blob"} }, "unknown shape"},
 		{"unknown colour", func(c *Config) { c.Colors = []string{"mauve"} }, "unknown colour"},
 		{"unknown stuff", func(c *Config) { c.Stuff, c.MaxStuff = []string{"lava"}, 1 }, "unknown stuff"},
+		{"fewer colours than classes", func(c *Config) { c.ClassColors, c.Colors = true, []string{"red", "blue"} }, "a colour per class"},
 		{"stuff list with regions", func(c *Config) { c.Stuff = []string{"road"} }, "needs max stuff 1"},
 		{"stuff", func(c *Config) { c.MaxStuff = 4 }, "max stuff"},
 		{"crowd", func(c *Config) { c.CrowdMinMembers = 0 }, "crowd members"},
@@ -357,6 +358,30 @@ func TestRestrictedColorsAndStuff(t *testing.T) {
 	}
 	if len(stuffSeen) != 2 || !stuffSeen["road"] || !stuffSeen["water"] {
 		t.Errorf("backgrounds drawn: %v, want road and water", stuffSeen)
+	}
+}
+
+// TestClassColors: with ClassColors the i-th class is always drawn in the
+// i-th colour, crowd groups included, even where that colour is close to
+// the background.
+func TestClassColors(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Shapes = []string{"star", "circle"}
+	cfg.Colors = []string{"black", "white", "red"}
+	cfg.ClassColors = true
+	cfg.CrowdProb = 0.5
+	want := map[string]string{"star": "black", "circle": "white"}
+	seen := map[string]int{}
+	for i := range 40 {
+		for _, o := range Render(cfg, 1, "train", i).Objects {
+			if name := things[o.Class].name; o.Color != want[name] {
+				t.Fatalf("image %d: a %s %s, want %s", i, o.Color, name, want[name])
+			}
+			seen[o.Color]++
+		}
+	}
+	if seen["black"] == 0 || seen["white"] == 0 {
+		t.Errorf("colours drawn: %v, want black and white", seen)
 	}
 }
 

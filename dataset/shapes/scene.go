@@ -256,15 +256,18 @@ func (sc *Scene) placeObjects(cfg Config, r *rand.Rand, kinds []stuffKind, base 
 			colors = append(colors, i)
 		}
 	}
-	pickColor := func(cx, cy float64) (int, [3]float64) {
+	pickColor := func(cls int, cx, cy float64) (int, [3]float64) {
 		px := min(sc.Size-1, max(0, int(cx))) + sc.Size*min(sc.Size-1, max(0, int(cy)))
 		bg := base[sc.regionAt(px)]
 		ci := colors[r.IntN(len(colors))]
-		for t := 0; t < 16; t++ {
+		for t := 0; t < 16 && !cfg.ClassColors; t++ {
 			if dist3(palette[ci].rgb, bg) >= cfg.MinContrast {
 				break
 			}
 			ci = colors[r.IntN(len(colors))]
+		}
+		if cfg.ClassColors {
+			ci = cfg.classColor(cls)
 		}
 		var rgb [3]float64
 		for c := range rgb {
@@ -279,7 +282,7 @@ func (sc *Scene) placeObjects(cfg Config, r *rand.Rand, kinds []stuffKind, base 
 			cls := classes[r.IntN(len(classes))]
 			spread := uniform(r, 0.12, 0.2) * S
 			cx, cy := uniform(r, spread, S-spread), uniform(r, spread, S-spread)
-			ci, rgb := pickColor(cx, cy)
+			ci, rgb := pickColor(cls, cx, cy)
 			m := intIn(r, cfg.CrowdMinMembers, cfg.CrowdMaxMembers)
 			p := &placed{Object: Object{Class: cls, Color: palette[ci].name, Size: 2 * spread, CX: cx, CY: cy, Crowd: true, Members: m}, rgb: rgb}
 			for j := 0; j < m; j++ {
@@ -301,7 +304,7 @@ func (sc *Scene) placeObjects(cfg Config, r *rand.Rand, kinds []stuffKind, base 
 			m := 0.3 * size
 			cx, cy := uniform(r, m, S-m), uniform(r, m, S-m)
 			theta := rot()
-			ci, rgb := pickColor(cx, cy)
+			ci, rgb := pickColor(cls, cx, cy)
 			p := &placed{Object: Object{Class: cls, Color: palette[ci].name, Size: size, CX: cx, CY: cy, Rotation: theta, Members: 1}, rgb: rgb}
 			p.outlines = []outline{place(things[cls].name, cx, cy, size, theta*math.Pi/180)}
 			if try(p) {
