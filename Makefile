@@ -56,7 +56,8 @@ clean:
 .PHONY: data-shapes train-detection train-captioning
 # Two reduced-difficulty worlds (data gen presets, see dataset/shapes):
 # captioning on SHAPES; detection, which learns slower on 2 cores, on
-# SHAPES_DET (fewer, larger, barely rotated objects).
+# SHAPES_DET (at most 3 large objects, each shape in its own colour, on a
+# flat background).
 SHAPES := data/shapes
 SHAPES_FLAGS := --preset captioning
 SHAPES_DET := data/shapes-det
@@ -70,7 +71,7 @@ data-shapes: build
 	$(BIN) data gen --out $(SHAPES_DET)/val --n 500 --seed 2 --split val $(SHAPES_DET_FLAGS)
 
 train-detection: build
-	$(BIN) train mle --task detection --data $(SHAPES_DET) --out runs/detection-mle --steps 3000 --batch 32 --lr 2e-3 --warmup 200 --weight-decay 1e-4 --clip 1 --seed 1 --bins 32 --box-order coords --eval-every 500 --eval-n 500 --ckpt-every 200 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train mle --task detection --data $(SHAPES_DET) --out runs/detection-mle --steps 10000 --batch 16 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --bins 32 --patch 16 --box-order coords --eval-every 500 --eval-n 500 --ckpt-every 250 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/detection-mle --to assets/checkpoints/detection-mle --val $(SHAPES_DET)/val
 
 train-captioning: build

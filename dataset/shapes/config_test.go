@@ -12,7 +12,11 @@ func TestPresets(t *testing.T) {
 	def := DefaultConfig()
 	capt, det := def, def
 	capt.MaxObjects, capt.MinObjectSize, capt.CrowdProb = 4, 0.18, 0
-	det.MaxObjects, det.MinObjectSize, det.CrowdProb, det.MaxRotation = 3, 0.25, 0, 15
+	det.MaxObjects, det.MinObjectSize, det.CrowdProb, det.MaxRotation, det.MaxOcclusion = 3, 0.3, 0, 0, 0
+	det.Texture, det.Lighting, det.Noise, det.ColorJitter, det.MaxStuff = 0, 0, 0, 0, 1
+	det.Shapes = strings.Split("circle,square,triangle,star,cross,arrow", ",")
+	det.Colors = strings.Split("red,green,blue,yellow,white,cyan", ",")
+	det.Stuff, det.ClassColors = []string{"road"}, true
 	for name, want := range map[string]Config{"full": def, "captioning": capt, "detection": det} {
 		got, err := Preset(name)
 		if err != nil {
