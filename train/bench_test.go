@@ -14,10 +14,10 @@ import (
 // BenchmarkTrainStep measures the full MLE step (AdamW, clipping, grammar
 // mask) at batch 32 on random data. Detection uses pix2seq boxes (32 bins,
 // 10 classes, 3 boxes: 45 tokens, 16 positions) on three encoders: with a
-// 32-channel convolution stem (--stem-channels 32), the plain ViT that
-// `make train-detection` trains, and the plain ViT with 16² patches (16
-// image tokens instead of 64, --patch 16). Captioning: 86 words, 14
-// positions.
+// 32-channel convolution stem (--stem-channels 32), the plain ViT (8²
+// patches, the task default) and the plain ViT with 16² patches (16 image
+// tokens instead of 64, --patch 16) that `make train-detection` trains, at
+// batch 16 there. Captioning: 86 words, 14 positions.
 func BenchmarkTrainStep(b *testing.B) {
 	det, err := codec.NewDetection(32, 10, 3)
 	if err != nil {

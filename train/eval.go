@@ -55,6 +55,21 @@ func greedy(m *seq.Model, s *split, n, batch int, mask []float32, fn func(i int,
 	return nil
 }
 
+// results are the outputs an evaluation scored, as a COCO results list.
+type results interface {
+	// save writes them atomically to path, in the form `eval coco` or
+	// `eval captions` reads.
+	save(path string) error
+}
+
+type detectionResults []coco.Detection
+
+func (r detectionResults) save(path string) error { return coco.SaveDetections(path, r) }
+
+type captionResults []coco.CaptionResult
+
+func (r captionResults) save(path string) error { return coco.SaveCaptionResults(path, r) }
+
 // decodeFunc calls fn with each decoded image (see greedy).
 type decodeFunc func(fn func(i int, tokens []int32, probs []float32) error) error
 
@@ -62,12 +77,12 @@ type decodeFunc func(fn func(i int, tokens []int32, probs []float32) error) erro
 // first n validation images against their own ground truth, and the
 // teacher-forced loss by token kind (nll_coord, nll_class, nll_eos): which
 // part of the task the model has learned.
-func (t *detectionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error) {
-	metrics, err := t.score(val, n, func(fn func(int, []int32, []float32) error) error {
+func (t *detectionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, results, error) {
+	metrics, res, err := t.score(val, n, func(fn func(int, []int32, []float32) error) error {
 		return greedy(m, val, n, batch, t.mask(), fn)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	nll, err := validationNLL(m, val, t, n, batch, func(tok int32) string {
 		switch {
@@ -79,10 +94,10 @@ func (t *detectionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[st
 		return "eos"
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	maps.Copy(metrics, nll)
-	return metrics, nil
+	return metrics, res, nil
 }
 
 // validationNLL is the teacher-forced negative log-likelihood (nats per
@@ -141,7 +156,7 @@ func validationNLL(m *seq.Model, s *split, spec taskSpec, n, batch int, kind fun
 }
 
 // score evaluates the token sequences decode yields for the first n images.
-func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]float64, error) {
+func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]float64, detectionResults, error) {
 	if n <= 0 || n > val.len() {
 		n = val.len()
 	}
@@ -150,6 +165,7 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 		anns   []cocoeval.Annotation
 		dets   []cocoeval.Detection
 		cats   []cocoeval.Category
+		out    detectionResults
 	)
 	for k, id := range t.ids {
 		cats = append(cats, cocoeval.Category{ID: int(id), Name: t.cats[k]})
@@ -170,7 +186,7 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 	}
 	gt, err := cocoeval.NewGroundTruth(images, cats, anns)
 	if err != nil {
-		return nil, fmt.Errorf("validation ground truth of %s: %w", val.dir, err)
+		return nil, nil, fmt.Errorf("validation ground truth of %s: %w", val.dir, err)
 	}
 	size := float64(val.size)
 	err = decode(func(i int, toks []int32, probs []float32) error {
@@ -185,15 +201,16 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 				continue
 			}
 			dets = append(dets, cocoeval.Detection{ImageID: int(val.ids[i]), CategoryID: int(t.ids[b.Class]), BBox: src, Score: b.Score})
+			out = append(out, coco.Detection{ImageID: val.ids[i], CategoryID: t.ids[b.Class], BBox: &src, Score: b.Score})
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := cocoeval.Evaluate(gt, dets, cocoeval.Params{})
 	if err != nil {
-		return nil, fmt.Errorf("evaluate detections: %w", err)
+		return nil, nil, fmt.Errorf("evaluate detections: %w", err)
 	}
 	// Class-agnostic AP (pycocotools' useCats=0 reading): every box in one
 	// category, so localisation shows apart from classification.
@@ -205,41 +222,43 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 	}
 	gtAny, err := cocoeval.NewGroundTruth(images, cats[:1], anns)
 	if err != nil {
-		return nil, fmt.Errorf("class-agnostic ground truth of %s: %w", val.dir, err)
+		return nil, nil, fmt.Errorf("class-agnostic ground truth of %s: %w", val.dir, err)
 	}
 	anyRes, err := cocoeval.Evaluate(gtAny, dets, cocoeval.Params{})
 	if err != nil {
-		return nil, fmt.Errorf("evaluate class-agnostic detections: %w", err)
+		return nil, nil, fmt.Errorf("evaluate class-agnostic detections: %w", err)
 	}
 	return map[string]float64{
 		"AP": res.Stats.AP, "AP50": res.Stats.AP50, "AP75": res.Stats.AP75, "AR100": res.Stats.AR100,
 		"AP_any_class": anyRes.Stats.AP, "AR100_any_class": anyRes.Stats.AR100,
 		"boxes_per_image": float64(len(dets)) / float64(n), "images": float64(n),
-	}, nil
+	}, out, nil
 }
 
 // evaluate: greedy captions → CIDEr-D and BLEU-4 against the references of
 // the first n validation images, and the teacher-forced loss (nll).
-func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error) {
+func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, results, error) {
 	refs := map[int][]string{}
 	preds := map[int]string{}
+	var out captionResults
 	err := greedy(m, val, n, batch, t.mask(), func(i int, toks []int32, _ []float32) error {
 		id := int(val.ids[i])
 		refs[id] = val.captions[i]
 		preds[id] = t.vocab.Decode(toks)
+		out = append(out, coco.CaptionResult{ImageID: val.ids[i], Caption: preds[id]})
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res, err := captions.Evaluate(refs, preds)
 	if err != nil {
-		return nil, fmt.Errorf("evaluate captions: %w", err)
+		return nil, nil, fmt.Errorf("evaluate captions: %w", err)
 	}
 	nll, err := validationNLL(m, val, t, n, batch, func(int32) string { return "" })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return map[string]float64{"CIDEr-D": res.CIDErD, "BLEU-4": res.BLEU[3], "ROUGE-L": res.ROUGEL,
-		"nll": nll["nll"], "images": float64(len(preds))}, nil
+		"nll": nll["nll"], "images": float64(len(preds))}, out, nil
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
+	"rewardvision/eval/cocoeval"
 	"rewardvision/models/backend"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
@@ -37,7 +39,7 @@ func tinyDetection(t *testing.T, bins int) (Config, *split, *detectionTask) {
 // 17 bins on 16 pixels encode exactly), a decode that finds the boxes of
 // half the images has a recall strictly between, and empty decodes score 0.
 func TestDetectionScoreOfGroundTruth(t *testing.T) {
-	_, val, det := tinyDetection(t, 17) // bin b ↔ pixel b: integer boxes encode exactly
+	cfg, val, det := tinyDetection(t, 17) // bin b ↔ pixel b: integer boxes encode exactly
 	decode := func(keep func(i int) bool) decodeFunc {
 		return func(fn func(int, []int32, []float32) error) error {
 			for i := range val.len() {
@@ -55,7 +57,7 @@ func TestDetectionScoreOfGroundTruth(t *testing.T) {
 			return nil
 		}
 	}
-	all, err := det.score(val, 0, decode(func(int) bool { return true }))
+	all, _, err := det.score(val, 0, decode(func(int) bool { return true }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func TestDetectionScoreOfGroundTruth(t *testing.T) {
 		t.Errorf("ground truth scored %v, want AP = AR100 = AP_any_class = 1", all)
 	}
 	// Right boxes, every class wrong: AP 0, class-agnostic AP still 1.
-	wrong, err := det.score(val, 0, func(fn func(int, []int32, []float32) error) error {
+	wrong, _, err := det.score(val, 0, func(fn func(int, []int32, []float32) error) error {
 		for i := range val.len() {
 			boxes := slices.Clone(val.boxes[i])
 			for j := range boxes {
@@ -86,19 +88,36 @@ func TestDetectionScoreOfGroundTruth(t *testing.T) {
 	if wrong["AP"] != 0 || wrong["AP_any_class"] != 1 || wrong["AR100_any_class"] != 1 {
 		t.Errorf("boxes right, classes wrong: %v, want AP 0 and class-agnostic AP = AR100 = 1", wrong)
 	}
-	none, err := det.score(val, 0, decode(func(int) bool { return false }))
+	none, _, err := det.score(val, 0, decode(func(int) bool { return false }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if none["AP"] != 0 || none["AR100"] != 0 || none["boxes_per_image"] != 0 {
 		t.Errorf("empty decodes scored %v, want 0", none)
 	}
-	half, err := det.score(val, 0, decode(func(i int) bool { return i%2 == 0 }))
+	half, halfResults, err := det.score(val, 0, decode(func(i int) bool { return i%2 == 0 }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !(half["AR100"] > 0.2 && half["AR100"] < 0.8) {
 		t.Errorf("half the images decoded: AR100 %v, want between 0.2 and 0.8", half["AR100"])
+	}
+	// The results list, written and read back as `eval coco` reads it,
+	// scores exactly the same against the split's instances file.
+	path := filepath.Join(t.TempDir(), "dets.json")
+	if err := halfResults.save(path); err != nil {
+		t.Fatal(err)
+	}
+	gt, dets, err := cocoeval.LoadFiles(filepath.Join(cfg.ValDir, "instances.json"), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cocoeval.Evaluate(gt, dets, cocoeval.Params{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if float64(len(dets)) != half["boxes_per_image"]*half["images"] || res.Stats.AP != half["AP"] || res.Stats.AR100 != half["AR100"] {
+		t.Errorf("results file: %d detections, AP %v, AR100 %v; evaluation: %v", len(dets), res.Stats.AP, res.Stats.AR100, half)
 	}
 }
 
@@ -116,7 +135,7 @@ func TestValidationNLLByKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, err := det.evaluate(m, val, 0, 3) // batches of 3: the last one is short
+	metrics, _, err := det.evaluate(m, val, 0, 3) // batches of 3: the last one is short
 	if err != nil {
 		t.Fatal(err)
 	}

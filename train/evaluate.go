@@ -17,8 +17,10 @@ import (
 // folder with meta.json) on the first n images of the validation split
 // valDir (all when n is 0), with the metric training reports: detection
 // AP, AP50, AP75, AR100; captioning CIDEr-D, BLEU-4, ROUGE-L. The "step"
-// entry is the checkpoint's global step.
-func Evaluate(ctx context.Context, dir, valDir string, n, workers int, log *slog.Logger) (map[string]float64, error) {
+// entry is the checkpoint's global step. A non-empty resultsPath receives
+// the greedy outputs it scored as a COCO results list (detections for
+// `eval coco`, captions for `eval captions`).
+func Evaluate(ctx context.Context, dir, valDir string, n, workers int, resultsPath string, log *slog.Logger) (map[string]float64, error) {
 	meta, err := task.Load(dir)
 	if err != nil {
 		return nil, err
@@ -43,9 +45,14 @@ func Evaluate(ctx context.Context, dir, valDir string, n, workers int, log *slog
 	if n > 0 {
 		batch = min(batch, n)
 	}
-	metrics, err := spec.evaluate(m, val, n, batch)
+	metrics, res, err := spec.evaluate(m, val, n, batch)
 	if err != nil {
 		return nil, err
+	}
+	if resultsPath != "" {
+		if err := res.save(resultsPath); err != nil {
+			return nil, fmt.Errorf("results: %w", err)
+		}
 	}
 	metrics["step"] = float64(m.GlobalStep())
 	return metrics, nil

@@ -182,7 +182,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		last := done == cfg.Steps
 		if (cfg.EvalEvery > 0 && done%cfg.EvalEvery == 0) || last {
 			te := time.Now()
-			metrics, err := spec.evaluate(m, valSet, cfg.EvalN, evalBatch)
+			metrics, _, err := spec.evaluate(m, valSet, cfg.EvalN, evalBatch)
 			if err != nil {
 				return res, fmt.Errorf("validation at step %d: %w", done, err)
 			}

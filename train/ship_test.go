@@ -15,6 +15,7 @@ import (
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
+	"rewardvision/eval/captions"
 	"rewardvision/models/backend"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
@@ -133,14 +134,29 @@ func TestShip(t *testing.T) {
 		}
 	}
 	// Evaluating the shipped folder reproduces the run's last validation.
-	metrics, err := Evaluate(context.Background(), to, cfg.ValDir, cfg.EvalN, 1, cfg.Logger)
+	// The captions it scored, written as a results file, score the same
+	// with `eval captions`' readers.
+	resultsPath := filepath.Join(t.TempDir(), "captions.json")
+	metrics, err := Evaluate(context.Background(), to, cfg.ValDir, cfg.EvalN, 1, resultsPath, cfg.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !maps.Equal(metrics, res.Metrics) {
 		t.Errorf("Evaluate(shipped) = %v, want the run's %v", metrics, res.Metrics)
 	}
-	if _, err := Evaluate(context.Background(), to, t.TempDir(), 0, 1, cfg.Logger); err == nil {
+	preds, err := captions.LoadPreds(resultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := captions.LoadRefs(filepath.Join(cfg.ValDir, "captions.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.DeleteFunc(refs, func(id int, _ []string) bool { _, ok := preds[id]; return !ok })
+	if scored, err := captions.Evaluate(refs, preds); err != nil || float64(len(preds)) != metrics["images"] || scored.CIDErD != metrics["CIDEr-D"] {
+		t.Errorf("results file: %d captions, CIDEr-D %v (err %v); evaluation: %v", len(preds), scored, err, metrics)
+	}
+	if _, err := Evaluate(context.Background(), to, t.TempDir(), 0, 1, "", cfg.Logger); err == nil {
 		t.Error("Evaluate on a folder without a split: no error")
 	}
 	// Shipping again replaces the checkpoint instead of adding one.

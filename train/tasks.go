@@ -24,7 +24,9 @@ type taskSpec interface {
 	mask() []float32 // grammar mask [seqLen·vocab]
 	// target returns the token sequence (ending with EOS) of training image i.
 	target(s *split, i int, rng *rand.Rand) ([]int32, error)
-	evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, error)
+	// evaluate scores greedy decodes of the first n validation images and
+	// returns them too, as COCO results.
+	evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, results, error)
 	fillMeta(meta *task.Meta)
 	headline() string // the metric named in logs and the README
 }

@@ -175,7 +175,9 @@ func writeMetrics(w io.Writer, metrics map[string]float64) error {
 const trainEvalHelp = `Scores the latest checkpoint of a training or shipped folder (with meta.json)
 on a validation split with the metric training reports: detection AP, AP50,
 AP75, AR100 of greedy decodes under the grammar mask; captioning CIDEr-D,
-BLEU-4, ROUGE-L of greedy captions.`
+BLEU-4, ROUGE-L of greedy captions. --results writes those outputs as a COCO
+results file, for 'eval coco' (AP per category, AP by size) or 'eval
+captions'.`
 
 func trainEvalCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
@@ -183,10 +185,11 @@ func trainEvalCommand(stdout io.Writer) *cli.Command {
 		Short: "validation metrics of a checkpoint folder",
 		Long:  trainEvalHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("train eval", "rewardvision train eval --ckpt DIR --val DIR [--eval-n N]\n\n"+trainEvalHelp)
+			fs := cli.NewFlagSet("train eval", "rewardvision train eval --ckpt DIR --val DIR [--eval-n N] [--results FILE]\n\n"+trainEvalHelp)
 			ckpt := fs.String("ckpt", "", "", "checkpoint folder (training output or shipped)")
 			val := fs.String("val", "", "", "validation split folder")
 			evalN := fs.Int("eval-n", "", 0, "validation images (0: all)")
+			resultsPath := fs.String("results", "", "", "also write the greedy outputs as a COCO results file (detections or captions)")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -196,7 +199,7 @@ func trainEvalCommand(stdout io.Writer) *cli.Command {
 			if *ckpt == "" || *val == "" {
 				return cli.Usagef("train eval: --ckpt and --val are required")
 			}
-			metrics, err := train.Evaluate(ctx, *ckpt, *val, *evalN, 2, slog.Default())
+			metrics, err := train.Evaluate(ctx, *ckpt, *val, *evalN, 2, *resultsPath, slog.Default())
 			if err != nil {
 				return err
 			}
@@ -233,7 +236,7 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 			if *val == "" {
 				return nil
 			}
-			metrics, err := train.Evaluate(ctx, *to, *val, *evalN, 2, slog.Default())
+			metrics, err := train.Evaluate(ctx, *to, *val, *evalN, 2, "", slog.Default())
 			if err != nil {
 				return fmt.Errorf("evaluate %s: %w", *to, err)
 			}

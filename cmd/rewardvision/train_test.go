@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"rewardvision/dataset/coco"
 	"rewardvision/internal/cli"
 	"rewardvision/models/task"
 )
@@ -83,11 +84,15 @@ func TestTrainMLEThenShip(t *testing.T) {
 		t.Errorf("ship printed %q", got)
 	}
 	stdout.Reset()
-	if err := trainEvalCommand(&stdout).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val")}); err != nil {
+	results := filepath.Join(dir, "dets.json")
+	if err := trainEvalCommand(&stdout).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val"), "--results", results}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stdout.String(), "AP50: ") || !strings.Contains(stdout.String(), "step: 2.0000") {
 		t.Errorf("train eval printed %q", stdout.String())
+	}
+	if _, err := coco.LoadDetections(results); err != nil {
+		t.Errorf("--results: %v", err)
 	}
 	// Same folder again without --resume: refused with a hint.
 	err = trainMLECommand(&bytes.Buffer{}).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
