@@ -94,6 +94,12 @@ func TestTrainMLEThenShip(t *testing.T) {
 	if _, err := coco.LoadDetections(results); err != nil {
 		t.Errorf("--results: %v", err)
 	}
+	// A results path that cannot be written is an error naming it.
+	bad := filepath.Join(results, "dets.json") // under a file
+	err = trainEvalCommand(&bytes.Buffer{}).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val"), "--results", bad})
+	if err == nil || !strings.Contains(err.Error(), "results") || !strings.Contains(err.Error(), bad) {
+		t.Errorf("--results %s: err %v, want an error naming it", bad, err)
+	}
 	// Same folder again without --resume: refused with a hint.
 	err = trainMLECommand(&bytes.Buffer{}).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
 		"--out", out, "--steps", "2", "--warmup", "0"})
