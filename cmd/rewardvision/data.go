@@ -35,25 +35,20 @@ type genFlags struct {
 }
 
 func (g *genFlags) intFlag(name string, field func(*shapes.Config) *int, help string) {
-	p := g.fs.Int(name, "", *field(&g.cfg), help)
-	g.sets = append(g.sets, func(c *shapes.Config) {
-		if g.isSet(name) {
-			*field(c) = *p
-		}
-	})
+	overrideIfSet(g, name, g.fs.Int(name, "", *field(&g.cfg), help), field)
 }
 
 func (g *genFlags) floatFlag(name string, field func(*shapes.Config) *float64, help string) {
-	p := g.fs.Float64(name, "", *field(&g.cfg), help)
-	g.sets = append(g.sets, func(c *shapes.Config) {
-		if g.isSet(name) {
-			*field(c) = *p
-		}
-	})
+	overrideIfSet(g, name, g.fs.Float64(name, "", *field(&g.cfg), help), field)
 }
 
 func (g *genFlags) boolFlag(name string, field func(*shapes.Config) *bool, help string) {
-	p := g.fs.Bool(name, "", *field(&g.cfg), help)
+	overrideIfSet(g, name, g.fs.Bool(name, "", *field(&g.cfg), help), field)
+}
+
+// overrideIfSet makes flag name's value p replace field, when the flag is
+// given, after the preset and --config have been applied.
+func overrideIfSet[T any](g *genFlags, name string, p *T, field func(*shapes.Config) *T) {
 	g.sets = append(g.sets, func(c *shapes.Config) {
 		if g.isSet(name) {
 			*field(c) = *p
