@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"rewardvision/eval/captions"
@@ -19,8 +20,15 @@ import (
 // AP, AP50, AP75, AR100; captioning CIDEr-D, BLEU-4, ROUGE-L. The "step"
 // entry is the checkpoint's global step. A non-empty resultsPath receives
 // the greedy outputs it scored as a COCO results list (detections for
-// `eval coco`, captions for `eval captions`).
+// `eval coco`, captions for `eval captions`); since those score every
+// image of the split, it needs all of them evaluated.
 func Evaluate(ctx context.Context, dir, valDir string, n, workers int, resultsPath string, log *slog.Logger) (map[string]float64, error) {
+	if resultsPath != "" {
+		// Fail before the evaluation, not after it.
+		if st, err := os.Stat(filepath.Dir(resultsPath)); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("results %s: its folder does not exist", resultsPath)
+		}
+	}
 	meta, err := task.Load(dir)
 	if err != nil {
 		return nil, err
@@ -36,6 +44,9 @@ func Evaluate(ctx context.Context, dir, valDir string, n, workers int, resultsPa
 	val, err := loadSplit(ctx, valDir, meta.Task, meta.Model.ImageSize, workers, false, log)
 	if err != nil {
 		return nil, err
+	}
+	if resultsPath != "" && n > 0 && n < val.len() {
+		return nil, fmt.Errorf("results %s: only %d of the %d images of %s would be decoded, and `eval coco` or `eval captions` on the file would score the rest as missed; evaluate them all", resultsPath, n, val.len(), valDir)
 	}
 	spec, err := specFromMeta(dir, meta)
 	if err != nil {

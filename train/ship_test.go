@@ -152,9 +152,12 @@ func TestShip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	maps.DeleteFunc(refs, func(id int, _ []string) bool { _, ok := preds[id]; return !ok })
 	if scored, err := captions.Evaluate(refs, preds); err != nil || float64(len(preds)) != metrics["images"] || scored.CIDErD != metrics["CIDEr-D"] {
 		t.Errorf("results file: %d captions, CIDEr-D %v (err %v); evaluation: %v", len(preds), scored, err, metrics)
+	}
+	// Results of part of the split would score the rest as missed: refused.
+	if _, err := Evaluate(context.Background(), to, cfg.ValDir, 2, 1, resultsPath, cfg.Logger); err == nil || !strings.Contains(err.Error(), "only 2 of the") {
+		t.Errorf("results of 2 images: err %v, want a refusal", err)
 	}
 	if _, err := Evaluate(context.Background(), to, t.TempDir(), 0, 1, "", cfg.Logger); err == nil {
 		t.Error("Evaluate on a folder without a split: no error")

@@ -96,7 +96,7 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			g.floatFlag("noise", func(c *shapes.Config) *float64 { return &c.Noise }, "pixel noise amplitude in 8-bit levels")
 			g.intFlag("max-stuff", func(c *shapes.Config) *int { return &c.MaxStuff }, "most background regions (1-3)")
 			g.floatFlag("void-border", func(c *shapes.Config) *float64 { return &c.VoidBorder }, "half-width in pixels of the panoptic void band between background regions")
-			g.boolFlag("class-colors", func(c *shapes.Config) *bool { return &c.ClassColors }, "draw the i-th class in the i-th colour (of --shapes and --colors), so colour tells the class")
+			g.boolFlag("class-colors", func(c *shapes.Config) *bool { return &c.ClassColors }, "draw the i-th class of --shapes in the i-th colour of --colors whatever --contrast says, so colour tells the class (distinct colours, at least one per class)")
 			shapeList := fs.String("shapes", "", "", "comma-separated thing classes to draw (default all: "+strings.Join(shapes.ThingNames(), ",")+")")
 			colorList := fs.String("colors", "", "", "comma-separated object colours to draw (default all: "+strings.Join(shapes.ColorNames(), ",")+")")
 			stuffList := fs.String("stuff", "", "", "comma-separated background kinds to draw, with --max-stuff 1 (default all: "+strings.Join(shapes.StuffNames(), ",")+")")

@@ -176,8 +176,8 @@ const trainEvalHelp = `Scores the latest checkpoint of a training or shipped fol
 on a validation split with the metric training reports: detection AP, AP50,
 AP75, AR100 of greedy decodes under the grammar mask; captioning CIDEr-D,
 BLEU-4, ROUGE-L of greedy captions. --results writes those outputs as a COCO
-results file, for 'eval coco' (AP per category, AP by size) or 'eval
-captions'.`
+results file, for 'eval coco' (AP per category) or 'eval captions'; it needs
+the whole split evaluated.`
 
 func trainEvalCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,8 +93,14 @@ func TestTrainMLEThenShip(t *testing.T) {
 	if !strings.Contains(stdout.String(), "AP50: ") || !strings.Contains(stdout.String(), "step: 2.0000") {
 		t.Errorf("train eval printed %q", stdout.String())
 	}
-	if _, err := coco.LoadDetections(results); err != nil {
-		t.Errorf("--results: %v", err)
+	// The file holds every detection scored: boxes per image × images.
+	var perImage, images float64
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		fmt.Sscanf(line, "boxes_per_image: %g", &perImage)
+		fmt.Sscanf(line, "images: %g", &images)
+	}
+	if dets, err := coco.LoadDetections(results); err != nil || images == 0 || math.Abs(float64(len(dets))-perImage*images) > 1e-3 {
+		t.Errorf("--results: %d detections (err %v); printed %g boxes per image over %g images", len(dets), err, perImage, images)
 	}
 	// A results path that cannot be written is an error naming it.
 	bad := filepath.Join(results, "dets.json") // under a file

@@ -73,13 +73,19 @@ type Config struct {
 	// ClassColors draws every object of the i-th class of Shapes (or of
 	// all classes) in the i-th colour of Colors (or of the palette),
 	// whatever the background, so colour alone tells the class: the
-	// easiest world, for the detector (see the README). It needs at least
-	// as many colours as classes.
+	// easiest world, for the detector (see the README). It needs a
+	// distinct colour for every distinct class, and ignores MinContrast.
 	ClassColors bool `json:"class_colors,omitempty"`
 }
 
-// classColor is the palette index that ClassColors gives thing class cls.
-func (c Config) classColor(cls int) int {
+// classColors is the palette index of each thing class under ClassColors
+// (nil without it): the i-th distinct class of Shapes (or of all classes)
+// gets the i-th colour of Colors (or of the palette). It is an error for
+// two classes to share a colour or for colours to run out.
+func (c Config) classColors() ([]int, error) {
+	if !c.ClassColors {
+		return nil, nil
+	}
 	shapes, colors := c.Shapes, c.Colors
 	if len(shapes) == 0 {
 		shapes = ThingNames()
@@ -87,7 +93,23 @@ func (c Config) classColor(cls int) int {
 	if len(colors) == 0 {
 		colors = ColorNames()
 	}
-	return colorIndex(colors[slices.Index(shapes, things[cls].name)])
+	var classes []int
+	for _, s := range shapes {
+		if k := thingIndex(s); !slices.Contains(classes, k) {
+			classes = append(classes, k)
+		}
+	}
+	if len(colors) < len(classes) {
+		return nil, fmt.Errorf("class colours need a colour per class: %d colours for %d classes", len(colors), len(classes))
+	}
+	table := make([]int, len(things))
+	for i, k := range classes {
+		table[k] = colorIndex(colors[i])
+		if slices.Contains(colors[:i], colors[i]) {
+			return nil, fmt.Errorf("class colours: %s is given to two classes", colors[i])
+		}
+	}
+	return table, nil
 }
 
 // DefaultConfig returns the documented defaults.
@@ -212,17 +234,8 @@ func (c Config) Validate() error {
 	if len(c.Stuff) > 0 && c.MaxStuff != 1 {
 		return fmt.Errorf("stuff list %v needs max stuff 1, got %d", c.Stuff, c.MaxStuff)
 	}
-	if c.ClassColors {
-		classes, colors := len(c.Shapes), len(c.Colors)
-		if classes == 0 {
-			classes = len(things)
-		}
-		if colors == 0 {
-			colors = len(palette)
-		}
-		if colors < classes {
-			return fmt.Errorf("class colours need a colour per class: %d colours for %d classes", colors, classes)
-		}
+	if _, err := c.classColors(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -270,6 +270,9 @@ func TestConfigValidate(t *testing.T) {
 		{"unknown colour", func(c *Config) { c.Colors = []string{"mauve"} }, "unknown colour"},
 		{"unknown stuff", func(c *Config) { c.Stuff, c.MaxStuff = []string{"lava"}, 1 }, "unknown stuff"},
 		{"fewer colours than classes", func(c *Config) { c.ClassColors, c.Colors = true, []string{"red", "blue"} }, "a colour per class"},
+		{"a colour for two classes", func(c *Config) {
+			c.ClassColors, c.Shapes, c.Colors = true, []string{"circle", "star"}, []string{"red", "red"}
+		}, "red is given to two classes"},
 		{"stuff list with regions", func(c *Config) { c.Stuff = []string{"road"} }, "needs max stuff 1"},
 		{"stuff", func(c *Config) { c.MaxStuff = 4 }, "max stuff"},
 		{"crowd", func(c *Config) { c.CrowdMinMembers = 0 }, "crowd members"},
@@ -362,26 +365,34 @@ func TestRestrictedColorsAndStuff(t *testing.T) {
 }
 
 // TestClassColors: with ClassColors the i-th class is always drawn in the
-// i-th colour, crowd groups included, even where that colour is close to
-// the background.
+// i-th colour, crowd groups included, whatever the contrast with the
+// background; a repeated shape does not take a colour of its own.
 func TestClassColors(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Shapes = []string{"star", "circle"}
-	cfg.Colors = []string{"black", "white", "red"}
+	cfg.Shapes = []string{"star", "circle", "star"}
+	cfg.Colors = []string{"black", "white"}
 	cfg.ClassColors = true
 	cfg.CrowdProb = 0.5
+	cfg.MinContrast = 300 // no colour contrasts this much: only the class decides
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]string{"star": "black", "circle": "white"}
 	seen := map[string]int{}
+	crowds := 0
 	for i := range 40 {
 		for _, o := range Render(cfg, 1, "train", i).Objects {
 			if name := things[o.Class].name; o.Color != want[name] {
 				t.Fatalf("image %d: a %s %s, want %s", i, o.Color, name, want[name])
 			}
 			seen[o.Color]++
+			if o.Crowd {
+				crowds++
+			}
 		}
 	}
-	if seen["black"] == 0 || seen["white"] == 0 {
-		t.Errorf("colours drawn: %v, want black and white", seen)
+	if seen["black"] == 0 || seen["white"] == 0 || crowds == 0 {
+		t.Errorf("colours drawn: %v, crowd groups %d; want black, white and a crowd", seen, crowds)
 	}
 }
 

@@ -256,18 +256,19 @@ func (sc *Scene) placeObjects(cfg Config, r *rand.Rand, kinds []stuffKind, base 
 			colors = append(colors, i)
 		}
 	}
+	classColor, _ := cfg.classColors() // Validate has checked the lists
 	pickColor := func(cls int, cx, cy float64) (int, [3]float64) {
 		px := min(sc.Size-1, max(0, int(cx))) + sc.Size*min(sc.Size-1, max(0, int(cy)))
 		bg := base[sc.regionAt(px)]
 		ci := colors[r.IntN(len(colors))]
-		for t := 0; t < 16 && !cfg.ClassColors; t++ {
-			if dist3(palette[ci].rgb, bg) >= cfg.MinContrast {
-				break
+		if classColor != nil {
+			// The draw above is still made, so every later draw is as
+			// without the option.
+			ci = classColor[cls]
+		} else {
+			for t := 0; t < 16 && dist3(palette[ci].rgb, bg) < cfg.MinContrast; t++ {
+				ci = colors[r.IntN(len(colors))]
 			}
-			ci = colors[r.IntN(len(colors))]
-		}
-		if cfg.ClassColors {
-			ci = cfg.classColor(cls)
 		}
 		var rgb [3]float64
 		for c := range rgb {
