@@ -39,7 +39,7 @@ import (
 	"strconv"
 
 	"rewardvision/models/codec"
-	"rewardvision/models/seq"
+	"rewardvision/models/arch"
 	"rewardvision/models/task"
 )
 
@@ -80,9 +80,9 @@ type Manifest struct {
 	Version int    `json:"version"`
 	Task    string `json:"task"`    // task.Detection or task.Captioning
 	Variant string `json:"variant"` // task.MLE or task.Reward
-	// Architecture is the model's seq.Config: cache sizes (dec_depth,
+	// Architecture is the model's arch.Config: cache sizes (dec_depth,
 	// heads, width/heads) and the longest sequence (seq_len) come from it.
-	Architecture seq.Config       `json:"architecture"`
+	Architecture arch.Config       `json:"architecture"`
 	Input        task.Input       `json:"input"`
 	Tokens       Tokens           `json:"tokens"`
 	Labels       []task.Label     `json:"labels,omitempty"`
@@ -263,7 +263,7 @@ func (m *Manifest) Validate() error {
 	return nil
 }
 
-func (t Tokens) validate(taskName string, cfg seq.Config) error {
+func (t Tokens) validate(taskName string, cfg arch.Config) error {
 	if t.VocabSize != cfg.VocabSize || t.MaxLen != cfg.SeqLen {
 		return fmt.Errorf("tokens: vocab_size %d, max_len %d; the architecture has %d, %d", t.VocabSize, t.MaxLen, cfg.VocabSize, cfg.SeqLen)
 	}

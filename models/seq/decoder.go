@@ -88,8 +88,9 @@ func Forward(ctx *context.Context, cfg Config, images, tokens *Node) *Node {
 }
 
 // CacheShape is the shape of one layer's self-attention key (or value)
-// cache: [batch, heads, SeqLen, headDim], float32.
-func (c Config) CacheShape(batch int) shapes.Shape {
+// cache: [batch, heads, SeqLen, headDim], float32. A function, not a
+// method: Config is arch.Config, which must not depend on GoMLX.
+func CacheShape(c Config, batch int) shapes.Shape {
 	return shapes.Make(dtypes.Float32, batch, c.Heads, c.SeqLen, c.HeadDim())
 }
 

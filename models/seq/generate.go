@@ -76,7 +76,7 @@ func (m *Model) Generate(images *tensors.Tensor, opts GenerateOptions) (*Generat
 	var past []*tensors.Tensor
 	if !opts.FullRecompute {
 		for range 2 * cfg.DecDepth {
-			past = append(past, tensors.FromShape(cfg.CacheShape(batch)))
+			past = append(past, tensors.FromShape(CacheShape(cfg, batch)))
 		}
 	}
 	done := make([]bool, batch)

@@ -68,7 +68,7 @@ func TestInferenceOps(t *testing.T) {
 		for range cfg.DecDepth {
 			for range 2 {
 				cross = append(cross, graph.Parameter(g, "", f32(batch, cfg.Heads, cfg.NumPatches(), cfg.HeadDim())))
-				past = append(past, graph.Parameter(g, "", cfg.CacheShape(batch)))
+				past = append(past, graph.Parameter(g, "", CacheShape(cfg, batch)))
 			}
 		}
 		ck, cv := deinterleave(cross)

@@ -46,7 +46,7 @@ func TestDecoderStepDynamicMatchesDecode(t *testing.T) {
 	}
 	past := make([]*tensors.Tensor, 2*cfg.DecDepth)
 	for i := range past {
-		past[i] = tensors.FromShape(shapes.Make(cfg.CacheShape(batch).DType, batch, cfg.Heads, 0, cfg.HeadDim()))
+		past[i] = tensors.FromShape(shapes.Make(CacheShape(cfg, batch).DType, batch, cfg.Heads, 0, cfg.HeadDim()))
 	}
 	inputs := make([]int32, 0, batch*cfg.SeqLen) // teacher-forced inputs, filled as we go
 	steps := len(full.Logits)

@@ -12,7 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"rewardvision/models/seq"
+	"rewardvision/models/arch"
 )
 
 // Task names.
@@ -34,7 +34,7 @@ const MetaFile = "meta.json"
 type Meta struct {
 	Task    string     `json:"task"`
 	Variant string     `json:"variant"`
-	Model   seq.Config `json:"model"`
+	Model   arch.Config `json:"model"`
 	Input   Input      `json:"input"`
 
 	// Detection: the codec's layout and the classes (index k ↔ Labels[k]).
