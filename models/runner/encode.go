@@ -40,14 +40,14 @@ func (r *Runner) CheckImages(images []float32, n int) error {
 	in := r.Manifest.Input
 	per := in.Size * in.Size * in.Channels
 	if n < 1 {
-		return fmt.Errorf("images: batch of %d, want ≥ 1", n)
+		return badInput("images", "batch of %d, want ≥ 1", n)
 	}
 	if len(images) != n*per {
-		return fmt.Errorf("images: %d values for %d images of %dx%dx%d", len(images), n, in.Size, in.Size, in.Channels)
+		return badInput("images", "%d values for %d images of %dx%dx%d", len(images), n, in.Size, in.Size, in.Channels)
 	}
 	for i, v := range images {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("images: image %d has a non-finite value (element %d)", i/per, i%per)
+			return badInput("images", "image %d has a non-finite value (element %d)", i/per, i%per)
 		}
 	}
 	return nil
@@ -67,7 +67,7 @@ func (r *Runner) encode(images []float32, n int) (*Cross, error) {
 	in := r.Manifest.Input
 	x, err := ort.NewTensor(ort.NewShape(int64(n), int64(in.Size), int64(in.Size), int64(in.Channels)), images)
 	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+		return nil, fmt.Errorf("encode: %w", engine("image tensor", err))
 	}
 	defer x.Destroy()
 	out, err := r.enc.run([]ort.Value{x})

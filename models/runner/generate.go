@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -26,6 +27,14 @@ type GenerateOptions struct {
 	GrammarMask []float32
 	// KeepLogits keeps every step's raw logits in Generation.Logits.
 	KeepLogits bool
+	// TopK, when > 0, samples only among the K most likely tokens of each
+	// step (after temperature and mask). Ignored when greedy.
+	TopK int
+	// TopP, when in (0, 1), samples only among the smallest set of most
+	// likely tokens whose probability reaches TopP (nucleus sampling); 0
+	// or 1 turns it off. Ignored when greedy. With TopK and TopP unset the
+	// samples are exactly models/seq's for the same seed.
+	TopP float64
 }
 
 // Generation is the output of Generate, per image: the generated tokens
@@ -50,16 +59,22 @@ func (r *Runner) DefaultOptions() GenerateOptions {
 func (r *Runner) checkOptions(o *GenerateOptions) error {
 	t := r.Manifest.Tokens
 	if math.IsNaN(o.Temperature) || math.IsInf(o.Temperature, 0) {
-		return fmt.Errorf("temperature %g: want a finite value", o.Temperature)
+		return badInput("temperature", "temperature %g: want a finite value", o.Temperature)
 	}
 	if o.MaxTokens < 0 || o.MaxTokens > t.MaxLen {
-		return fmt.Errorf("max tokens %d: want 0..%d", o.MaxTokens, t.MaxLen)
+		return badInput("max_tokens", "max tokens %d: want 0..%d", o.MaxTokens, t.MaxLen)
 	}
 	if o.MaxTokens == 0 {
 		o.MaxTokens = t.MaxLen
 	}
 	if o.GrammarMask != nil && len(o.GrammarMask) != t.MaxLen*t.VocabSize {
-		return fmt.Errorf("grammar mask has %d values, want max_len×vocab = %d×%d", len(o.GrammarMask), t.MaxLen, t.VocabSize)
+		return badInput("grammar_mask", "grammar mask has %d values, want max_len×vocab = %d×%d", len(o.GrammarMask), t.MaxLen, t.VocabSize)
+	}
+	if o.TopK < 0 {
+		return badInput("top_k", "top_k %d: want ≥ 0 (0: off)", o.TopK)
+	}
+	if !(o.TopP >= 0 && o.TopP <= 1) {
+		return badInput("top_p", "top_p %g: want a value in [0, 1] (0 or 1: off)", o.TopP)
 	}
 	return nil
 }
@@ -70,10 +85,21 @@ func (r *Runner) checkOptions(o *GenerateOptions) error {
 // is drawn as models/seq's Model.Generate draws it, so the same seed gives
 // the same samples as the GoMLX model (up to float rounding at near-ties).
 func (r *Runner) Generate(images []float32, n int, opts GenerateOptions) (*Generation, error) {
+	return r.GenerateContext(context.Background(), images, n, opts)
+}
+
+// GenerateContext is Generate, stopping between decoder steps once ctx is
+// done (a client that went away); it then returns ctx's error, wrapped.
+// Errors are ErrBadInput for bad images or options and ErrEngine for
+// ONNX Runtime failures (see errors.go).
+func (r *Runner) GenerateContext(ctx context.Context, images []float32, n int, opts GenerateOptions) (*Generation, error) {
 	if err := r.CheckImages(images, n); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	if err := r.checkOptions(&opts); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	r.bindMu.RLock()
@@ -83,7 +109,7 @@ func (r *Runner) Generate(images []float32, n int, opts GenerateOptions) (*Gener
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	defer cross.Close()
-	gen, err := r.decode(cross, opts)
+	gen, err := r.decode(ctx, cross, opts)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
@@ -93,7 +119,7 @@ func (r *Runner) Generate(images []float32, n int, opts GenerateOptions) (*Gener
 // decode runs the decoder loop on encoded images; it takes over cross's
 // tensors (replacing them as rows finish) and leaves cross to be closed
 // by the caller.
-func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error) {
+func (r *Runner) decode(ctx context.Context, cross *Cross, opts GenerateOptions) (*Generation, error) {
 	vocab := r.Manifest.Architecture.VocabSize
 	n := cross.Batch
 	gen := &Generation{Tokens: make([][]int32, n), LogProbs: make([][]float32, n)}
@@ -115,7 +141,13 @@ func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error)
 		return nil, err
 	}
 	defer func() { cache.Close() }()
+	var scratch []scored // top-k / top-p work space, reused across rows
 	for pos := range opts.MaxTokens {
+		// A step is well under a millisecond for the shipped models, so
+		// checking between steps cancels promptly without ORT run options.
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("step %d: %w", pos, err)
+		}
 		logits, next, err := r.step1(token, cross, cache)
 		if err != nil {
 			return nil, fmt.Errorf("step %d: %w", pos, err)
@@ -139,7 +171,13 @@ func (r *Runner) decode(cross *Cross, opts GenerateOptions) (*Generation, error)
 			if u != nil {
 				rowNoise = u[b*vocab : (b+1)*vocab]
 			}
-			tok, lp := pick(row, mask, rowNoise, opts.Temperature)
+			var tok int32
+			var lp float32
+			if opts.Temperature > 0 && (opts.TopK > 0 || (opts.TopP > 0 && opts.TopP < 1)) {
+				tok, lp, scratch = pickTruncated(row, mask, rowNoise, opts.Temperature, opts.TopK, opts.TopP, scratch)
+			} else {
+				tok, lp = pick(row, mask, rowNoise, opts.Temperature)
+			}
 			gen.Tokens[b] = append(gen.Tokens[b], tok)
 			gen.LogProbs[b] = append(gen.LogProbs[b], lp)
 			if opts.KeepLogits {
@@ -195,7 +233,7 @@ func (r *Runner) NewCache(batch int) (*Cache, error) {
 		v, err := ort.NewTensor(ort.NewShape(int64(batch), int64(cfg.Heads), 0, int64(cfg.HeadDim())), []float32{})
 		if err != nil {
 			c.Close()
-			return nil, err
+			return nil, engine("cache", err)
 		}
 		c.values[i] = v
 	}
@@ -227,12 +265,12 @@ func (r *Runner) Step(tokens []int32, cross *Cross, past *Cache) ([]float32, *Ca
 func (r *Runner) step1(token []int32, cross *Cross, past *Cache) ([]float32, *Cache, error) {
 	tok, err := ort.NewTensor(ort.NewShape(int64(len(token))), token)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, engine("token tensor", err)
 	}
 	defer tok.Destroy()
 	p, err := ort.NewScalar(int32(past.Len))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, engine("pos tensor", err)
 	}
 	defer p.Destroy()
 	in := make([]ort.Value, 0, 2+len(cross.values)+len(past.values))
@@ -247,7 +285,7 @@ func (r *Runner) step1(token []int32, cross *Cross, past *Cache) ([]float32, *Ca
 	logits, err := floats(out[0], "logits")
 	if err != nil {
 		destroy(out[1:])
-		return nil, nil, err
+		return nil, nil, engine("logits", err)
 	}
 	return slices.Clone(logits), &Cache{Batch: past.Batch, Len: past.Len + 1, values: out[1:]}, nil
 }
@@ -257,7 +295,7 @@ func compact(vs []ort.Value, rows []int) error {
 	for i, v := range vs {
 		nv, err := gatherRows(v, rows)
 		if err != nil {
-			return err
+			return engine("compact", err)
 		}
 		_ = v.Destroy()
 		vs[i] = nv

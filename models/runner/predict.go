@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"math"
@@ -26,6 +27,11 @@ type Prediction struct {
 // Predict preprocesses images, generates, and decodes. A nil
 // opts.GrammarMask uses the task's grammar.
 func (r *Runner) Predict(imgs []image.Image, opts GenerateOptions) ([]Prediction, error) {
+	return r.PredictContext(context.Background(), imgs, opts)
+}
+
+// PredictContext is Predict with cancellation (see GenerateContext).
+func (r *Runner) PredictContext(ctx context.Context, imgs []image.Image, opts GenerateOptions) ([]Prediction, error) {
 	if len(imgs) == 0 {
 		return nil, nil
 	}
@@ -41,7 +47,7 @@ func (r *Runner) Predict(imgs []image.Image, opts GenerateOptions) ([]Prediction
 	if opts.GrammarMask == nil {
 		opts.GrammarMask = r.mask
 	}
-	gen, err := r.Generate(batch, len(prep), opts)
+	gen, err := r.GenerateContext(ctx, batch, len(prep), opts)
 	if err != nil {
 		return nil, err
 	}

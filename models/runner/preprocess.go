@@ -22,11 +22,11 @@ func (r *Runner) Preprocess(imgs []image.Image) ([]Prepared, error) {
 	out := make([]Prepared, len(imgs))
 	for i, img := range imgs {
 		if img == nil {
-			return nil, fmt.Errorf("preprocess: image %d is nil", i)
+			return nil, fmt.Errorf("preprocess: %w", badInput("image", "image %d is nil", i))
 		}
 		b := img.Bounds()
 		if b.Dx() < 1 || b.Dy() < 1 {
-			return nil, fmt.Errorf("preprocess: image %d is empty (%dx%d)", i, b.Dx(), b.Dy())
+			return nil, fmt.Errorf("preprocess: %w", badInput("image", "image %d is empty (%dx%d)", i, b.Dx(), b.Dy()))
 		}
 		pix, lb := loader.LetterboxImage(img, in.Size, in.PadColor())
 		out[i] = Prepared{Pixels: in.Normalize(make([]float32, 0, len(pix)), pix), Letterbox: lb}

@@ -33,6 +33,9 @@ type Options struct {
 	// IntraOpThreads is ONNX Runtime's threads per operator; 0 keeps its
 	// default (one per core).
 	IntraOpThreads int
+	// InterOpThreads is ONNX Runtime's threads across independent
+	// operators; 0 keeps its default.
+	InterOpThreads int
 }
 
 // Runner runs one repository entry.
@@ -115,6 +118,11 @@ func New(m *repo.Manifest, dir string, graphs map[string][]byte, rt *ortrun.Runt
 	r.Device = used
 	if opts.IntraOpThreads > 0 {
 		if err := so.SetIntraOpNumThreads(opts.IntraOpThreads); err != nil {
+			return nil, fmt.Errorf("open model %s: %w", m.Name, err)
+		}
+	}
+	if opts.InterOpThreads > 0 {
+		if err := so.SetInterOpNumThreads(opts.InterOpThreads); err != nil {
 			return nil, fmt.Errorf("open model %s: %w", m.Name, err)
 		}
 	}
@@ -283,7 +291,7 @@ func (s *session) run(inputs []ort.Value) ([]ort.Value, error) {
 	out := make([]ort.Value, s.outputs)
 	if err := s.s.Run(all, out); err != nil {
 		destroy(out)
-		return nil, fmt.Errorf("%s graph: %w", s.role, err)
+		return nil, engine(s.role+" graph", err)
 	}
 	return out, nil
 }

@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // noiseStream is the sampler's uniform noise: the same PCG stream and
@@ -74,4 +76,64 @@ func pick(logits, mask, noise []float32, temperature float64) (int32, float32) {
 		s += mask[best]
 	}
 	return int32(best), float32(float64(s) - scaledMax - math.Log(sum))
+}
+
+// scored is a token and its scaled, masked logit.
+type scored struct {
+	tok int
+	s   float32
+}
+
+// pickTruncated samples as pick does at temperature > 0, but only among
+// the topK most likely tokens (topK > 0) and then the smallest prefix of
+// those whose renormalised probability reaches topP (0 < topP < 1). The
+// noise is the same per-token Gumbel draw, so the seed still fixes the
+// answer. The log-probability is under the truncated, renormalised
+// distribution the token was drawn from. buf is reused scratch space.
+func pickTruncated(logits, mask, noise []float32, temperature float64, topK int, topP float64, buf []scored) (int32, float32, []scored) {
+	invT := float32(1 / float32(temperature))
+	buf = buf[:0]
+	for i, l := range logits {
+		s := l * invT
+		if mask != nil {
+			s += mask[i]
+		}
+		buf = append(buf, scored{i, s})
+	}
+	// Stable on ties (by token index), so equal logits keep one order.
+	slices.SortStableFunc(buf, func(a, b scored) int { return cmp.Compare(b.s, a.s) })
+	keep := buf
+	if topK > 0 && topK < len(keep) {
+		keep = keep[:topK]
+	}
+	top := float64(keep[0].s)
+	var sum float64
+	for _, c := range keep {
+		sum += math.Exp(float64(c.s) - top)
+	}
+	if topP > 0 && topP < 1 {
+		var cum float64
+		for i, c := range keep {
+			cum += math.Exp(float64(c.s)-top) / sum
+			if cum >= topP {
+				keep = keep[:i+1]
+				break
+			}
+		}
+		sum = 0
+		for _, c := range keep {
+			sum += math.Exp(float64(c.s) - top)
+		}
+	}
+	best, bestScore := keep[0], float32(math.Inf(-1))
+	for _, c := range keep {
+		score := c.s
+		if noise != nil {
+			score += gumbel(noise[c.tok])
+		}
+		if score > bestScore {
+			best, bestScore = c, score
+		}
+	}
+	return int32(best.tok), float32(float64(best.s) - top - math.Log(sum)), buf
 }
