@@ -38,8 +38,8 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"rewardvision/models/codec"
 	"rewardvision/models/arch"
+	"rewardvision/models/codec"
 	"rewardvision/models/task"
 )
 
@@ -82,7 +82,7 @@ type Manifest struct {
 	Variant string `json:"variant"` // task.MLE or task.Reward
 	// Architecture is the model's arch.Config: cache sizes (dec_depth,
 	// heads, width/heads) and the longest sequence (seq_len) come from it.
-	Architecture arch.Config       `json:"architecture"`
+	Architecture arch.Config      `json:"architecture"`
 	Input        task.Input       `json:"input"`
 	Tokens       Tokens           `json:"tokens"`
 	Labels       []task.Label     `json:"labels,omitempty"`

@@ -32,10 +32,10 @@ const MetaFile = "meta.json"
 
 // Meta describes a checkpoint directory.
 type Meta struct {
-	Task    string     `json:"task"`
-	Variant string     `json:"variant"`
+	Task    string      `json:"task"`
+	Variant string      `json:"variant"`
 	Model   arch.Config `json:"model"`
-	Input   Input      `json:"input"`
+	Input   Input       `json:"input"`
 
 	// Detection: the codec's layout and the classes (index k ↔ Labels[k]).
 	Detection *DetectionCodec `json:"detection,omitempty"`
