@@ -76,6 +76,7 @@ type StepInfo struct {
 	LR         float64
 	StepsPerS  float64 // over this process's steps
 	ETASeconds float64
+	Reward     float64            // reward runs: the step's mean sample reward
 	Eval       map[string]float64 // validation metrics when this step evaluated, else nil
 }
 

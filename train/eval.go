@@ -238,10 +238,26 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 // evaluate: greedy captions → CIDEr-D and BLEU-4 against the references of
 // the first n validation images, and the teacher-forced loss (nll).
 func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, results, error) {
+	metrics, res, err := t.score(val, n, func(fn func(int, []int32, []float32) error) error {
+		return greedy(m, val, n, batch, t.mask(), fn)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	nll, err := validationNLL(m, val, t, n, batch, func(int32) string { return "" })
+	if err != nil {
+		return nil, nil, err
+	}
+	metrics["nll"] = nll["nll"]
+	return metrics, res, nil
+}
+
+// score evaluates the captions decode yields for the first n images.
+func (t *captionTask) score(val *split, n int, decode decodeFunc) (map[string]float64, results, error) {
 	refs := map[int][]string{}
 	preds := map[int]string{}
 	var out captionResults
-	err := greedy(m, val, n, batch, t.mask(), func(i int, toks []int32, _ []float32) error {
+	err := decode(func(i int, toks []int32, _ []float32) error {
 		id := int(val.ids[i])
 		refs[id] = val.captions[i]
 		preds[id] = t.vocab.Decode(toks)
@@ -255,10 +271,6 @@ func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate captions: %w", err)
 	}
-	nll, err := validationNLL(m, val, t, n, batch, func(int32) string { return "" })
-	if err != nil {
-		return nil, nil, err
-	}
 	return map[string]float64{"CIDEr-D": res.CIDErD, "BLEU-4": res.BLEU[3], "ROUGE-L": res.ROUGEL,
-		"nll": nll["nll"], "images": float64(len(preds))}, out, nil
+		"images": float64(len(preds))}, out, nil
 }

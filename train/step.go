@@ -12,7 +12,7 @@ import (
 	"rewardvision/models/seq"
 )
 
-// stepper is the compiled MLE step: loss, gradients clipped to a global
+// stepper is a compiled training step (MLE or REINFORCE): loss, gradients clipped to a global
 // norm, AdamW update. seq.Model.TrainStep has neither clipping nor weight
 // decay, so the loop builds its own graph on the model's variables.
 type stepper struct {
@@ -22,6 +22,21 @@ type stepper struct {
 }
 
 func newStepper(m *seq.Model, weightDecay, clip float64, mask []float32) (*stepper, error) {
+	cfg := m.Cfg
+	return compileStep(m, weightDecay, clip, mask, func(ctx *context.Context, in []*graph.Node, mask *graph.Node) (*graph.Node, []*graph.Node) {
+		logits := seq.Forward(ctx, cfg, in[0], in[1])
+		return seq.MLELoss(logits, in[2], in[3], mask), nil
+	})
+}
+
+// lossGraph builds a step's loss from the step's inputs (images first)
+// and the grammar mask; extra nodes are returned after the loss and norm.
+type lossGraph func(ctx *context.Context, in []*graph.Node, mask *graph.Node) (loss *graph.Node, extra []*graph.Node)
+
+// compileStep compiles loss → gradients clipped to a global norm → AdamW
+// update, on the model's variables. The exec takes the step's inputs
+// followed by the mask and returns loss, norm and the extra nodes.
+func compileStep(m *seq.Model, weightDecay, clip float64, mask []float32, lossFn lossGraph) (*stepper, error) {
 	cfg := m.Cfg
 	if len(mask) != cfg.SeqLen*cfg.VocabSize {
 		return nil, fmt.Errorf("grammar mask has %d values, want %d×%d", len(mask), cfg.SeqLen, cfg.VocabSize)
@@ -34,8 +49,7 @@ func newStepper(m *seq.Model, weightDecay, clip float64, mask []float32) (*stepp
 	}
 	exec, err := context.NewExec(m.Backend(), m.Context(), func(ctx *context.Context, in []*graph.Node) []*graph.Node {
 		ctx = ctx.Checked(false)
-		logits := seq.Forward(ctx, cfg, in[0], in[1])
-		loss := seq.MLELoss(logits, in[2], in[3], in[4])
+		loss, extra := lossFn(ctx, in[:len(in)-1], in[len(in)-1])
 		grads := ctx.BuildTrainableVariablesGradientsGraph(loss)
 		norm := globalNorm(grads)
 		if clip > 0 {
@@ -46,7 +60,7 @@ func newStepper(m *seq.Model, weightDecay, clip float64, mask []float32) (*stepp
 			}
 		}
 		opt.UpdateGraphWithGradients(ctx, grads, loss.DType())
-		return []*graph.Node{loss, norm}
+		return append([]*graph.Node{loss, norm}, extra...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("compile train step: %w", err)

@@ -42,7 +42,7 @@ func trainCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Short: "train models (MLE), ship checkpoints, plot training logs",
-		Subs:  []*cli.Command{trainMLECommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
+		Subs:  []*cli.Command{trainMLECommand(stdout), trainRewardCommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
 	}
 }
 

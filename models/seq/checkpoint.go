@@ -127,3 +127,16 @@ func configDiff(got, want Config) string {
 	}
 	return strings.Join(diffs, ", ")
 }
+
+// LoadWeights builds a model from the latest checkpoint in dir as Load
+// does, but leaves dir read-only: the model is a starting point (reward
+// tuning from an MLE checkpoint), and OpenCheckpoints names where its own
+// checkpoints go.
+func LoadWeights(backend backends.Backend, dir string, want *Config) (*Model, error) {
+	m, err := Load(backend, dir, want)
+	if err != nil {
+		return nil, err
+	}
+	m.ckpt = nil
+	return m, nil
+}

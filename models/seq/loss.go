@@ -31,13 +31,24 @@ func MLELoss(logits, targets, weights, mask *Node) *Node {
 	return graph.Neg(graph.Div(total, n))
 }
 
+// SequenceLogProbs is Σ_t weight·log p(target_t) per sequence [batch]:
+// the log-probability of each sample (weights mark its tokens up to and
+// including its EOS) under the grammar mask.
+func SequenceLogProbs(logits, targets, weights, mask *Node) *Node {
+	return graph.ReduceSum(graph.Mul(TokenLogProbs(logits, targets, mask), weights), 1)
+}
+
 // ReinforceLoss is the policy-gradient surrogate of Algorithm 2: its
 // gradient is −mean over the batch of advantage·∇log p(sample), with
 // advantages [batch] = reward − baseline (e.g. the leave-one-out mean of the
 // other samples of the same image) and weights [batch, t] marking each
 // sample's tokens up to and including its EOS.
 func ReinforceLoss(logits, targets, weights, advantages, mask *Node) *Node {
-	lp := graph.ReduceSum(graph.Mul(TokenLogProbs(logits, targets, mask), weights), 1)
+	return PolicyLoss(SequenceLogProbs(logits, targets, weights, mask), advantages)
+}
+
+// PolicyLoss is ReinforceLoss from the sequences' log-probabilities.
+func PolicyLoss(seqLogProbs, advantages *Node) *Node {
 	adv := graph.StopGradient(advantages)
-	return graph.Neg(graph.ReduceAllMean(graph.Mul(adv, lp)))
+	return graph.Neg(graph.ReduceAllMean(graph.Mul(adv, seqLogProbs)))
 }
