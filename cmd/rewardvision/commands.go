@@ -13,6 +13,7 @@ func rootCommand(stdout io.Writer) *cli.Command {
 		Long: rootHelp,
 		Subs: []*cli.Command{
 			versionCommand(stdout),
+			serveCommand(stdout),
 			trainCommand(stdout),
 			exportCommand(stdout),
 			{

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"rewardvision/internal/cli"
+	"rewardvision/models/runner"
+	"rewardvision/serve"
+)
+
+// modelFlags are the flags that load the model repository, shared by
+// serve, predict and bench serve.
+type modelFlags struct {
+	ort        ortFlags
+	repo       *string
+	intra      *int
+	inter      *int
+	ab         *string
+	maxInfl    *int
+	maxQueue   *int
+	maxBodyMB  *int
+	maxPixels  *int
+	timeout    *time.Duration
+	drainAfter *time.Duration
+}
+
+func addModelFlags(fs *cli.FlagSet) modelFlags {
+	return modelFlags{
+		ort:        addORTFlags(fs),
+		repo:       fs.String("repo", "RV_REPO", "assets/models", "model repository: every <name>/<version>/model.json in it is served"),
+		intra:      fs.Int("intra-op-threads", "RV_INTRA_OP_THREADS", 0, "ONNX Runtime threads per operator (0: its default, one per core)"),
+		inter:      fs.Int("inter-op-threads", "RV_INTER_OP_THREADS", 0, "ONNX Runtime threads across operators (0: its default)"),
+		ab:         fs.String("ab", "RV_AB", "", "A/B split per task, e.g. detection=mle:50,reward:50 (tasks separated by ';'); sticky by X-Client-Id"),
+		maxInfl:    fs.Int("max-inflight", "RV_MAX_INFLIGHT", 0, "concurrent inferences (0: the number of CPUs)"),
+		maxQueue:   fs.Int("max-queue", "RV_MAX_QUEUE", serve.DefaultMaxQueue, "requests waiting for an inference slot before 503"),
+		maxBodyMB:  fs.Int("max-body-mb", "RV_MAX_BODY_MB", serve.DefaultMaxBodyBytes>>20, "request body limit in MiB (413 above)"),
+		maxPixels:  fs.Int("max-pixels", "RV_MAX_PIXELS", serve.DefaultMaxPixels, "decoded image pixels limit, checked on the header (413 above)"),
+		timeout:    fs.Duration("timeout", "RV_TIMEOUT", serve.DefaultTimeout, "per-request time limit (504 after)"),
+		drainAfter: fs.Duration("drain-timeout", "RV_DRAIN_TIMEOUT", 30*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight"),
+	}
+}
+
+// open loads ONNX Runtime and every repository entry, and makes the
+// server (not yet warmed up).
+func (f modelFlags) open(log *slog.Logger) (*serve.Server, error) {
+	if *f.intra < 0 || *f.inter < 0 {
+		return nil, cli.Usagef("--intra-op-threads and --inter-op-threads: want ≥ 0")
+	}
+	splits, err := serve.ParseSplits(*f.ab)
+	if err != nil {
+		return nil, cli.Usagef("%v", err)
+	}
+	rt, dev, err := f.ort.open()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := serve.LoadRegistry(*f.repo, rt, dev, runner.Options{IntraOpThreads: *f.intra, InterOpThreads: *f.inter}, log)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := serve.New(reg, serve.Config{
+		MaxBodyBytes: int64(*f.maxBodyMB) << 20, MaxPixels: int64(*f.maxPixels),
+		MaxInflight: *f.maxInfl, MaxQueue: *f.maxQueue, RequestTimeout: *f.timeout, DrainTimeout: *f.drainAfter,
+		Splits: splits, Log: log,
+	})
+	if err != nil {
+		_ = reg.Close()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func serveCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Short: "run the HTTP inference server on the model repository",
+		Long: "Serves every entry of --repo: POST /v1/detect, /v1/caption (/v1/panoptic, /v1/colorize once such models exist),\n" +
+			"GET /v1/models, /healthz, /readyz, /metrics. SIGINT/SIGTERM drain requests in flight, then exit 0.",
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("serve", "rewardvision serve [--addr HOST:PORT] [--repo DIR] [--device cpu|cuda[:N]|auto] [flags]")
+			addr := fs.String("addr", "RV_ADDR", "127.0.0.1:8080", "listen address")
+			mf := addModelFlags(fs)
+			if err := fs.ParseNoArgs(args); err != nil {
+				return err
+			}
+			log := slog.Default()
+			srv, err := mf.open(log)
+			if err != nil {
+				return err
+			}
+			defer srv.Registry().Close()
+			ln, err := net.Listen("tcp", *addr)
+			if err != nil {
+				return fmt.Errorf("listen: %w", err)
+			}
+			log.Info("listening", "addr", "http://"+ln.Addr().String(), "repo", *mf.repo, "models", len(srv.Registry().Models()))
+			// Warm up while already listening: /healthz answers at once,
+			// /readyz once every model has run.
+			go func() {
+				start := time.Now()
+				if err := srv.WarmUp(ctx); err != nil {
+					log.Error("warm-up failed; /readyz stays unready", "err", err)
+					return
+				}
+				log.Info("ready", "warm_up_ms", time.Since(start).Milliseconds())
+			}()
+			return srv.Serve(ctx, ln)
+		},
+	}
+}

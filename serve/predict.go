@@ -1,0 +1,232 @@
+package serve
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"image"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"rewardvision/api"
+	"rewardvision/models/runner"
+)
+
+// Request is one inference request, as the HTTP handlers and
+// `rewardvision predict` (in-process) build it.
+type Request struct {
+	Task     string     // route: detect, caption, panoptic, colorize
+	Image    []byte     // encoded image
+	Params   url.Values // options (api.Param*)
+	Variant  string     // the X-Model-Variant header; the variant parameter wins
+	ClientID string     // the X-Client-Id header, for sticky A/B assignment
+}
+
+// Result is Predict's answer.
+type Result struct {
+	Body    any        // *api.DetectResponse, *api.CaptionResponse or api.CompareResponse of them
+	Timing  api.Timing // of the first model run (the only one unless compare)
+	Variant string     // the variant served, "compare" for compare=true
+	Model   string     // name of the model served ("" for compare)
+}
+
+// Predict runs one request: parameters, routing, image decoding, then
+// each model's preprocess → queue → inference → postprocess, each stage
+// timed. Errors are classified by classify (errors.go).
+func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
+	start := time.Now()
+	if _, ok := knownParams[req.Task]; !ok {
+		return nil, fmt.Errorf("%w: no task %q", ErrNotFound, req.Task)
+	}
+	p, err := parseParams(req.Task, req.Params)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.reg.Variants(req.Task)) == 0 {
+		return nil, fmt.Errorf("%w: no model for task %s", ErrNotFound, req.Task)
+	}
+	var models []*Model
+	variant := "compare"
+	if p.compare {
+		for _, v := range s.reg.Variants(req.Task) {
+			m, _ := s.reg.Lookup(req.Task, v)
+			models = append(models, m)
+		}
+	} else {
+		variant = s.chooseVariant(req.Task, p.variant, strings.TrimSpace(req.Variant), req.ClientID)
+		m, err := s.reg.Lookup(req.Task, variant)
+		if err != nil {
+			return nil, err
+		}
+		models = []*Model{m}
+	}
+
+	t0 := time.Now()
+	img, format, err := decodeImage(req.Image, s.cfg.MaxPixels)
+	if err != nil {
+		return nil, err
+	}
+	decode := time.Since(t0)
+	b := img.Bounds()
+	info := api.ImageInfo{Width: b.Dx(), Height: b.Dy(), Format: format}
+
+	res := &Result{Variant: variant}
+	var bodies []any
+	for i, m := range models {
+		tm := api.Timing{DecodeMS: ms(decode)}
+		var body any
+		switch req.Task {
+		case api.TaskDetect:
+			body, err = s.detect(ctx, m, img, info, p, &tm)
+		case api.TaskCaption:
+			body, err = s.caption(ctx, m, img, info, p, &tm)
+		default:
+			// Dense tasks load no model yet (their manifests do not
+			// validate), so Lookup already answered 404.
+			err = fmt.Errorf("%w: no pipeline for task %s", ErrNotFound, req.Task)
+		}
+		if err != nil {
+			return nil, err
+		}
+		tm.TotalMS = ms(time.Since(start))
+		setTotal(body, tm.TotalMS)
+		s.metrics.stages.WithLabelValues(req.Task, m.Ref.Variant, "decode").Observe(decode.Seconds())
+		if i == 0 {
+			res.Timing, res.Model = tm, m.Ref.Name
+		}
+		bodies = append(bodies, body)
+	}
+	if !p.compare {
+		res.Body = bodies[0]
+		return res, nil
+	}
+	res.Model = ""
+	switch req.Task {
+	case api.TaskDetect:
+		out := api.CompareResponse[*api.DetectResponse]{Task: req.Task}
+		for _, b := range bodies {
+			out.Results = append(out.Results, b.(*api.DetectResponse))
+		}
+		res.Body = out
+	case api.TaskCaption:
+		out := api.CompareResponse[*api.CaptionResponse]{Task: req.Task}
+		for _, b := range bodies {
+			out.Results = append(out.Results, b.(*api.CaptionResponse))
+		}
+		res.Body = out
+	}
+	return res, nil
+}
+
+func setTotal(body any, total float64) {
+	switch b := body.(type) {
+	case *api.DetectResponse:
+		b.Timing.TotalMS = total
+	case *api.CaptionResponse:
+		b.Timing.TotalMS = total
+	}
+}
+
+// infer runs the stages shared by the sequence tasks: preprocess, queue,
+// inference on n copies of img (n > 1: several samples of one image).
+func (s *Server) infer(ctx context.Context, m *Model, img image.Image, n int, opts runner.GenerateOptions, tm *api.Timing) (*runner.Generation, runner.Prepared, error) {
+	stage := func(name string, d time.Duration) float64 {
+		s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, name).Observe(d.Seconds())
+		return ms(d)
+	}
+	t := time.Now()
+	prep, err := m.Runner.Preprocess([]image.Image{img})
+	if err != nil {
+		return nil, runner.Prepared{}, err
+	}
+	batch := prep[0].Pixels
+	if n > 1 {
+		batch = slices.Repeat(prep[0].Pixels, n)
+	}
+	tm.PreprocessMS = stage("preprocess", time.Since(t))
+
+	t = time.Now()
+	if err := s.limit.acquire(ctx); err != nil {
+		return nil, runner.Prepared{}, err
+	}
+	tm.QueueMS = stage("queue", time.Since(t))
+	t = time.Now()
+	gen, err := m.Runner.GenerateContext(ctx, batch, n, opts)
+	s.limit.release()
+	if err != nil {
+		return nil, runner.Prepared{}, err
+	}
+	tm.InferenceMS = stage("inference", time.Since(t))
+	return gen, prep[0], nil
+}
+
+func (s *Server) detect(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.DetectResponse, error) {
+	opts, dec := p.generateOptions(m.Runner)
+	gen, prep, err := s.infer(ctx, m, img, 1, opts, tm)
+	if err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	pred, err := m.Runner.DecodeTokens(gen.Tokens[0], gen.LogProbs[0], prep.Letterbox)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the model's tokens: %w", err)
+	}
+	labels := m.Runner.Manifest.Labels
+	dets := []api.Detection{}
+	for _, bx := range pred.Boxes {
+		if bx.Score < p.scoreThreshold {
+			continue
+		}
+		d := api.Detection{ImageID: p.imageID, CategoryID: bx.Class, Score: round(bx.Score, 4),
+			BBox: [4]float64{round(bx.XMin, 2), round(bx.YMin, 2), round(bx.XMax-bx.XMin, 2), round(bx.YMax-bx.YMin, 2)}}
+		if bx.Class >= 0 && bx.Class < len(labels) {
+			d.CategoryID, d.Label = labels[bx.Class].CategoryID, labels[bx.Class].Name
+		}
+		dets = append(dets, d)
+	}
+	// Best first, stable so equal scores keep the model's order.
+	slices.SortStableFunc(dets, func(a, b api.Detection) int { return cmp.Compare(b.Score, a.Score) })
+	if p.maxDetections > 0 && len(dets) > p.maxDetections {
+		dets = dets[:p.maxDetections]
+	}
+	tm.PostprocessMS = ms(time.Since(t))
+	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
+	return &api.DetectResponse{Model: m.Ref, Image: info, Decoding: dec, Detections: dets, Timing: *tm}, nil
+}
+
+func (s *Server) caption(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.CaptionResponse, error) {
+	opts, dec := p.generateOptions(m.Runner)
+	n := max(p.numSamples, 1)
+	gen, prep, err := s.infer(ctx, m, img, n, opts, tm)
+	if err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	out := &api.CaptionResponse{Model: m.Ref, Image: info, Decoding: dec, ImageID: p.imageID}
+	best := -1
+	for i := range n {
+		pred, err := m.Runner.DecodeTokens(gen.Tokens[i], gen.LogProbs[i], prep.Letterbox)
+		if err != nil {
+			return nil, fmt.Errorf("decoding the model's tokens: %w", err)
+		}
+		var lp float64
+		for _, v := range gen.LogProbs[i] {
+			lp += float64(v)
+		}
+		c := api.CaptionCandidate{Caption: pred.Caption, LogProb: round(lp, 4)}
+		if n > 1 {
+			out.Candidates = append(out.Candidates, c)
+		}
+		if best < 0 || c.LogProb > out.LogProb {
+			best, out.Caption, out.LogProb = i, c.Caption, c.LogProb
+		}
+	}
+	tm.PostprocessMS = ms(time.Since(t))
+	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
+	out.Timing = *tm
+	return out, nil
+}
+
+func ms(d time.Duration) float64 { return round(float64(d.Nanoseconds())/1e6, 3) }
