@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 STATICCHECK := .tools/staticcheck-$(STATICCHECK_VERSION)
 COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X rewardvision/internal/buildinfo.Commit=$(COMMIT)
-ADDR ?= :8080
+ADDR ?= 127.0.0.1:8080
 
 .PHONY: build ort serve test fmt-check vet staticcheck gotest bench clean
 
@@ -19,9 +19,10 @@ build:
 ort:
 	@scripts/install-onnxruntime.sh
 
-## serve: set up everything and run the main job
+## serve: set up everything and run the inference server on the shipped
+## model repository, in the foreground (it logs the address; Ctrl-C drains and stops)
 serve: ort build
-	$(BIN) version
+	$(BIN) serve --addr $(ADDR) --repo assets/models
 
 ## test: gofmt, go vet, staticcheck, go test -race; stops at the first failure
 test: ort fmt-check vet staticcheck gotest
