@@ -50,7 +50,7 @@ func decodeImage(data []byte, maxPixels int64) (image.Image, string, error) {
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if errors.Is(err, image.ErrFormat) {
-		return nil, "", fmt.Errorf("%w: not an image in a supported format (JPEG, PNG, GIF, WebP, BMP)", ErrUnsupportedMedia)
+		return nil, "", fmt.Errorf("%w: undecodable image: not JPEG, PNG, GIF, WebP or BMP", ErrBadRequest)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: undecodable %s image header: %v", ErrBadRequest, format, err)
