@@ -228,3 +228,5 @@ func decodeJSON(tb testing.TB, resp *http.Response, v any) {
 		tb.Fatalf("status %d, body %s: %v", resp.StatusCode, data, err)
 	}
 }
+
+func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
