@@ -25,6 +25,8 @@ func rootCommand(stdout io.Writer) *cli.Command {
 					evalCaptionsCommand(stdout),
 					evalPanopticCommand(stdout),
 					evalColorfulnessCommand(stdout),
+					evalRunCommand(stdout),
+					evalMergeCommand(stdout),
 				},
 			},
 			{

@@ -1,0 +1,19 @@
+// Package batch evaluates model-repository entries over a COCO-format
+// dataset: it streams the images from disk through each model with bounded
+// concurrency (in-process on ONNX Runtime, or through a server), appends
+// every image's output to a per-model JSONL file as it finishes (so a killed
+// run resumes where it stopped), then scores each model with eval/ (the
+// benchmark and the paper's per-image reward) and compares two models with
+// a paired bootstrap (ab.go).
+//
+// A run folder holds:
+//
+//	run.json                 the run's settings (dataset, models, shard)
+//	<variant>/outputs.jsonl  one line per image, appended as images finish
+//	<variant>/results.json   the COCO results file (detections or captions)
+//	<variant>/rewards.csv    image_id,reward
+//	metrics.json             written last, atomically
+//
+// Shards (--shard i/N) write run.json and the JSONL files only; Merge joins
+// them and scores the whole set, so the numbers are exactly a single run's.
+package batch
