@@ -120,4 +120,3 @@ func TestLoadRegistryErrors(t *testing.T) {
 func writeFileString(path, s string) error {
 	return writeFile(path, []byte(s))
 }
-

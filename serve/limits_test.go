@@ -152,4 +152,3 @@ func TestDrain(t *testing.T) {
 		t.Errorf("Serve: %v", err)
 	}
 }
-
