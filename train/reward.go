@@ -329,11 +329,13 @@ func (r *rewardRun) newMeta(init *task.Meta) *task.Meta {
 	return &meta
 }
 
-// lossGraph: inputs images [S,H,W,C], inputs, targets, weights [S,L],
+// lossGraph: inputs images [S/n,H,W,C] (each image once, n = Samples),
+// inputs, targets, weights [S,L] (n consecutive rows per image),
 // advantages [S]; the extra output is each sequence's Σ log p before the
 // update (for the on-policy check).
 func (r *rewardRun) lossGraph(ctx *mlctx.Context, in []*graph.Node, mask *graph.Node) (*graph.Node, []*graph.Node) {
-	logits := seq.Forward(ctx, r.model.Cfg, in[0], in[1])
+	n := in[1].Shape().Dimensions[0] / in[0].Shape().Dimensions[0]
+	logits := seq.ForwardRepeated(ctx, r.model.Cfg, in[0], in[1], n)
 	lp := seq.SequenceLogProbs(logits, in[2], in[3], mask)
 	return seq.PolicyLoss(lp, in[4]), []*graph.Node{graph.StopGradient(lp)}
 }
@@ -421,7 +423,11 @@ func (r *rewardRun) update(ro *rollout) (loss, norm float32, lp []float32, err e
 		in, tg, w = append(in, a...), append(tg, b...), append(w, c...)
 		adv[s] = float32(ro.adv[s])
 	}
-	out, err := r.st.exec.Exec(imagesTensor(r.train, ro.idx),
+	images := make([]int, 0, S/r.cfg.Samples)
+	for s := 0; s < S; s += r.cfg.Samples {
+		images = append(images, ro.idx[s])
+	}
+	out, err := r.st.exec.Exec(imagesTensor(r.train, images),
 		tensors.FromFlatDataAndDimensions(in, S, L), tensors.FromFlatDataAndDimensions(tg, S, L),
 		tensors.FromFlatDataAndDimensions(w, S, L), tensors.FromFlatDataAndDimensions(adv, S), r.st.mask)
 	if err != nil {
@@ -440,6 +446,18 @@ func (r *rewardRun) loop(ctx context.Context, start int, meta *task.Meta) (*Resu
 	jl := json.NewEncoder(logf)
 	sched := Schedule{Peak: cfg.LR, Warmup: cfg.Warmup, Total: cfg.Steps}
 	res := &Result{StartStep: start}
+	if start == 0 && cfg.EvalEvery > 0 {
+		// The starting point's metrics begin the curve.
+		metrics, err := r.validate()
+		if err != nil {
+			return res, fmt.Errorf("validation of %s: %w", cfg.Init, err)
+		}
+		metrics["step"] = 0
+		log.Info("validation", "step", 0, r.spec.headline(), metrics[r.spec.headline()], "reward", metrics["reward"], "metrics", metrics)
+		if err := jl.Encode(rewardLogLine{Eval: metrics}); err != nil {
+			return res, fmt.Errorf("write log: %w", err)
+		}
+	}
 	runStart := time.Now()
 	lastGood := start
 	for step := start; step < cfg.Steps; step++ {

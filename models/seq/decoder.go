@@ -87,6 +87,30 @@ func Forward(ctx *context.Context, cfg Config, images, tokens *Node) *Node {
 	return Decode(ctx, cfg, tokens, keys, values)
 }
 
+// ForwardRepeated is Forward with n token rows per image: rows
+// b·n … b·n+n−1 of tokens belong to image b. Each image is encoded once
+// and its cross keys and values repeated, so REINFORCE's n samples per
+// image cost one encoder pass, not n.
+func ForwardRepeated(ctx *context.Context, cfg Config, images, tokens *Node, n int) *Node {
+	keys, values := CrossKV(ctx, cfg, Encode(ctx, cfg, images))
+	for i := range keys {
+		keys[i], values[i] = repeatRows(keys[i], n), repeatRows(values[i], n)
+	}
+	return Decode(ctx, cfg, tokens, keys, values)
+}
+
+// repeatRows repeats each row of x (axis 0) n times in place:
+// [a, b] → [a, a, b, b] for n = 2.
+func repeatRows(x *Node, n int) *Node {
+	if n <= 1 {
+		return x
+	}
+	dims := x.Shape().Dimensions
+	wide := append([]int{dims[0], n}, dims[1:]...)
+	y := graph.BroadcastToDims(graph.InsertAxes(x, 1), wide...)
+	return graph.Reshape(y, append([]int{dims[0] * n}, dims[1:]...)...)
+}
+
 // CacheShape is the shape of one layer's self-attention key (or value)
 // cache: [batch, heads, SeqLen, headDim], float32. A function, not a
 // method: Config is arch.Config, which must not depend on GoMLX.
