@@ -3,6 +3,7 @@ package cocoeval
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Box is a class-labelled box [x, y, w, h] for the detection reward.
@@ -117,8 +118,16 @@ func (r DetectionReward) PerThreshold(preds, gts []Box) []float64 {
 // 0.05·Σn term bounds the ratio. Counts must be finite and >= 0 with a
 // positive sum.
 func ClassWeights(counts map[int]float64) (map[int]float64, error) {
+	// Sums run in ascending class order: map order would change the last
+	// bits of the weights, and so the rewards, from run to run.
+	classes := make([]int, 0, len(counts))
+	for c := range counts {
+		classes = append(classes, c)
+	}
+	slices.Sort(classes)
 	sum := 0.0
-	for c, n := range counts {
+	for _, c := range classes {
+		n := counts[c]
 		if math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
 			return nil, fmt.Errorf("class %d: count %v: want a finite value >= 0", c, n)
 		}
@@ -129,8 +138,8 @@ func ClassWeights(counts map[int]float64) (map[int]float64, error) {
 	}
 	raw := make(map[int]float64, len(counts))
 	rawSum := 0.0
-	for c, n := range counts {
-		raw[c] = 1 / (n + 0.05*sum)
+	for _, c := range classes {
+		raw[c] = 1 / (counts[c] + 0.05*sum)
 		rawSum += raw[c]
 	}
 	scale := float64(len(counts)) / rawSum

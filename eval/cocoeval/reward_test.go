@@ -105,3 +105,25 @@ func TestGroundTruthBoxesScorePerfect(t *testing.T) {
 		t.Errorf("perfect reward %v, want 1", r)
 	}
 }
+
+// TestClassWeightsDeterministic: the weights are the same bits on every
+// call (sums in class order, not map order); many classes make a map-order
+// sum differ in the last bit.
+func TestClassWeightsDeterministic(t *testing.T) {
+	counts := map[int]float64{}
+	for c := 1; c <= 40; c++ {
+		counts[c] = float64(c*c%17) + 0.1*float64(c)
+	}
+	first, err := ClassWeights(counts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		w, _ := ClassWeights(counts)
+		for c, v := range first {
+			if w[c] != v {
+				t.Fatalf("class %d: %v then %v", c, v, w[c])
+			}
+		}
+	}
+}
