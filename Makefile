@@ -9,7 +9,7 @@ COMMIT := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X rewardvision/internal/buildinfo.Commit=$(COMMIT)
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: build ort serve test fmt-check vet staticcheck gotest bench clean
+.PHONY: build ort chromium serve test fmt-check vet staticcheck gotest bench clean
 
 ## build: compile bin/rewardvision
 build:
@@ -19,13 +19,18 @@ build:
 ort:
 	@scripts/install-onnxruntime.sh
 
+## chromium: install Debian's chromium when missing (the eval report test
+## opens report.html in it headless; apt-get update first, needs root or sudo)
+chromium:
+	@scripts/install-chromium.sh
+
 ## serve: set up everything and run the inference server on the shipped
 ## model repository, in the foreground (it logs the address; Ctrl-C drains and stops)
 serve: ort build
 	$(BIN) serve --addr $(ADDR) --repo assets/models
 
 ## test: gofmt, go vet, staticcheck, go test -race; stops at the first failure
-test: ort fmt-check vet staticcheck gotest
+test: ort chromium fmt-check vet staticcheck gotest
 
 fmt-check:
 	@files=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
@@ -42,8 +47,9 @@ $(STATICCHECK):
 staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
+# RV_REQUIRE_BROWSER: the report test fails, not skips, without chromium.
 gotest:
-	$(GO) test -race ./...
+	RV_REQUIRE_BROWSER=1 $(GO) test -race ./...
 
 ## bench: the benchmarks behind the README's performance tables
 bench: ort

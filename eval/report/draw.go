@@ -49,7 +49,10 @@ func drawPanel(sc *batch.Scored, im batch.ImageRec, v *batch.VariantResult, pos 
 			x, y := d.BBox[0]*scale, d.BBox[1]*scale
 			fmt.Fprintf(&s, `<rect class="det" x="%.2f" y="%.2f" width="%.2f" height="%.2f" fill="none" stroke="%s" stroke-width="2"/>`,
 				x, y, d.BBox[2]*scale, d.BBox[3]*scale, c)
-			label := v.Info.LabelNames[d.CategoryID]
+			label := ""
+			if c, ok := sc.Dataset.GT.Category(d.CategoryID); ok {
+				label = c.Name
+			}
 			if label == "" {
 				label = fmt.Sprint(d.CategoryID)
 			}

@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rewardvision/dataset/shapes"
+	"rewardvision/internal/testfix"
+)
+
+// evalFixture is a small detection world (val and train splits) and two
+// entries: the shipped MLE detector and the same checkpoint exported as a
+// "reward" variant.
+type evalFixture struct {
+	val, train, reward string
+}
+
+var (
+	evalFixOnce sync.Once
+	evalFix     evalFixture
+	evalFixErr  string
+)
+
+const shippedDetection = "../../assets/models/detection-mle/1"
+
+func getEvalFixture(t *testing.T) evalFixture {
+	t.Helper()
+	evalFixOnce.Do(func() {
+		root, err := os.MkdirTemp("", "rv-evalrun-")
+		if err != nil {
+			evalFixErr = err.Error()
+			return
+		}
+		cfg, err := shapes.Preset("detection")
+		if err != nil {
+			evalFixErr = err.Error()
+			return
+		}
+		val, train := filepath.Join(root, "det", "val"), filepath.Join(root, "det", "train")
+		for _, s := range []struct {
+			dir, split string
+			n          int
+			seed       int64
+		}{{val, "val", 48, 2}, {train, "train", 60, 1}} {
+			if _, err := shapes.Generate(context.Background(), cfg, shapes.Options{Out: s.dir, N: s.n, Seed: s.seed, Split: s.split, Workers: 1}); err != nil {
+				evalFixErr = err.Error()
+				return
+			}
+		}
+		repoDir := filepath.Join(root, "repo")
+		cmd := exec.Command(os.Args[0], "export", "--ckpt", "../../assets/checkpoints/detection-mle", "--repo", repoDir,
+			"--name", "detection-x", "--variant", "reward")
+		cmd.Env = append(os.Environ(), "RV_TEST_MAIN=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			evalFixErr = "export: " + err.Error() + ": " + string(out)
+			return
+		}
+		evalFix = evalFixture{val: val, train: train, reward: filepath.Join(repoDir, "detection-x")}
+	})
+	if evalFixErr != "" {
+		t.Fatal(evalFixErr)
+	}
+	return evalFix
+}
+
+func evalArgs(f evalFixture, out string, extra ...string) []string {
+	args := []string{"eval", "run", "--task", "detection", "--data", f.val, "--model", shippedDetection,
+		"--model", f.reward, "--out", out, "--resamples", "200", "--log-format", "json"}
+	return append(args, extra...)
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	stdout, stderr, code := runCLI(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("rewardvision %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+	}
+	return stdout
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sameRun checks that two run folders hold the same numbers bit for bit.
+func sameRun(t *testing.T, a, b string) {
+	t.Helper()
+	for _, f := range []string{"metrics.json", "report.md", "report.html", "mle/results.json", "mle/rewards.csv", "reward/results.json", "reward/rewards.csv"} {
+		if !bytes.Equal(readFile(t, filepath.Join(a, f)), readFile(t, filepath.Join(b, f))) {
+			ga, gb := readFile(t, filepath.Join(a, f)), readFile(t, filepath.Join(b, f))
+			n := 0
+			for n < min(len(ga), len(gb)) && ga[n] == gb[n] {
+				n++
+			}
+			t.Errorf("%s differs between %s and %s at byte %d: %q vs %q", f, a, b, n, ga[max(0, n-40):min(len(ga), n+40)], gb[max(0, n-40):min(len(gb), n+40)])
+		}
+	}
+}
+
+func TestEvalRunShardsMergeEqualSingleRun(t *testing.T) {
+	f := getEvalFixture(t)
+	tmp := t.TempDir()
+	single := filepath.Join(tmp, "single")
+	mustRun(t, evalArgs(f, single)...)
+	var shards []string
+	for i := range 4 {
+		dir := filepath.Join(tmp, "shard", string(rune('0'+i)))
+		args := evalArgs(f, dir, "--shard", string(rune('0'+i))+"/4")
+		if i == 3 {
+			// The Indexed Job form: --shards N with $JOB_COMPLETION_INDEX.
+			args = evalArgs(f, dir, "--shards", "4")
+			if _, stderr, code := runCLI(t, []string{"JOB_COMPLETION_INDEX=3"}, args...); code != 0 {
+				t.Fatalf("shard 3: exit %d: %s", code, stderr)
+			}
+		} else {
+			mustRun(t, args...)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "metrics.json")); err == nil {
+			t.Errorf("shard %d wrote metrics.json", i)
+		}
+		shards = append(shards, dir)
+	}
+	merged := filepath.Join(tmp, "merged")
+	// Out of order on purpose.
+	mustRun(t, "eval", "merge", shards[2], shards[0], shards[3], shards[1], "--out", merged, "--resamples", "200")
+	sameRun(t, single, merged)
+
+	// A missing shard is an error naming it.
+	_, stderr, code := runCLI(t, nil, "eval", "merge", shards[0], shards[1], shards[3], "--out", filepath.Join(tmp, "m2"))
+	if code != 1 || !strings.Contains(stderr, "shard 2/4 is missing") {
+		t.Errorf("merge without shard 2: exit %d, %s", code, stderr)
+	}
+}
+
+// countLines counts complete lines of a file (0 when missing).
+func countLines(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return bytes.Count(b, []byte{'\n'})
+}
+
+func TestEvalRunResumeAfterKill(t *testing.T) {
+	f := getEvalFixture(t)
+	tmp := t.TempDir()
+	full := filepath.Join(tmp, "full")
+	mustRun(t, evalArgs(f, full)...)
+
+	killed := filepath.Join(tmp, "killed")
+	cmd := exec.Command(os.Args[0], evalArgs(f, killed, "--concurrency", "1")...)
+	cmd.Env = append(os.Environ(), "RV_TEST_MAIN=1", "ONNXRUNTIME_LIB=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	outputs := filepath.Join(killed, "reward", "outputs.jsonl")
+	deadline := time.Now().Add(60 * time.Second)
+	for countLines(outputs) < 10 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	done := countLines(outputs)
+	if done < 10 || done >= 48 {
+		t.Fatalf("killed after %d of 48 images; want a run stopped halfway", done)
+	}
+	if _, err := os.Stat(filepath.Join(killed, "metrics.json")); err == nil {
+		t.Fatal("a killed run left metrics.json")
+	}
+	// A line cut by the kill: the rerun drops it.
+	fh, err := os.OpenFile(outputs, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteString(`{"image_id":4`)
+	fh.Close()
+
+	_, stderr, code := runCLI(t, nil, evalArgs(f, killed)...)
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, `"msg":"resuming"`) {
+		t.Errorf("resume did not say so: %s", stderr)
+	}
+	sameRun(t, full, killed)
+	// Each image once per model.
+	for _, m := range []string{"mle", "reward"} {
+		if n := countLines(filepath.Join(killed, m, "outputs.jsonl")); n != 48 {
+			t.Errorf("%s outputs: %d lines, want 48", m, n)
+		}
+	}
+	// A rerun with other settings in the same folder is refused.
+	_, stderr, code = runCLI(t, nil, evalArgs(f, killed, "--limit", "5")...)
+	if code != 1 || !strings.Contains(stderr, "describes another run") {
+		t.Errorf("rerun with --limit: exit %d: %s", code, stderr)
+	}
+}
+
+func TestEvalRunBadInput(t *testing.T) {
+	f := getEvalFixture(t)
+	img := func(dir string, i int) string { return filepath.Join(dir, shapes.ImagesDir, shapes.FileName(i)) }
+	tests := []struct {
+		name    string
+		damage  func(dir string)
+		args    []string
+		code    int
+		want    []string
+		skipped int
+	}{
+		{"missing image", func(d string) { os.Remove(img(d, 7)) }, nil, 1,
+			[]string{shapes.FileName(7), "(image id 8)", "no such file"}, 0},
+		{"corrupt image", func(d string) { os.WriteFile(img(d, 9), []byte("not a png"), 0o644) }, nil, 1,
+			[]string{shapes.FileName(9), "(image id 10)", "decode"}, 0},
+		{"skip-bad counts both", func(d string) {
+			os.Remove(img(d, 7))
+			os.WriteFile(img(d, 9), []byte("not a png"), 0o644)
+		}, []string{"--skip-bad"}, 0, []string{"skipping bad image"}, 2},
+		{"model of another task", func(string) {}, []string{"--model", "../../assets/models/captioning-mle/1"}, 1,
+			[]string{"captioning-mle/1 is a captioning model", "model.json", "--task is detection"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "val")
+			copyTree(t, f.val, dir)
+			tc.damage(dir)
+			out := filepath.Join(t.TempDir(), "run")
+			g := f
+			g.val = dir
+			args := evalArgs(g, out, "--train-ann", filepath.Join(f.train, shapes.InstancesFile))
+			args = append(args, tc.args...)
+			_, stderr, code := runCLI(t, nil, args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			mpath := filepath.Join(out, "metrics.json")
+			if tc.code != 0 {
+				if _, err := os.Stat(mpath); err == nil {
+					t.Error("a failed run wrote metrics.json")
+				}
+				return
+			}
+			var m struct {
+				Images, Skipped int
+			}
+			if err := json.Unmarshal(readFile(t, mpath), &m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Skipped != tc.skipped || m.Images != 48-tc.skipped {
+				t.Errorf("images %d skipped %d, want %d and %d", m.Images, m.Skipped, 48-tc.skipped, tc.skipped)
+			}
+		})
+	}
+}
+
+// jsonShape replaces every value by its JSON type, keeping keys, so a
+// golden file pins metrics.json's layout without the model's numbers.
+func jsonShape(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = jsonShape(e)
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return []any{}
+		}
+		return []any{jsonShape(x[0]), len(x)}
+	case float64:
+		return "number"
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	}
+	return "null"
+}
+
+func TestEvalRunMetricsShapeAndReport(t *testing.T) {
+	f := getEvalFixture(t)
+	out := filepath.Join(t.TempDir(), "run")
+	stdout := mustRun(t, evalArgs(f, out)...)
+	var raw any
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "metrics.json")), &raw); err != nil {
+		t.Fatal(err)
+	}
+	shape, err := json.MarshalIndent(jsonShape(raw), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testfix.Golden(t, "testdata/eval_run_metrics_shape.golden.json", append(shape, '\n'), os.Getenv("RV_UPDATE_GOLDEN") == "1")
+	// Markdown: the table rows in order, the same on stdout.
+	md := string(readFile(t, filepath.Join(out, "report.md")))
+	var rows []string
+	sc := bufio.NewScanner(strings.NewReader(md))
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| image") {
+			rows = append(rows, strings.SplitN(l, " |", 2)[0][2:])
+		}
+	}
+	want := []string{"metric", "AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl", "reward"}
+	if !slices.Equal(rows[:len(want)], want) {
+		t.Errorf("report.md rows %v, want %v first", rows, want)
+	}
+	if !strings.Contains(stdout, "| AP | ") {
+		t.Errorf("stdout lacks the metrics table:\n%s", stdout)
+	}
+	checkReportInBrowser(t, filepath.Join(out, "report.html"))
+}
+
+// copyTree copies a split folder.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
