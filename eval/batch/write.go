@@ -50,7 +50,7 @@ func Metrics(ev *Evaluation, ab *AB) *MetricsFile {
 	if ab != nil {
 		mf.AB = ab.Metrics
 		mf.ABInfo = &ABInfo{A: ab.A, B: ab.B, Resamples: ab.Resamples, Seed: ab.Seed,
-			CI: "paired bootstrap over images, percentiles 2.5 and 97.5 of B − A (numpy linear interpolation)",
+			CI:         "paired bootstrap over images, percentiles 2.5 and 97.5 of B − A (numpy linear interpolation)",
 			WinTieLoss: ab.Rewards}
 	}
 	return mf
