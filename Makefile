@@ -78,22 +78,22 @@ data-shapes: build
 	$(BIN) data gen --out $(SHAPES_DET)/val --n 500 --seed 2 --split val $(SHAPES_DET_FLAGS)
 
 train-detection: build
-	$(BIN) train mle --task detection --data $(SHAPES_DET) --out runs/detection-mle --steps 10000 --batch 16 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --bins 32 --patch 16 --box-order coords --eval-every 500 --eval-n 500 --ckpt-every 250 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train mle --task detection --data $(SHAPES_DET) --out runs/detection-mle --steps 10000 --batch 16 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --bins 32 --patch 16 --box-order coords --eval-every 500 --eval-n 500 --ckpt-every 250 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" --world "$(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/detection-mle --to assets/checkpoints/detection-mle --val $(SHAPES_DET)/val
 
 train-captioning: build
-	$(BIN) train mle --task captioning --data $(SHAPES) --out runs/captioning-mle --steps 1200 --batch 32 --lr 1e-3 --warmup 200 --weight-decay 1e-4 --clip 1 --seed 1 --pos-init random --eval-every 300 --eval-n 500 --ckpt-every 200 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES)/train --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train mle --task captioning --data $(SHAPES) --out runs/captioning-mle --steps 1200 --batch 32 --lr 1e-3 --warmup 200 --weight-decay 1e-4 --clip 1 --seed 1 --pos-init random --eval-every 300 --eval-n 500 --ckpt-every 200 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES)/train --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/captioning-mle --to assets/checkpoints/captioning-mle --val $(SHAPES)/val
 
 ## reward tuning (REINFORCE, the paper's Algorithm 2) from the shipped MLE
 ## checkpoints; `TRAIN_FLAGS=--resume` continues a stopped run
 .PHONY: train-reward-detection train-reward-captioning
 train-reward-detection: ort build
-	$(BIN) train reward --init assets/checkpoints/detection-mle --data $(SHAPES_DET) --out runs/detection-reward --samples 8 --batch 8 --lr 1e-4 --warmup 20 --clip 1 --seed 1 --steps 2000 --eval-every 250 --eval-n 500 --ckpt-every 50 --keep 2 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train reward --init assets/checkpoints/detection-mle --data $(SHAPES_DET) --out runs/detection-reward --samples 8 --batch 8 --lr 1e-4 --warmup 20 --clip 1 --seed 1 --steps 2000 --eval-every 250 --eval-n 500 --ckpt-every 50 --keep 2 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" --world "$(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/detection-reward --to assets/checkpoints/detection-reward --val $(SHAPES_DET)/val
 
 train-reward-captioning: ort build
-	$(BIN) train reward --init assets/checkpoints/captioning-mle --data $(SHAPES) --out runs/captioning-reward --samples 8 --batch 8 --lr 1e-4 --warmup 20 --clip 1 --seed 1 --steps 1000 --eval-every 100 --eval-n 500 --ckpt-every 50 --keep 2 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES)/train --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train reward --init assets/checkpoints/captioning-mle --data $(SHAPES) --out runs/captioning-reward --samples 8 --batch 8 --lr 1e-4 --warmup 20 --clip 1 --seed 1 --steps 1000 --eval-every 100 --eval-n 500 --ckpt-every 50 --keep 2 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES)/train --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/captioning-reward --to assets/checkpoints/captioning-reward --val $(SHAPES)/val
 
 ## models: the shipped model repository (assets/models), exported from the

@@ -49,6 +49,7 @@ type Config struct {
 	// Provenance recorded in meta.json.
 	Command  string // command line of the run
 	DataDesc string // how the data was made, e.g. the data gen command
+	World    string // data gen flags of the training world (provenance)
 	DataSeed int64
 	Commit   string
 

@@ -58,6 +58,7 @@ type RewardConfig struct {
 
 	Command, DataDesc, Commit string
 	DataSeed                  int64
+	World                     string // data gen flags of the training world; "": the init checkpoint's
 
 	Logger *slog.Logger
 	OnStep func(StepInfo)
@@ -321,7 +322,11 @@ func sameCategories(t *detectionTask, s *split) error {
 func (r *rewardRun) newMeta(init *task.Meta) *task.Meta {
 	meta := *init
 	meta.Variant = task.Reward
-	meta.Prov = task.Provenance{Data: r.cfg.DataDesc, DataSeed: r.cfg.DataSeed, Seed: r.cfg.Seed, Command: r.cfg.Command,
+	world := r.cfg.World
+	if world == "" {
+		world = init.Prov.World // tuned on the world it learned
+	}
+	meta.Prov = task.Provenance{Data: r.cfg.DataDesc, World: world, DataSeed: r.cfg.DataSeed, Seed: r.cfg.Seed, Command: r.cfg.Command,
 		Reward: r.rw.describe(), Init: r.cfg.Init, Commit: r.cfg.Commit}
 	if meta.Prov.Data == "" {
 		meta.Prov.Data = r.cfg.TrainDir

@@ -277,7 +277,7 @@ func newMeta(cfg *Config, mcfg seq.Config, spec taskSpec) *task.Meta {
 		Input: task.Input{Size: mcfg.ImageSize, Channels: mcfg.Channels, Mean: inputMean, Std: inputStd,
 			Letterbox: true, Pad: float32(padLevel) / 255},
 		Decoding: task.Decoding{Temperature: 0, MaxTokens: mcfg.SeqLen},
-		Prov:     task.Provenance{Data: cfg.DataDesc, DataSeed: cfg.DataSeed, Seed: cfg.Seed, Command: cfg.Command, Commit: cfg.Commit},
+		Prov:     task.Provenance{Data: cfg.DataDesc, World: cfg.World, DataSeed: cfg.DataSeed, Seed: cfg.Seed, Command: cfg.Command, Commit: cfg.Commit},
 	}
 	if meta.Prov.Data == "" {
 		meta.Prov.Data = cfg.TrainDir

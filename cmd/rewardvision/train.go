@@ -86,6 +86,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning (see data check) instead of failing")
 			dataDesc := fs.String("data-desc", "", "", "how the data was made, for meta.json provenance (e.g. the data gen command)")
 			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
+			world := fs.String("world", "", "", "data gen flags of the training world, for provenance (e.g. --preset detection)")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -111,7 +112,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Model:   train.ModelSize{PatchSize: *patch, Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
 				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
-				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
+				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(os.Stderr, term, slog.Default()),
 			}

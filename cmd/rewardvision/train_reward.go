@@ -67,6 +67,7 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning instead of failing")
 			dataDesc := fs.String("data-desc", "", "", "how the data was made, for meta.json provenance (e.g. the data gen command)")
 			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
+			world := fs.String("world", "", "", "data gen flags of the training world, for provenance (e.g. --preset detection): default the init checkpoint's")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -89,7 +90,7 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 				WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Workers: *workers, SkipBad: *skipBad, ORTLib: *ortLib, Threads: *threads,
-				Command: "rewardvision train reward " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed),
+				Command: "rewardvision train reward " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: rewardReporter(os.Stderr, term, slog.Default()),
 			}

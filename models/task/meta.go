@@ -100,6 +100,7 @@ type Decoding struct {
 // Provenance says how the weights were made.
 type Provenance struct {
 	Data     string             `json:"data"`                // dataset path or description
+	World    string             `json:"world,omitempty"`     // data gen flags of the training world: data gen --out DIR --n N --seed S <world> makes a fresh split of it
 	DataSeed int64              `json:"data_seed,omitempty"` // generator seed of the synthetic split
 	Seed     int64              `json:"seed"`                // training seed
 	Steps    int                `json:"steps"`               // optimizer steps taken
