@@ -66,9 +66,11 @@ func runName(logPath string) string {
 
 // logRecord is the part of a logLine that the plot reads.
 type logRecord struct {
-	Step *int               `json:"step"`
-	Loss *float64           `json:"loss"` // null: not finite
-	Eval map[string]float64 `json:"eval"`
+	Step *int     `json:"step"`
+	Loss *float64 `json:"loss"` // null: not finite
+	// Reward is a reward run's mean sample reward of the step.
+	Reward *float64           `json:"reward"`
+	Eval   map[string]float64 `json:"eval"`
 }
 
 // readLog parses the JSONL records of r (named name in errors), dropping
@@ -116,7 +118,7 @@ func plotLog(name string, r io.Reader, title string, w io.Writer) error {
 func logFigure(recs []logRecord, title string) plot.Figure {
 	var loss []plot.Point
 	metrics, nlls := map[string][]plot.Point{}, map[string][]plot.Point{}
-	var boxes []plot.Point
+	var boxes, rewards []plot.Point
 	var last logRecord // the last validation
 	images := math.NaN()
 	for _, r := range recs {
@@ -126,6 +128,9 @@ func logFigure(recs []logRecord, title string) plot.Figure {
 			y = *r.Loss
 		}
 		loss = append(loss, plot.Point{X: x, Y: y})
+		if r.Reward != nil {
+			rewards = append(rewards, plot.Point{X: x, Y: *r.Reward})
+		}
 		if r.Eval == nil {
 			continue
 		}
@@ -155,6 +160,15 @@ func logFigure(recs []logRecord, title string) plot.Figure {
 				{Name: fmt.Sprintf("mean of %d", lossWindow), Points: movingMean(loss, lossWindow), Color: plot.Palette[0], Width: 2.5},
 			},
 		}},
+	}
+	if len(rewards) > 0 {
+		fig.Charts = append(fig.Charts, plot.Chart{
+			Title: "mean reward of the step's samples", XLabel: "step", YLabel: "reward", Height: 180,
+			Series: []plot.Series{
+				{Name: "reward", Points: rewards, Color: plot.Palette[2], Width: 1, Opacity: 0.45},
+				{Name: fmt.Sprintf("mean of %d", lossWindow), Points: movingMean(rewards, lossWindow), Color: plot.Palette[2], Width: 2.5},
+			},
+		})
 	}
 	names := metricOrder(metrics)
 	val := plot.Chart{Title: "validation: none logged", XLabel: "step", YLabel: "metric", Height: 180}

@@ -36,6 +36,8 @@ func TestPlotLogGolden(t *testing.T) {
 			"validation (500 images); at step 30: CIDEr-D 1.2"}, []string{">images<", "boxes"}},
 		{"detection", []string{"detection: 10 logged steps, 10 to 100", ">AP<", ">AR100<", ">boxes/image<",
 			"validation (200 images); at step 100: AP 0.001"}, []string{">images<", ">step<\n<circle"}},
+		{"reward", []string{"reward: 21 logged steps, 0 to 20", ">AP<", ">reward<", "mean reward of the step&#39;s samples",
+			"validation (500 images); at step 20: AP 0.8"}, []string{">images<"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join("testdata", "plotlog", tc.name)

@@ -89,9 +89,9 @@ type rewardLogLine struct {
 	LR       float64  `json:"lr"`
 	// Reward is the mean reward of the step's samples; Baseline the mean
 	// leave-one-out baseline; AdvStd the spread of the advantages.
-	Reward   float64 `json:"reward"`
-	Baseline float64 `json:"baseline"`
-	AdvStd   float64 `json:"adv_std"`
+	Reward   *float64 `json:"reward,omitempty"` // nil on the step-0 validation line
+	Baseline float64  `json:"baseline"`
+	AdvStd   float64  `json:"adv_std"`
 	// Entropy is the mean −log p per sampled token, an estimate of the
 	// policy's per-token entropy; Size the mean boxes or words per sample.
 	Entropy float64 `json:"entropy"`
@@ -503,7 +503,7 @@ func (r *rewardRun) loop(ctx context.Context, start int, meta *task.Meta) (*Resu
 		}
 		res.Losses = append(res.Losses, loss)
 		res.Steps = done
-		info := StepInfo{Step: done, Total: cfg.Steps, Loss: loss, GradNorm: norm, LR: lr, StepsPerS: line.StepsPerS, Reward: line.Reward}
+		info := StepInfo{Step: done, Total: cfg.Steps, Loss: loss, GradNorm: norm, LR: lr, StepsPerS: line.StepsPerS, Reward: *line.Reward}
 		if info.StepsPerS > 0 {
 			info.ETASeconds = float64(cfg.Steps-done) / info.StepsPerS
 		}
@@ -551,15 +551,16 @@ func (r *rewardRun) loop(ctx context.Context, start int, meta *task.Meta) (*Resu
 func (r *rewardRun) stepLine(ro *rollout, gomlxLP []float32) rewardLogLine {
 	var l rewardLogLine
 	S := float64(len(ro.rewards))
-	tokens := 0
+	tokens, reward := 0, 0.0
 	for s, rw := range ro.rewards {
-		l.Reward += rw / S
+		reward += rw / S
 		l.Baseline += ro.baseline[s] / S
 		l.Size += float64(r.rw.size(ro.tokens[s])) / S
 		l.Entropy -= ro.ortLogProb[s]
 		tokens += len(ro.tokens[s])
 		l.LogProbDiff = max(l.LogProbDiff, math.Abs(ro.ortLogProb[s]-float64(gomlxLP[s])))
 	}
+	l.Reward = &reward
 	l.Entropy /= float64(max(tokens, 1))
 	for _, a := range ro.adv {
 		l.AdvStd += a * a / S

@@ -340,7 +340,7 @@ func TestRewardRunResumeExact(t *testing.T) {
 				if l.LogProbDiff > 1e-4 {
 					t.Errorf("step %d: ORT and GoMLX log-probabilities differ by %g", l.Step, l.LogProbDiff)
 				}
-				if l.Reward != resumed[i].Reward || l.Size != resumed[i].Size {
+				if l.Reward == nil || resumed[i].Reward == nil || *l.Reward != *resumed[i].Reward || l.Size != resumed[i].Size {
 					t.Errorf("step %d: reward %v size %v after resume, want %v %v", l.Step, resumed[i].Reward, resumed[i].Size, l.Reward, l.Size)
 				}
 			}
