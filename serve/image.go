@@ -38,13 +38,13 @@ func checkImageType(contentType string) error {
 	return nil
 }
 
-// decodeImage decodes an uploaded image, refusing more than maxPixels
+// DecodeImage decodes an uploaded image, refusing more than maxPixels
 // from the header alone, before any pixel is decoded: a small file that
 // claims a huge size (a decompression bomb) costs microseconds. EXIF
 // orientation is applied as the training loader applies it (imaging's
 // AutoOrientation), and the letterbox comes later from the same loader
 // code (runner.Preprocess → loader.LetterboxImage).
-func decodeImage(data []byte, maxPixels int64) (image.Image, string, error) {
+func DecodeImage(data []byte, maxPixels int64) (image.Image, string, error) {
 	if len(data) == 0 {
 		return nil, "", fmt.Errorf("%w: empty image", ErrBadRequest)
 	}

@@ -64,7 +64,7 @@ func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	t0 := time.Now()
-	img, format, err := decodeImage(req.Image, s.cfg.MaxPixels)
+	img, format, err := DecodeImage(req.Image, s.cfg.MaxPixels)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ func rootCommand(stdout io.Writer) *cli.Command {
 		Subs: []*cli.Command{
 			versionCommand(stdout),
 			serveCommand(stdout),
+			predictCommand(stdout),
 			trainCommand(stdout),
 			exportCommand(stdout),
 			{

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"rewardvision/api"
+	"rewardvision/internal/atomicfile"
+	"rewardvision/internal/cli"
+	"rewardvision/serve"
+)
+
+// decodeFlags are the request options shared by predict and bench serve.
+type decodeFlags struct {
+	decoding    *string
+	temperature *float64
+	topK        *int
+	topP        *float64
+	seed        *int
+	scoreThr    *float64
+	maxDets     *int
+	numSamples  *int
+	imageID     *int
+}
+
+func addDecodeFlags(fs *cli.FlagSet) decodeFlags {
+	return decodeFlags{
+		decoding:    fs.String("decoding", "", "", "greedy or sample (default: the model's)"),
+		temperature: fs.Float64("temperature", "", 0, "sampling temperature > 0 (0: the default)"),
+		topK:        fs.Int("top-k", "", 0, "sample among the K most likely tokens (0: off)"),
+		topP:        fs.Float64("top-p", "", 0, "nucleus sampling threshold in (0, 1] (0: off)"),
+		seed:        fs.Int("seed", "", -1, "sampling seed (-1: the server draws one and reports it)"),
+		scoreThr:    fs.Float64("score-threshold", "", 0, "detect: drop boxes scoring below"),
+		maxDets:     fs.Int("max-detections", "", 0, "detect: keep at most this many boxes (0: all)"),
+		numSamples:  fs.Int("num-samples", "", 0, "caption: sample this many candidates"),
+		imageID:     fs.Int("image-id", "", 0, "image_id to put in the results (several images: the first's, then +1 each)"),
+	}
+}
+
+// taskOptions are one request's options, typed for api.Client.
+type taskOptions struct {
+	task string
+	det  api.DetectOptions
+	capt api.CaptionOptions
+	req  api.RequestOptions
+}
+
+// options turns the flags into a request's options.
+func (f decodeFlags) options(task string, imageID int64, variant string) (taskOptions, error) {
+	d := api.DecodeOptions{Decoding: *f.decoding}
+	if *f.temperature != 0 {
+		d.Temperature = f.temperature
+	}
+	if *f.topK != 0 {
+		d.TopK = f.topK
+	}
+	if *f.topP != 0 {
+		d.TopP = f.topP
+	}
+	if *f.seed >= 0 {
+		d.Seed = api.Ptr(uint64(*f.seed))
+	}
+	o := taskOptions{task: task, req: api.RequestOptions{ImageID: imageID, Variant: variant}}
+	switch task {
+	case api.TaskDetect:
+		o.det = api.DetectOptions{RequestOptions: o.req, DecodeOptions: d}
+		if *f.scoreThr != 0 {
+			o.det.ScoreThreshold = f.scoreThr
+		}
+		if *f.maxDets != 0 {
+			o.det.MaxDetections = f.maxDets
+		}
+	case api.TaskCaption:
+		o.capt = api.CaptionOptions{RequestOptions: o.req, DecodeOptions: d, NumSamples: *f.numSamples}
+	case api.TaskPanoptic, api.TaskColorize:
+	default:
+		return o, cli.Usagef("--task %q: want detect, caption, panoptic or colorize", task)
+	}
+	return o, nil
+}
+
+// query is the options as the server reads them (the names api.Client sends).
+func (o taskOptions) query() url.Values {
+	switch o.task {
+	case api.TaskDetect:
+		return o.det.Query()
+	case api.TaskCaption:
+		return o.capt.Query()
+	}
+	return api.CaptionOptions{RequestOptions: o.req}.Query()
+}
+
+// remote runs the request through api.Client.
+func (o taskOptions) remote(ctx context.Context, c *api.Client, img api.Image) (any, error) {
+	switch o.task {
+	case api.TaskDetect:
+		return c.Detect(ctx, img, o.det)
+	case api.TaskCaption:
+		return c.Caption(ctx, img, o.capt)
+	case api.TaskPanoptic:
+		return c.Panoptic(ctx, img, o.req)
+	case api.TaskColorize:
+		return c.Colorize(ctx, img, o.req)
+	}
+	return nil, fmt.Errorf("unknown task %q", o.task)
+}
+
+func predictCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "predict",
+		Short: "run a model on images, in-process (the server's own code path) or through a running server",
+		Long: "Prints one JSON answer per image, as the HTTP API returns it. --out draws the boxes and labels\n" +
+			"(detection; small images are scaled up so labels stay readable).",
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("predict", "rewardvision predict --task detect|caption|panoptic|colorize IMAGE... [--server URL] [--variant V] [--out FILE] [flags]")
+			taskName := fs.String("task", "", "", "detect, caption, panoptic or colorize")
+			server := fs.String("server", "RV_SERVER", "", "URL of a running server (default: run in-process)")
+			variant := fs.String("variant", "", "", "model variant (mle, reward; default: the server's routing)")
+			out := fs.String("out", "", "", "detect: write the image with boxes drawn here (PNG; with several images, a folder)")
+			df := addDecodeFlags(fs)
+			mf := addModelFlags(fs)
+			images, err := fs.ParseMixed(args)
+			if err != nil {
+				return err
+			}
+			if len(images) == 0 {
+				return cli.Usagef("predict: no images given")
+			}
+			if *out != "" && *taskName != api.TaskDetect {
+				return cli.Usagef("predict: --out draws detections; it needs --task detect")
+			}
+			if _, err := df.options(*taskName, 0, ""); err != nil {
+				return err
+			}
+			var do func(ctx context.Context, data []byte, o taskOptions) (any, error)
+			if *server != "" {
+				c, err := api.NewClient(*server, nil)
+				if err != nil {
+					return cli.Usagef("--server: %v", err)
+				}
+				do = func(ctx context.Context, data []byte, o taskOptions) (any, error) {
+					return o.remote(ctx, c, api.Image{Data: data})
+				}
+			} else {
+				srv, err := mf.open(slog.Default())
+				if err != nil {
+					return err
+				}
+				defer srv.Registry().Close()
+				do = func(ctx context.Context, data []byte, o taskOptions) (any, error) {
+					res, err := srv.Predict(ctx, serve.Request{Task: o.task, Image: data, Params: o.query()})
+					if err != nil {
+						return nil, err
+					}
+					return res.Body, nil
+				}
+			}
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			for i, path := range images {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				id := int64(0)
+				if *df.imageID != 0 {
+					id = int64(*df.imageID + i)
+				}
+				o, _ := df.options(*taskName, id, *variant)
+				body, err := do(ctx, data, o)
+				if err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+				if err := enc.Encode(body); err != nil {
+					return err
+				}
+				if *out != "" {
+					dst := *out
+					if len(images) > 1 {
+						dst = filepath.Join(*out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".png")
+					}
+					if err := writeDrawn(dst, data, body); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// writeDrawn writes the image with the detections of body drawn.
+func writeDrawn(dst string, data []byte, body any) error {
+	det, ok := body.(*api.DetectResponse)
+	if !ok {
+		return fmt.Errorf("--out: no detections in the answer (%T)", body)
+	}
+	img, _, err := serve.DecodeImage(data, serve.DefaultMaxPixels)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.Write(dst, func(w io.Writer) error { return png.Encode(w, serve.DrawDetections(img, det.Detections)) })
+}

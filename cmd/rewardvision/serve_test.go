@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"rewardvision/api"
+)
+
+const testRepo = "../../assets/models"
+const testImage = "../../serve/testdata/images/shapes-det.png"
+
+// goldenDetections are the server's pinned detections for testImage.
+func goldenDetections(t *testing.T) []api.Detection {
+	t.Helper()
+	var g api.DetectResponse
+	data, err := os.ReadFile("../../serve/testdata/golden/detect-shapes.json")
+	if err == nil {
+		err = json.Unmarshal(data, &g)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.Detections
+}
+
+func decodeDetect(t *testing.T, stdout string) api.DetectResponse {
+	t.Helper()
+	var r api.DetectResponse
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("predict output %q: %v", stdout, err)
+	}
+	return r
+}
+
+// TestPredictInProcess: predict runs the handler's code path, so it gives
+// the server's golden answer, and --out draws it.
+func TestPredictInProcess(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "drawn.png")
+	stdout, stderr, code := runCLI(t, nil, "predict", "--task", "detect", "--repo", testRepo, "--image-id", "1", "--out", out, testImage)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := decodeDetect(t, stdout)
+	if want := goldenDetections(t); len(got.Detections) != len(want) || got.Detections[0] != want[0] {
+		t.Errorf("in-process detections %v, the server's golden %v", got.Detections, want)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil || img.Bounds().Dx() != 256 {
+		t.Errorf("--out image: %v, %v", img.Bounds(), err)
+	}
+
+	for _, bad := range [][]string{
+		{"predict", "--task", "faces", testImage},
+		{"predict", "--task", "detect"},
+		{"predict", "--task", "caption", "--out", out, testImage},
+	} {
+		if _, _, code := runCLI(t, nil, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+	_, stderr, code = runCLI(t, nil, "predict", "--task", "detect", "--repo", testRepo, "--top-k", "-3", testImage)
+	if code != 1 || !strings.Contains(stderr, "top_k") {
+		t.Errorf("bad top-k: exit %d, %s", code, stderr)
+	}
+}
+
+// TestServeBinary starts `rewardvision serve` on a free loopback port,
+// runs predict --server against it, and stops it with SIGTERM (exit 0).
+func TestServeBinary(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--repo", testRepo, "--log-format", "json")
+	cmd.Env = append(os.Environ(), "RV_TEST_MAIN=1", "ONNXRUNTIME_LIB=")
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(errPipe)
+	var addr string
+	var logLines []string
+	for addr == "" && lines.Scan() {
+		logLines = append(logLines, lines.Text())
+		var rec struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"addr"`
+		}
+		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
+			addr = rec.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no listening line in %v", logLines)
+	}
+	go io.Copy(io.Discard, errPipe)
+
+	stdout, stderr, code := runCLI(t, nil, "predict", "--task", "detect", "--server", addr, "--image-id", "1", testImage)
+	if code != 0 {
+		t.Fatalf("predict --server: exit %d: %s", code, stderr)
+	}
+	got := decodeDetect(t, stdout)
+	if want := goldenDetections(t); len(got.Detections) != len(want) || got.Detections[0] != want[0] {
+		t.Errorf("--server detections %v, golden %v", got.Detections, want)
+	}
+	_, stderr, code = runCLI(t, nil, "predict", "--task", "panoptic", "--server", addr, testImage)
+	if code != 1 || !strings.Contains(stderr, "no model for task panoptic") {
+		t.Errorf("panoptic: exit %d, %s", code, stderr)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v, want exit 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("serve did not stop within 20 s of SIGTERM")
+	}
+}
