@@ -28,6 +28,8 @@ func TestConfigErrors(t *testing.T) {
 		{"warmup past steps", func(c *Config) { c.Warmup = 100 }, "warmup"},
 		{"negative eval", func(c *Config) { c.EvalEvery = -1 }, "eval-every"},
 		{"bad size", func(c *Config) { c.Model.PatchSize = 5 }, "patch_size 5"},
+		{"resume nothing", func(c *Config) { c.Resume = true }, "holds no checkpoints to resume"},
+		{"resume missing folder", func(c *Config) { c.Resume, c.OutDir = true, c.OutDir+"/missing" }, "missing holds no checkpoints"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, "detection", 2)

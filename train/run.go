@@ -64,6 +64,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if have && !cfg.Resume {
 		return nil, fmt.Errorf("%s already holds checkpoints: pass --resume to continue that run, or choose another --out", cfg.OutDir)
 	}
+	if !have && cfg.Resume {
+		return nil, fmt.Errorf("--resume: %s holds no checkpoints to resume", cfg.OutDir)
+	}
 	if have {
 		if err := checkResume(&cfg); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
@@ -18,15 +19,21 @@ import (
 )
 
 // Ship writes the latest checkpoint of the training folder from into the
-// folder to (replacing its checkpoint, meta.json and vocabulary; other
-// files such as a README stay): trainable weights and the global step
-// only, without the optimizer's moments (a third of the size; reward
-// tuning starts a fresh optimizer), so seq.Load and task.Load read it.
-// The run's log.jsonl is copied too, with its curve drawn by PlotLog in
-// curve.svg (CurveFile), titled after to; a folder without a log (or
-// with an empty one) ships without both, removing any in to, which would
-// describe another run.
+// folder to: trainable weights and the global step only, without the
+// optimizer's moments (a third of the size; reward tuning starts a fresh
+// optimizer), so seq.Load and task.Load read it; meta.json and the
+// vocabulary; the run's log.jsonl with its curve drawn by PlotLog in
+// curve.svg (CurveFile), titled after to. Files of an existing to that
+// Ship does not write (a README) are kept.
+//
+// The new folder is written beside to and renamed over it only when
+// complete, so a failure midway leaves the old one as it was. to may not
+// be from itself nor a training run (its optimizer state would be lost
+// and a later --resume would silently not be exact).
 func Ship(from, to string) (*task.Meta, error) {
+	if err := checkShipTarget(from, to); err != nil {
+		return nil, err
+	}
 	meta, err := task.Load(from)
 	if err != nil {
 		return nil, err
@@ -60,53 +67,131 @@ func Ship(from, to string) (*task.Meta, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("checkpoint in %s holds no weights", from)
 	}
-	if err := os.MkdirAll(to, 0o755); err != nil {
+	parent := filepath.Dir(filepath.Clean(to))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, err
 	}
-	old, err := filepath.Glob(filepath.Join(to, "checkpoint-*"))
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(to)+".ship-")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ship to %s: %w", to, err)
 	}
-	for _, f := range old {
-		if err := os.Remove(f); err != nil {
-			return nil, err
-		}
+	defer os.RemoveAll(tmp) // gone after the rename; cleans up a failure
+	if err := writeShipped(tmp, from, to, dst, meta, logData, curve); err != nil {
+		return nil, fmt.Errorf("ship to %s: %w", to, err)
 	}
-	h, err := checkpoints.Build(dst).Dir(to).Keep(1).Done()
+	if err := replaceDir(tmp, to); err != nil {
+		return nil, fmt.Errorf("ship to %s: %w", to, err)
+	}
+	return meta, nil
+}
+
+// checkShipTarget refuses a destination that is the source itself or
+// holds a training run.
+func checkShipTarget(from, to string) error {
+	fi, err := os.Stat(from)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", to, err)
+		return fmt.Errorf("ship from %s: %w", from, err)
+	}
+	ti, err := os.Stat(to)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ship to %s: %w", to, err)
+	}
+	if !ti.IsDir() {
+		return fmt.Errorf("ship to %s: not a folder", to)
+	}
+	if os.SameFile(fi, ti) {
+		return fmt.Errorf("ship to %s: it is the source folder; ship into another folder", to)
+	}
+	if _, err := os.Stat(filepath.Join(to, ConfigFile)); err == nil {
+		return fmt.Errorf("ship to %s: it holds a training run (%s); shipping over it would drop its optimizer state", to, ConfigFile)
+	}
+	return nil
+}
+
+// writeShipped fills the empty folder dir with what Ship ships, plus the
+// files of the old folder to that Ship does not write.
+func writeShipped(dir, from, to string, weights *context.Context, meta *task.Meta, logData, curve []byte) error {
+	h, err := checkpoints.Build(weights).Dir(dir).Keep(1).Done()
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
 	}
 	if err := h.Save(); err != nil {
-		return nil, fmt.Errorf("save weights in %s: %w", to, err)
+		return fmt.Errorf("save weights: %w", err)
 	}
+	written := map[string]bool{task.MetaFile: true, LogFile: true, CurveFile: true}
 	if meta.VocabFile != "" {
 		v, err := codec.LoadVocab(filepath.Join(from, meta.VocabFile), captions.Tokenize)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := codec.SaveVocab(v, filepath.Join(to, meta.VocabFile)); err != nil {
-			return nil, err
+		if err := codec.SaveVocab(v, filepath.Join(dir, meta.VocabFile)); err != nil {
+			return err
 		}
+		written[meta.VocabFile] = true
 	}
 	for _, f := range []struct {
 		name string
 		data []byte
 	}{{LogFile, logData}, {CurveFile, curve}} {
-		path := filepath.Join(to, f.name)
-		if f.data == nil {
-			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return nil, err
-			}
+		if f.data == nil { // no log: no curve either, and none of an older run
 			continue
 		}
-		if err := atomicfile.WriteBytes(path, f.data); err != nil {
-			return nil, err
+		if err := atomicfile.WriteBytes(filepath.Join(dir, f.name), f.data); err != nil {
+			return err
 		}
 	}
-	if err := task.Save(to, meta); err != nil {
-		return nil, err
+	if err := task.Save(dir, meta); err != nil {
+		return err
 	}
-	return meta, nil
+	old, err := os.ReadDir(to)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range old {
+		name := e.Name()
+		if written[name] || strings.HasPrefix(name, "checkpoint") || !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(to, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceDir puts the complete folder tmp in place of dir: dir is moved
+// aside, tmp renamed to dir, and the old folder removed.
+func replaceDir(tmp, dir string) error {
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made it 0700
+		return err
+	}
+	aside := ""
+	if _, err := os.Stat(dir); err == nil {
+		aside = tmp + ".old"
+		if err := os.Rename(dir, aside); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if aside != "" {
+			_ = os.Rename(aside, dir)
+		}
+		return err
+	}
+	if aside != "" {
+		return os.RemoveAll(aside)
+	}
+	return nil
 }
 
 // isOptimizerVar: Adam's moments and step, and the learning rate, which

@@ -194,3 +194,79 @@ func TestShip(t *testing.T) {
 		t.Error("shipping from an empty folder: no error")
 	}
 }
+
+// TestShipLosesNothing: ship refuses its source and training runs as the
+// destination, keeps the destination's other files, and a failure midway
+// leaves the old shipped folder byte for byte as it was, with no temporary
+// folder behind.
+func TestShipLosesNothing(t *testing.T) {
+	cfg := tinyConfig(t, "captioning", 2)
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	before := dirBytes(t, cfg.OutDir)
+	other := tinyConfig(t, "captioning", 2)
+	if _, err := Run(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ to, want string }{
+		{cfg.OutDir, "the source folder"},
+		{cfg.OutDir + "/.", "the source folder"},
+		{other.OutDir, "holds a training run"},
+	} {
+		if _, err := Ship(cfg.OutDir, tc.to); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ship to %s: err %v, want %q", tc.to, err, tc.want)
+		}
+	}
+	if after := dirBytes(t, cfg.OutDir); !maps.EqualFunc(before, after, bytes.Equal) {
+		t.Error("a refused ship changed the training run")
+	}
+
+	parent := t.TempDir()
+	to := filepath.Join(parent, "shipped")
+	if _, err := Ship(cfg.OutDir, to); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(to, "README.md"), []byte("# notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ship(cfg.OutDir, to); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(to, "README.md")); err != nil || string(b) != "# notes\n" {
+		t.Errorf("README after reshipping: %q, %v", b, err)
+	}
+	shipped := dirBytes(t, to)
+	// The source's vocabulary vanishes: shipping fails after the weights
+	// were written, and the old folder must be intact.
+	if err := os.Rename(filepath.Join(cfg.OutDir, VocabFile), filepath.Join(cfg.OutDir, "vocab.moved")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ship(cfg.OutDir, to); err == nil {
+		t.Fatal("ship without the vocabulary: no error")
+	}
+	if after := dirBytes(t, to); !maps.EqualFunc(shipped, after, bytes.Equal) {
+		t.Errorf("a failed ship changed %s: %d files before, %d after", to, len(shipped), len(after))
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 1 {
+		t.Errorf("%d entries in %s after a failed ship, want only the shipped folder", len(entries), parent)
+	}
+}
+
+// dirBytes maps each file of dir to its contents.
+func dirBytes(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = b
+	}
+	return out
+}
