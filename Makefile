@@ -60,7 +60,7 @@ clean:
 
 ## train: the synthetic data and the MLE checkpoints shipped in assets/checkpoints
 ## (runs/ is scratch; `make train-detection TRAIN_FLAGS=--resume` continues a stopped run)
-.PHONY: data-shapes train-detection train-captioning
+.PHONY: data-shapes data-test train-detection train-captioning
 # Two reduced-difficulty worlds (data gen presets, see dataset/shapes):
 # captioning on SHAPES; detection, which learns slower on 2 cores, on
 # SHAPES_DET (at most 3 large objects, each shape in its own colour, on a
@@ -76,6 +76,12 @@ data-shapes: build
 	$(BIN) data gen --out $(SHAPES)/val --n 500 --seed 2 --split val $(SHAPES_FLAGS)
 	$(BIN) data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)
 	$(BIN) data gen --out $(SHAPES_DET)/val --n 500 --seed 2 --split val $(SHAPES_DET_FLAGS)
+
+## data-test: the test splits of the MLE vs reward-tuned comparison (seed 3,
+## used for nothing else)
+data-test: build
+	$(BIN) data gen --out $(SHAPES)/test --n 1000 --seed 3 --split test $(SHAPES_FLAGS)
+	$(BIN) data gen --out $(SHAPES_DET)/test --n 1000 --seed 3 --split test $(SHAPES_DET_FLAGS)
 
 train-detection: build
 	$(BIN) train mle --task detection --data $(SHAPES_DET) --out runs/detection-mle --steps 10000 --batch 16 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --bins 32 --patch 16 --box-order coords --eval-every 500 --eval-n 500 --ckpt-every 250 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" --world "$(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
