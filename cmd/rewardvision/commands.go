@@ -15,6 +15,7 @@ func rootCommand(stdout io.Writer) *cli.Command {
 			versionCommand(stdout),
 			serveCommand(stdout),
 			predictCommand(stdout),
+			benchCommand(stdout),
 			trainCommand(stdout),
 			exportCommand(stdout),
 			{

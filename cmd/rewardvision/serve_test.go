@@ -137,3 +137,24 @@ func TestServeBinary(t *testing.T) {
 		t.Error("serve did not stop within 20 s of SIGTERM")
 	}
 }
+
+func TestBenchServe(t *testing.T) {
+	stdout, stderr, code := runCLI(t, nil, "bench", "serve", "--repo", testRepo, "--duration", "1s", "--concurrency", "1,2",
+		"--tasks", "detect", "--detect-image", testImage)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "bare ORT img/s") || !strings.Contains(lines[0], "ratio") {
+		t.Fatalf("table %q", stdout)
+	}
+	for i, l := range lines[1:] {
+		f := strings.Fields(l)
+		if len(f) != 8 || f[0] != "detect" || f[1] != []string{"1", "2"}[i] || f[7] == "0" {
+			t.Errorf("row %q", l)
+		}
+	}
+	if _, _, code := runCLI(t, nil, "bench", "serve", "--concurrency", "0"); code != 2 {
+		t.Errorf("--concurrency 0: exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"rewardvision/api"
+	"rewardvision/internal/cli"
+	"rewardvision/serve"
+)
+
+func benchCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "bench",
+		Short: "benchmarks of the product's main paths",
+		Subs:  []*cli.Command{benchServeCommand(stdout)},
+	}
+}
+
+// benchResult is one (task, concurrency) row.
+type benchResult struct {
+	task       string
+	conc       int
+	bare       float64 // images/s of the bare ONNX Runtime loop
+	server     float64 // requests/s end to end
+	p50, p99   time.Duration
+	requests   int
+	firstError error
+}
+
+func benchServeCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Short: "throughput and latency of the server against a bare ONNX Runtime loop",
+		Long: "Starts the server in-process on a loopback port, drives it with api.Client for --duration at each\n" +
+			"concurrency, and runs the same model on the same image in a bare loop (Runner.Predict from as many\n" +
+			"goroutines, no HTTP, no image decoding) for as long. ratio = server requests/s ÷ bare images/s.",
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("bench serve", "rewardvision bench serve [--concurrency 1,8,16] [--duration 10s] [--tasks detect,caption] [flags]")
+			concFlag := fs.String("concurrency", "", "1,8,16", "client concurrencies, comma-separated")
+			duration := fs.Duration("duration", "", 10*time.Second, "time per measurement (each of bare and server)")
+			tasksFlag := fs.String("tasks", "", "detect,caption", "tasks to measure")
+			detImg := fs.String("detect-image", "", "serve/testdata/images/shapes-det.png", "image for detect")
+			capImg := fs.String("caption-image", "", "serve/testdata/images/shapes-cap.png", "image for caption")
+			mf := addModelFlags(fs)
+			if err := fs.ParseNoArgs(args); err != nil {
+				return err
+			}
+			var concs []int
+			for s := range strings.SplitSeq(*concFlag, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || n < 1 {
+					return cli.Usagef("--concurrency %q: want positive integers", *concFlag)
+				}
+				concs = append(concs, n)
+			}
+			if *duration <= 0 {
+				return cli.Usagef("--duration: want > 0")
+			}
+			// The server must queue every client, never refuse one.
+			if *mf.maxQueue < slices.Max(concs) {
+				*mf.maxQueue = slices.Max(concs)
+			}
+			srv, err := mf.open(slog.New(slog.DiscardHandler))
+			if err != nil {
+				return err
+			}
+			defer srv.Registry().Close()
+			if err := srv.WarmUp(ctx); err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return err
+			}
+			sctx, stop := context.WithCancel(ctx)
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(sctx, ln) }()
+			defer func() { stop(); <-served }()
+			// One connection per client goroutine, kept alive.
+			hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: slices.Max(concs)}}
+			client, err := api.NewClient("http://"+ln.Addr().String(), hc)
+			if err != nil {
+				return err
+			}
+
+			images := map[string]string{api.TaskDetect: *detImg, api.TaskCaption: *capImg}
+			var rows []benchResult
+			for task := range strings.SplitSeq(*tasksFlag, ",") {
+				task = strings.TrimSpace(task)
+				path, ok := images[task]
+				if !ok {
+					return cli.Usagef("--tasks: %q: want detect or caption", task)
+				}
+				vs := srv.Registry().Variants(task)
+				if len(vs) == 0 {
+					return fmt.Errorf("no model for task %s in %s", task, *mf.repo)
+				}
+				variant := vs[0]
+				m, _ := srv.Registry().Lookup(task, variant)
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				img, _, err := serve.DecodeImage(data, serve.DefaultMaxPixels)
+				if err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+				for _, c := range concs {
+					r := benchResult{task: task, conc: c}
+					opts := m.Runner.DefaultOptions()
+					opts.Temperature = 0
+					bare := func(ctx context.Context) error {
+						_, err := m.Runner.PredictContext(ctx, []image.Image{img}, opts)
+						return err
+					}
+					imgArg := api.Image{Data: data}
+					viaServer := func(ctx context.Context) error {
+						var err error
+						if task == api.TaskDetect {
+							_, err = client.Detect(ctx, imgArg, api.DetectOptions{RequestOptions: api.RequestOptions{Variant: variant}})
+						} else {
+							_, err = client.Caption(ctx, imgArg, api.CaptionOptions{RequestOptions: api.RequestOptions{Variant: variant}})
+						}
+						return err
+					}
+					// Alternate one-second rounds of each, the order flipping
+					// every round, so that load from other processes drifting
+					// during the run weighs on both sides alike.
+					rounds := max(1, int(duration.Round(time.Second)/time.Second))
+					slice := *duration / time.Duration(rounds)
+					var nBare int
+					var lat []time.Duration
+					for i := range rounds {
+						for j := range 2 {
+							if (i+j)%2 == 0 {
+								n, _, err := loop(ctx, c, slice, bare)
+								if err != nil {
+									return fmt.Errorf("bare loop: %w", err)
+								}
+								nBare += n
+								continue
+							}
+							_, l, err := loop(ctx, c, slice, viaServer)
+							lat = append(lat, l...)
+							if err != nil && r.firstError == nil {
+								r.firstError = err
+							}
+						}
+					}
+					r.bare = float64(nBare) / duration.Seconds()
+					r.requests = len(lat)
+					r.server = float64(len(lat)) / duration.Seconds()
+					slices.Sort(lat)
+					if len(lat) > 0 {
+						r.p50, r.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+					}
+					rows = append(rows, r)
+				}
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "task\tconcurrency\tbare ORT img/s\tserver req/s\tratio\tp50 ms\tp99 ms\trequests\t")
+			var errs []error
+			for _, r := range rows {
+				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t\n", r.task, r.conc, r.bare, r.server, r.server/r.bare,
+					float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.requests)
+				if r.firstError != nil {
+					errs = append(errs, fmt.Errorf("%s at concurrency %d: %w", r.task, r.conc, r.firstError))
+				}
+			}
+			tw.Flush()
+			return errors.Join(errs...)
+		},
+	}
+}
+
+// loop runs f from conc goroutines for d and returns how many calls
+// succeeded, their latencies, and the first error (which stops the loop).
+func loop(ctx context.Context, conc int, d time.Duration, f func(context.Context) error) (int, []time.Duration, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	end := time.Now().Add(d)
+	var mu sync.Mutex
+	var lat []time.Duration
+	var first error
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(end) && ctx.Err() == nil {
+				t := time.Now()
+				if err := f(ctx); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+						cancel()
+					}
+					mu.Unlock()
+					break
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return len(lat), lat, first
+}
