@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -76,7 +75,6 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 			resamples := fs.Int("resamples", "", 1000, "bootstrap resamples for the A/B intervals")
 			seed := fs.Int("seed", "RV_SEED", 1, "bootstrap seed")
 			threads := fs.Int("threads", "", 0, "ONNX Runtime intra-op threads per model (0: one per core)")
-			server := fs.String("server", "RV_SERVER", "", "evaluate through a running server at URL instead of in-process")
 			of := addORTFlags(fs)
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
@@ -104,9 +102,6 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("eval run: --resamples %d: want ≥ 1", *resamples)
 			case *seed < 0:
 				return cli.Usagef("eval run: --seed %d: want ≥ 0", *seed)
-			}
-			if *server != "" {
-				return errors.New("eval run: --server is not implemented yet (api.Client is not committed); run in-process")
 			}
 			annPath, imgDir := *ann, *imagesDir
 			if *data != "" {
