@@ -70,7 +70,7 @@ func TestClientRoundTrip(t *testing.T) {
 		t.Errorf("bad top_k: %v", err)
 	}
 	_, err = c.Panoptic(ctx, det, api.RequestOptions{})
-	if !errors.As(err, &ae) || ae.Status != 404 || ae.Message != "not found: no model for task panoptic" {
+	if !errors.As(err, &ae) || ae.Status != 404 || ae.Message != "no model for task panoptic" {
 		t.Errorf("panoptic: %v", err)
 	}
 	_, err = c.Colorize(ctx, det, api.RequestOptions{})

@@ -23,6 +23,20 @@ var (
 	ErrShuttingDown     = errors.New("shutting down")
 )
 
+// kindError is an error of one of the kinds above with a message of its
+// own: errors.Is sees the kind, the client reads only the message.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+func errorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
 // ParamError is a bad request parameter; it names it.
 type ParamError struct {
 	Param  string

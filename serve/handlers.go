@@ -3,7 +3,6 @@ package serve
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -77,7 +76,7 @@ func (s *Server) readUpload(c *gin.Context) ([]byte, url.Values, error) {
 	req := c.Request
 	params := req.URL.Query()
 	if req.ContentLength > s.cfg.MaxBodyBytes {
-		return nil, nil, fmt.Errorf("%w: body of %d bytes, the limit is %d", ErrTooLarge, req.ContentLength, s.cfg.MaxBodyBytes)
+		return nil, nil, errorf(ErrTooLarge, "body of %d bytes, the limit is %d", req.ContentLength, s.cfg.MaxBodyBytes)
 	}
 	body := http.MaxBytesReader(c.Writer, req.Body, s.cfg.MaxBodyBytes)
 	ct := req.Header.Get("Content-Type")
@@ -93,7 +92,7 @@ func (s *Server) readUpload(c *gin.Context) ([]byte, url.Values, error) {
 		return data, params, nil
 	}
 	if mp["boundary"] == "" {
-		return nil, nil, fmt.Errorf("%w: multipart body without a boundary", ErrBadRequest)
+		return nil, nil, errorf(ErrBadRequest, "multipart body without a boundary")
 	}
 	mr := multipart.NewReader(body, mp["boundary"])
 	var data []byte
@@ -109,7 +108,7 @@ func (s *Server) readUpload(c *gin.Context) ([]byte, url.Values, error) {
 		switch {
 		case name == "image":
 			if data != nil {
-				return nil, nil, fmt.Errorf("%w: multipart field \"image\" given twice", ErrBadRequest)
+				return nil, nil, errorf(ErrBadRequest, "multipart field \"image\" given twice")
 			}
 			if data, err = io.ReadAll(part); err != nil {
 				return nil, nil, s.bodyError(err)
@@ -118,7 +117,7 @@ func (s *Server) readUpload(c *gin.Context) ([]byte, url.Values, error) {
 				data = []byte{}
 			}
 		case part.FileName() != "":
-			return nil, nil, fmt.Errorf("%w: unexpected file field %q (the image goes in field \"image\")", ErrBadRequest, name)
+			return nil, nil, errorf(ErrBadRequest, "unexpected file field %q (the image goes in field \"image\")", name)
 		default:
 			v, err := io.ReadAll(io.LimitReader(part, 4097))
 			if err != nil {
@@ -131,7 +130,7 @@ func (s *Server) readUpload(c *gin.Context) ([]byte, url.Values, error) {
 		}
 	}
 	if data == nil {
-		return nil, nil, fmt.Errorf("%w: multipart body without field \"image\"", ErrBadRequest)
+		return nil, nil, errorf(ErrBadRequest, "multipart body without field \"image\"")
 	}
 	return data, params, nil
 }
@@ -139,9 +138,9 @@ func (s *Server) readUpload(c *gin.Context) ([]byte, url.Values, error) {
 func (s *Server) bodyError(err error) error {
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
-		return fmt.Errorf("%w: body over the limit of %d bytes", ErrTooLarge, mb.Limit)
+		return errorf(ErrTooLarge, "body over the limit of %d bytes", mb.Limit)
 	}
-	return fmt.Errorf("%w: reading the body: %v", ErrBadRequest, err)
+	return errorf(ErrBadRequest, "reading the body: %v", err)
 }
 
 func (s *Server) listModels(*gin.Context) (any, error) {
@@ -157,7 +156,7 @@ func (s *Server) healthz(*gin.Context) (any, error) { return api.Health{Status: 
 
 func (s *Server) readyz(*gin.Context) (any, error) {
 	if s.draining.Load() {
-		return nil, fmt.Errorf("%w: shutting down", ErrNotReady)
+		return nil, errorf(ErrNotReady, "shutting down")
 	}
 	var names, waiting []string
 	for _, m := range s.reg.Models() {
@@ -168,17 +167,17 @@ func (s *Server) readyz(*gin.Context) (any, error) {
 		}
 	}
 	if len(waiting) > 0 {
-		return nil, fmt.Errorf("%w: models not warmed up yet: %s", ErrNotReady, strings.Join(waiting, ", "))
+		return nil, errorf(ErrNotReady, "models not warmed up yet: %s", strings.Join(waiting, ", "))
 	}
 	return api.Health{Status: "ok", Models: names}, nil
 }
 
 func (s *Server) noRoute(c *gin.Context) (any, error) {
-	return nil, fmt.Errorf("%w: no route %s %s", ErrNotFound, c.Request.Method, c.Request.URL.Path)
+	return nil, errorf(ErrNotFound, "no route %s %s", c.Request.Method, c.Request.URL.Path)
 }
 
 func (s *Server) noMethod(c *gin.Context) (any, error) {
-	return nil, fmt.Errorf("%w: %s %s", ErrMethodNotAllowed, c.Request.Method, c.Request.URL.Path)
+	return nil, errorf(ErrMethodNotAllowed, "%s %s", c.Request.Method, c.Request.URL.Path)
 }
 
 // writeError is the one place that turns an error into a status and the

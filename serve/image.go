@@ -3,7 +3,6 @@ package serve
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"image"
 	_ "image/gif" // first frame of a GIF
 	_ "image/jpeg"
@@ -33,7 +32,7 @@ var imageTypes = map[string]bool{
 func checkImageType(contentType string) error {
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || !imageTypes[strings.ToLower(mt)] {
-		return fmt.Errorf("%w: content type %q; send the image as the body with an image type (image/jpeg, image/png, image/gif, image/webp, image/bmp) or as multipart field \"image\"", ErrUnsupportedMedia, contentType)
+		return errorf(ErrUnsupportedMedia, "content type %q; send the image as the body with an image type (image/jpeg, image/png, image/gif, image/webp, image/bmp) or as multipart field \"image\"", contentType)
 	}
 	return nil
 }
@@ -46,27 +45,27 @@ func checkImageType(contentType string) error {
 // code (runner.Preprocess → loader.LetterboxImage).
 func DecodeImage(data []byte, maxPixels int64) (image.Image, string, error) {
 	if len(data) == 0 {
-		return nil, "", fmt.Errorf("%w: empty image", ErrBadRequest)
+		return nil, "", errorf(ErrBadRequest, "empty image")
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if errors.Is(err, image.ErrFormat) {
-		return nil, "", fmt.Errorf("%w: undecodable image: not JPEG, PNG, GIF, WebP or BMP", ErrBadRequest)
+		return nil, "", errorf(ErrBadRequest, "undecodable image: not JPEG, PNG, GIF, WebP or BMP")
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: undecodable %s image header: %v", ErrBadRequest, format, err)
+		return nil, "", errorf(ErrBadRequest, "undecodable %s image header: %v", format, err)
 	}
 	if !formats[format] {
-		return nil, format, fmt.Errorf("%w: %s images are not supported (JPEG, PNG, GIF, WebP, BMP)", ErrUnsupportedMedia, format)
+		return nil, format, errorf(ErrUnsupportedMedia, "%s images are not supported (JPEG, PNG, GIF, WebP, BMP)", format)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 {
-		return nil, format, fmt.Errorf("%w: %s image of %dx%d pixels", ErrBadRequest, format, cfg.Width, cfg.Height)
+		return nil, format, errorf(ErrBadRequest, "%s image of %dx%d pixels", format, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
-		return nil, format, fmt.Errorf("%w: %s image of %dx%d = %d pixels, the limit is %d", ErrTooLarge, format, cfg.Width, cfg.Height, px, maxPixels)
+		return nil, format, errorf(ErrTooLarge, "%s image of %dx%d = %d pixels, the limit is %d", format, cfg.Width, cfg.Height, px, maxPixels)
 	}
 	img, err := imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 	if err != nil {
-		return nil, format, fmt.Errorf("%w: undecodable %s image: %v", ErrBadRequest, format, err)
+		return nil, format, errorf(ErrBadRequest, "undecodable %s image: %v", format, err)
 	}
 	return img, format, nil
 }

@@ -28,7 +28,7 @@ func (l *limiter) acquire(ctx context.Context) error {
 	select {
 	case l.admit <- struct{}{}:
 	default:
-		return fmt.Errorf("%w: %d inferences running and %d waiting", ErrOverloaded, cap(l.slots), cap(l.admit)-cap(l.slots))
+		return errorf(ErrOverloaded, "%d inferences running and %d waiting", cap(l.slots), cap(l.admit)-cap(l.slots))
 	}
 	l.note(l.onWait, l.waiting.Add(1))
 	select {

@@ -38,14 +38,14 @@ type Result struct {
 func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 	start := time.Now()
 	if _, ok := knownParams[req.Task]; !ok {
-		return nil, fmt.Errorf("%w: no task %q", ErrNotFound, req.Task)
+		return nil, errorf(ErrNotFound, "no task %q", req.Task)
 	}
 	p, err := parseParams(req.Task, req.Params)
 	if err != nil {
 		return nil, err
 	}
 	if len(s.reg.Variants(req.Task)) == 0 {
-		return nil, fmt.Errorf("%w: no model for task %s", ErrNotFound, req.Task)
+		return nil, errorf(ErrNotFound, "no model for task %s", req.Task)
 	}
 	var models []*Model
 	variant := "compare"
@@ -85,7 +85,7 @@ func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 		default:
 			// Dense tasks load no model yet (their manifests do not
 			// validate), so Lookup already answered 404.
-			err = fmt.Errorf("%w: no pipeline for task %s", ErrNotFound, req.Task)
+			err = errorf(ErrNotFound, "no pipeline for task %s", req.Task)
 		}
 		if err != nil {
 			return nil, err

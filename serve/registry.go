@@ -172,11 +172,11 @@ func (r *Registry) Variants(route string) []string {
 func (r *Registry) Lookup(route, variant string) (*Model, error) {
 	byVariant := r.routes[route]
 	if len(byVariant) == 0 {
-		return nil, fmt.Errorf("%w: no model for task %s", ErrNotFound, route)
+		return nil, errorf(ErrNotFound, "no model for task %s", route)
 	}
 	m, ok := byVariant[variant]
 	if !ok {
-		return nil, fmt.Errorf("%w: no %q variant for task %s (served: %v)", ErrNotFound, variant, route, r.Variants(route))
+		return nil, errorf(ErrNotFound, "no %q variant for task %s (served: %v)", variant, route, r.Variants(route))
 	}
 	return m, nil
 }
