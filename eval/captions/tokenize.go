@@ -1,8 +1,10 @@
 package captions
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // droppedTokens is the punctuation list pycocoevalcap's PTBTokenizer wrapper
@@ -16,272 +18,230 @@ var droppedTokens = map[string]bool{
 	"-": true, "--": true, "...": true, ";": true,
 }
 
-// bracketTokens are the PTB3 escapes of brackets, lower-cased as -lowerCase
-// leaves them.
-var bracketTokens = map[rune]string{
-	'(': "-lrb-", ')': "-rrb-",
-	'[': "-lsb-", ']': "-rsb-",
-	'{': "-lcb-", '}': "-rcb-",
-}
+// nextLine is what Tokenize assumes follows a caption. pycocoevalcap
+// tokenizes all captions as one file, a caption per line, and three rules of
+// the lexer look past the end of a line: a one-letter acronym before a line
+// starting with "A " loses its period ("Wii U." → "u"), "fig."/"no."/...
+// before a digit keep theirs, and a few tokens need any following character
+// ("'90", ":)"). Most COCO captions start with "A ", so that is the line
+// assumed; the fixture cases were scored in that context.
+const nextLine = "\nA "
 
-// abbreviations keep their final period, as PTBLexer's ABBREV classes do.
-// Words that are also common caption words ("sun", "no", "sat") are left out:
-// reading "the sun." as an abbreviation would be the bigger error.
-var abbreviations = map[string]bool{
-	"mr": true, "mrs": true, "ms": true, "dr": true, "drs": true, "prof": true,
-	"sen": true, "rep": true, "gen": true, "gov": true, "lt": true, "col": true,
-	"capt": true, "maj": true, "sgt": true, "cpl": true, "pvt": true, "adm": true,
-	"rev": true, "mt": true, "st": true, "ave": true, "blvd": true, "jr": true,
-	"sr": true, "bros": true, "inc": true, "corp": true, "ltd": true, "vs": true,
-	"etc": true, "esp": true, "jan": true, "feb": true, "apr": true, "jun": true,
-	"jul": true, "aug": true, "sept": true, "oct": true, "nov": true, "dec": true,
-}
-
-// assimilations are split like PTBLexer's ASSIMILATIONS: the number is how
-// many runes the second token keeps ("cannot" → "can" "not").
-var assimilations = map[string]int{
-	"cannot": 3, "gonna": 2, "gotta": 2, "lemme": 2, "gimme": 2, "wanna": 2,
-}
-
-// contractionSuffixes are split off the end of a word ("dog's" → "dog" "'s").
-var contractionSuffixes = []string{"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}
-
-// Tokenize splits a caption as coco-caption's PTBTokenizer step does: the
-// Stanford PTB tokenizer (CoreNLP 3.4.1, -preserveLines -lowerCase), then
-// removal of the punctuation tokens pycocoevalcap drops. The result is a list
-// of lower-case tokens without empty entries.
+// Tokenize splits a caption as coco-caption's PTBTokenizer step does:
+// Stanford CoreNLP 3.4.1's PTBTokenizer with -preserveLines -lowerCase (the
+// jar pycocoevalcap ships, at its default options), then removal of the
+// punctuation tokens pycocoevalcap drops. It returns the tokens of the
+// wrapper's output line, which is what --tokenize prints.
 //
-// It is a re-implementation of the rules that matter for captions, not of the
-// full JFlex lexer:
-//   - words are runs of letters, digits and combining marks, joined across
-//     a hyphen ("double-decker"), an apostrophe between letters ("o'clock"),
-//     "&" between letters ("b&w") and ".", ",", ":" or "/" between digits
-//     ("3.5", "1,000", "10:30", "1/2", written "1\/2" as PTB3 escapes "/");
-//   - contractions are split: "don't" → "do n't", "can't" → "ca n't",
-//     "dog's" → "dog 's", "they're" → "they 're"; "cannot", "gonna",
-//     "gotta", "lemme", "gimme", "wanna" → "can not", "gon na", ...;
-//     "'tis"/"'twas" → "'t is"/"'t was"; curly apostrophes count as "'";
-//   - acronyms ("u.s.", "e.g.", a single "a.") and a fixed list of
-//     abbreviations ("mr.", "st.", "etc.") keep their period;
-//   - British spellings in CoreNLP's Americanize table and its "-our" rule
-//     are rewritten when written in lower case ("grey" → "gray",
-//     "colour" → "color"), as PTB3 escaping did in 3.4.1;
-//   - ( ) [ ] { } become -lrb- -rrb- -lsb- -rsb- -lcb- -rcb- and stay (see
-//     droppedTokens); "/" and "*" become "\/" and "\*"; £ → "#", € and ¥ → "$",
-//     ¢ → "cents";
-//   - quotes, dashes, ellipses and . , ; : ! ? are dropped; other ASCII and
-//     Latin-1 symbols ("&", "$", "%", "#", "@", "+") are tokens of their own;
-//     control characters, invalid UTF-8 and symbols beyond Latin-1 (emoji)
-//     are deleted, as the 2014 lexer's untokenizable-character rule did.
+// The lexer is a port of PTBLexer 3.4.1's token classes and their order
+// (ptbrules.go): longest match, trailing context counted in the length,
+// the earlier rule on ties; literal text is caseless and character classes
+// are not. So: no Americanization ("grey", "travelling" stay), "/" and "*"
+// are not escaped and "his/her", "1/2" are one token, a period inside a word
+// stays ("u.s", "track.the"), "9:00PM" is "9:00" "pm", "( )" become "-lrb-"
+// "-rrb-" (kept: the wrapper's list is upper case), abbreviations keep
+// their period ("st.", "rd."), contractions split ("do n't", "dog 's").
 //
-// Known differences from the Java tool: URLs, e-mail addresses, SGML tags
-// and phone numbers are not recognised as single tokens; "..", "?!" and
-// "!!" are dropped where PTB may keep them as one token; a leading minus
-// sign is dropped; upper-case İ and other locale-sensitive letters are
-// lower-cased the Go way. Empty captions give no tokens (the Java pipeline
-// can misalign lines on them).
+// Known differences, all outside what COCO captions contain: Unicode
+// classes follow Go's tables (Unicode 15) where Java 7's were older; a
+// caption containing a line break other than "\n" (CR, U+2028, ...) is one
+// line here, while pycocoevalcap's lines then shift against its captions;
+// what follows a caption is assumed (see nextLine).
 func Tokenize(s string) []string {
 	return appendTokens(nil, s)
 }
 
 // appendTokens appends the tokens of s to dst.
 func appendTokens(dst []string, s string) []string {
-	rs := []rune(s)
-	n := len(rs)
-	for i := 0; i < n; {
-		r := rs[i]
-		switch {
-		case unicode.IsSpace(r) || r == '\u00a0' || r == '\ufeff':
-			i++
-		case r == '.' && i+1 < n && unicode.IsDigit(rs[i+1]):
-			// ".5" is a number.
-			var word string
-			word, i = scanWord(rs, i+1)
-			dst = append(dst, "."+strings.ToLower(word))
-		case isWordRune(r):
-			var word string
-			word, i = scanWord(rs, i)
-			dst = appendWord(dst, word)
-		case isApostrophe(r):
-			dst, i = scanApostrophe(dst, rs, i)
-		default:
-			if tok, ok := symbolToken(r); ok {
-				dst = append(dst, tok)
-			}
-			i++
-		}
-	}
-	return dst
+	return lexLine(dst, s, true)
 }
 
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
-}
-
-func isApostrophe(r rune) bool {
-	switch r {
-	case '\'', '\u2019', '\u2018', '\u201b', '\u02bc', '\u00b4':
-		return true
-	}
-	return false
-}
-
-func isHyphen(r rune) bool { return r == '-' || r == '\u2010' || r == '\u2011' }
-
-// scanWord reads the word starting at rs[i] and returns it (original case,
-// apostrophes normalised to ') and the index after it.
-func scanWord(rs []rune, i int) (string, int) {
-	n := len(rs)
-	if end, ok := scanAcronym(rs, i); ok {
-		return string(rs[i:end]), end
-	}
-	var b strings.Builder
-	j := i
-	for j < n {
-		r := rs[j]
-		if isWordRune(r) {
-			b.WriteRune(r)
-			j++
+// lexLine appends the tokens of s to dst; fast enables plainWord, which
+// gives the lexer's answer for the commonest tokens without running it.
+func lexLine(dst []string, s string, fast bool) []string {
+	text := lexerInput(s)
+	limit := len(text) - len(nextLine) // the caption's own newline starts here
+	start := len(dst)
+	for i := 0; i < len(text); {
+		if end, next, ok := plainWord(text, i); fast && ok {
+			dst = appendLower(dst, text[i:end])
+			i = next
 			continue
 		}
-		if j == i || j+1 >= n {
-			break
+		tok, ok, end := lexer.next(text, i)
+		i = end
+		if !ok {
+			continue
 		}
-		prev, next := rs[j-1], rs[j+1]
-		switch {
-		case isHyphen(r) && isWordRune(prev) && isWordRune(next):
-			b.WriteRune('-')
-		case isApostrophe(r) && unicode.IsLetter(prev) && unicode.IsLetter(next):
-			b.WriteRune('\'')
-		case r == '&' && unicode.IsLetter(prev) && unicode.IsLetter(next):
-			b.WriteRune('&')
-		case (r == '.' || r == ',' || r == ':') && unicode.IsDigit(prev) && unicode.IsDigit(next):
-			b.WriteRune(r)
-		case r == '/' && unicode.IsDigit(prev) && unicode.IsDigit(next):
-			b.WriteString(`\/`)
-		default:
-			return finishWord(rs, b.String(), j)
-		}
-		j++
-	}
-	return finishWord(rs, b.String(), j)
-}
-
-// finishWord attaches a following period to a known abbreviation.
-func finishWord(rs []rune, word string, j int) (string, int) {
-	if j < len(rs) && rs[j] == '.' && abbreviations[strings.ToLower(word)] {
-		return word + ".", j + 1
-	}
-	return word, j
-}
-
-// scanAcronym matches letter(.letter)*. not followed by a word rune, e.g.
-// "u.s." or "e.g.", and returns the index after its last period.
-func scanAcronym(rs []rune, i int) (int, bool) {
-	n := len(rs)
-	j := i
-	for {
-		if j >= n || !unicode.IsLetter(rs[j]) || j+1 >= n || rs[j+1] != '.' {
-			return 0, false
-		}
-		j += 2
-		if j >= n || !unicode.IsLetter(rs[j]) {
-			break
-		}
-		if j+1 < n && isWordRune(rs[j+1]) {
-			return 0, false // "u.sa" is not an acronym
-		}
-	}
-	if j < n && isWordRune(rs[j]) {
-		return 0, false
-	}
-	return j, true
-}
-
-// appendWord splits assimilations and contractions off a word, Americanizes
-// and lower-cases the parts and appends them.
-func appendWord(dst []string, word string) []string {
-	lw := strings.ToLower(word)
-	if k, ok := assimilations[lw]; ok {
-		return append(dst, lw[:len(lw)-k], lw[len(lw)-k:])
-	}
-	var suffixes []string
-	for {
-		suf := ""
-		for _, s := range contractionSuffixes {
-			if len(lw) > len(s) && strings.HasSuffix(lw, s) {
-				suf = s
+		if tok.newline {
+			if end > limit {
 				break
 			}
+			continue // a CR or U+2028 inside the caption
 		}
-		if suf == "" {
+		dst = appendLower(dst, tok.text)
+	}
+	return trimLine(dst, start)
+}
+
+// lexerInput is the caption as the Java lexer reads it: pycocoevalcap turns
+// "\n" into spaces; runes beyond the BMP are two UTF-16 surrogates there,
+// neither a letter nor a symbol, which U+FFFF stands in for; the assumed
+// next line follows.
+func lexerInput(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if strings.IndexFunc(s, func(r rune) bool { return r > 0xffff }) >= 0 {
+		var b strings.Builder
+		for _, r := range s {
+			if r > 0xffff {
+				b.WriteString("\uffff\uffff")
+			} else {
+				b.WriteRune(r)
+			}
+		}
+		s = b.String()
+	}
+	return s + nextLine
+}
+
+// assimilationWords are the words PTBLexer splits ("gonna" → "gon" "na").
+var assimilationWords = []string{"cannot", "gonna", "gotta", "lemme", "gimme", "wanna"}
+
+// plainWord is the lexer's answer for the commonest tokens, computed
+// directly: a run of ASCII letters followed by a space or newline, or by
+// ",", ";", ":" or "." and then a space or newline, is one token (WORD, or a
+// rule that only adds what follows as trailing context) and the punctuation
+// one dropped token. Assimilations, one-letter words and possible
+// abbreviations before "." are left to the lexer. It returns the end of the
+// token and where to continue.
+func plainWord(text string, i int) (end, next int, ok bool) {
+	j := i
+	for j < len(text) && isASCIILetter(text[j]) {
+		j++
+	}
+	if j == i || j == len(text) {
+		return 0, 0, false
+	}
+	if j-i == 5 || j-i == 6 {
+		for _, w := range assimilationWords {
+			if strings.EqualFold(text[i:j], w) {
+				return 0, 0, false
+			}
+		}
+	}
+	switch text[j] {
+	case ' ', '\n':
+		return j, j, true
+	case ',', ';', ':', '.':
+		if j+1 == len(text) || (text[j+1] != ' ' && text[j+1] != '\n') {
+			return 0, 0, false
+		}
+		if text[j] == '.' && (j-i == 1 || (j+2 < len(text) && text[j+2] == '.') || abbreviationWord.MatchString(text[i:j])) {
+			return 0, 0, false
+		}
+		return j, j + 1, true
+	}
+	return 0, 0, false
+}
+
+// abbreviationWord matches, caselessly, every word that some rule of the
+// lexer reads differently when a period follows (a superset: classes fold
+// too).
+var abbreviationWord = regexp.MustCompile(`(?i)^(?:` + expandMacros(
+	`{ABMONTH}|{ABDAYS}|{ABSTATE}|{ABCOMP}|{ABNUM}|{ABPTIT}|etc|al|seq|Bldg|{ABBREV4}|ca|figs?|prop|nos?|art|bldg|pp|op|pt[eyEY]|co`) + `)$`)
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// appendLower appends tok lower-cased as -lowerCase does, unless the
+// wrapper drops it.
+func appendLower(dst []string, tok string) []string {
+	tok = javaLower(tok)
+	if droppedTokens[tok] {
+		return dst
+	}
+	return append(dst, tok)
+}
+
+// javaLower is Java's String.toLowerCase(Locale.ENGLISH): per rune, except
+// that İ becomes "i̇" and a word-final Σ becomes ς.
+func javaLower(s string) string {
+	ascii := true
+	for k := 0; k < len(s); k++ {
+		if s[k] >= utf8.RuneSelf {
+			ascii = false
 			break
 		}
-		suffixes = append(suffixes, suf)
-		lw = lw[:len(lw)-len(suf)]
-		word = word[:len(word)-len(suf)]
 	}
-	dst = append(dst, strings.ToLower(americanize(word)))
-	for k := len(suffixes) - 1; k >= 0; k-- {
-		dst = append(dst, suffixes[k])
+	if ascii {
+		return strings.ToLower(s)
 	}
-	return dst
-}
-
-// scanApostrophe handles an apostrophe that does not sit between two letters
-// of a word: a detached contraction ("'s", "'re"), "'tis"/"'twas", or a quote
-// (dropped).
-func scanApostrophe(dst []string, rs []rune, i int) ([]string, int) {
-	rest := rs[i+1:]
-	for _, suf := range []string{"s", "re", "ve", "ll", "d", "m"} {
-		if hasWordPrefix(rest, suf) {
-			return append(dst, "'"+suf), i + 1 + len(suf)
+	rs := []rune(s)
+	var b strings.Builder
+	for k, r := range rs {
+		switch {
+		case r == 'İ':
+			b.WriteString("i\u0307")
+		case r == 'Σ' && finalSigma(rs, k):
+			b.WriteRune('ς')
+		default:
+			b.WriteRune(unicode.ToLower(r))
 		}
 	}
-	if hasWordPrefix(rest, "tis") || hasWordPrefix(rest, "twas") {
-		return append(dst, "'t"), i + 2
-	}
-	return dst, i + 1
+	return b.String()
 }
 
-// hasWordPrefix reports whether rs starts with the lower-case ASCII word w
-// (case-insensitively) followed by a non-letter or the end.
-func hasWordPrefix(rs []rune, w string) bool {
-	if len(rs) < len(w) {
+// finalSigma is Unicode's Final_Sigma condition: a cased letter before
+// (skipping case-ignorable runes) and none after.
+func finalSigma(rs []rune, k int) bool {
+	before := false
+	for j := k - 1; j >= 0; j-- {
+		if isCaseIgnorable(rs[j]) {
+			continue
+		}
+		before = isCased(rs[j])
+		break
+	}
+	if !before {
 		return false
 	}
-	for k := 0; k < len(w); k++ {
-		if unicode.ToLower(rs[k]) != rune(w[k]) {
-			return false
+	for j := k + 1; j < len(rs); j++ {
+		if isCaseIgnorable(rs[j]) {
+			continue
 		}
+		return !isCased(rs[j])
 	}
-	return len(rs) == len(w) || !unicode.IsLetter(rs[len(w)])
+	return true
 }
 
-// symbolToken maps a rune outside words to its token; ok is false for runes
-// that produce no token (dropped punctuation, deleted characters).
-func symbolToken(r rune) (string, bool) {
-	if t, ok := bracketTokens[r]; ok {
-		return t, true
+func isCased(r rune) bool {
+	return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r)
+}
+
+func isCaseIgnorable(r rune) bool {
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk) ||
+		r == '\'' || r == '.' || r == ':' || r == '\u00b7' || r == '\u2019'
+}
+
+// trimLine applies the wrapper's line.rstrip() to the tokens from start on:
+// Python strips trailing Unicode white space, which a URL token may end in.
+func trimLine(toks []string, start int) []string {
+	for len(toks) > start {
+		last := strings.TrimRightFunc(toks[len(toks)-1], isPySpace)
+		if last != "" {
+			toks[len(toks)-1] = last
+			break
+		}
+		toks = toks[:len(toks)-1]
 	}
+	return toks
+}
+
+// isPySpace is Python's str.isspace for one rune.
+func isPySpace(r rune) bool {
 	switch r {
-	case '/':
-		return `\/`, true
-	case '*':
-		return `\*`, true
-	case '£':
-		return "#", true
-	case '€', '¥':
-		return "$", true
-	case '¢':
-		return "cents", true
-	case '"', '`', '\u201c', '\u201d', '\u201e', '\u201f', '\u00ab', '\u00bb',
-		'\u2013', '\u2014', '\u2015', '\u2012', '\u2026',
-		'.', ',', ';', ':', '!', '?', '-', '\u2010', '\u2011':
-		return "", false // quotes, dashes, ellipses and sentence punctuation
+	case '\t', '\n', '\v', '\f', '\r', 0x1c, 0x1d, 0x1e, 0x1f, ' ', 0x85, 0xa0, 0x1680,
+		0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
+		return true
 	}
-	if r < 0x100 && (unicode.IsPunct(r) || unicode.IsSymbol(r)) {
-		return strings.ToLower(string(r)), true
-	}
-	return "", false
+	return r >= 0x2000 && r <= 0x200a
 }
