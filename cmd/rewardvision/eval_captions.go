@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -43,12 +46,17 @@ type captionsMeta struct {
 
 const evalCaptionsHelp = `Scores one predicted caption per image against the reference captions with
 BLEU-1..4, ROUGE-L and CIDEr-D, as pycocoevalcap 1.2 (coco-caption) does: captions
-are tokenized like its PTBTokenizer step, CIDEr-D document frequencies come from
-the references given. Every image with references needs exactly one prediction
-and every prediction needs references. METEOR and SPICE are not computed.
+are tokenized like its PTBTokenizer step (Stanford PTBTokenizer 3.4.1), CIDEr-D
+document frequencies come from the references of the scored images. As in
+pycocoevalcap, only the images with a prediction are scored: reference images
+without one are left out with a warning (--strict refuses them). A prediction
+for an image without references, or two for one image, is an error. METEOR and
+SPICE are not computed.
 
 --refs is a COCO captions annotation file {"images", "annotations": [{"image_id",
-"caption"}]}; --preds a COCO results file [{"image_id", "caption"}].`
+"caption"}]}; --preds a COCO results file [{"image_id", "caption"}].
+--tokenize FILE prints the tokens scored for each line of FILE (one caption per
+line, "-" for stdin), space-separated, one line each, and scores nothing.`
 
 func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
@@ -56,12 +64,20 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 		Short: "BLEU-1..4, ROUGE-L and CIDEr-D of COCO caption results (pycocoevalcap semantics)",
 		Long:  evalCaptionsHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("eval captions", "rewardvision eval captions --refs F --preds F [--json]\n\n"+evalCaptionsHelp)
+			fs := cli.NewFlagSet("eval captions", "rewardvision eval captions --refs F --preds F [--json] [--strict]\n       rewardvision eval captions --tokenize FILE\n\n"+evalCaptionsHelp)
 			refsPath := fs.String("refs", "", "", "COCO captions annotation file (reference captions)")
 			predsPath := fs.String("preds", "", "", "COCO captions results file (one prediction per image)")
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of pycocoevalcap's expected.json")
+			strict := fs.Bool("strict", strictEnv, false, "refuse reference images without a prediction instead of leaving them out")
+			tokenize := fs.String("tokenize", "", "", "print the tokens of each line of this file (\"-\": stdin) and exit")
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
+			}
+			if *tokenize != "" {
+				if *refsPath != "" || *predsPath != "" {
+					return cli.Usagef("eval captions: --tokenize takes no --refs or --preds")
+				}
+				return tokenizeLines(stdout, *tokenize)
 			}
 			if *refsPath == "" || *predsPath == "" {
 				return cli.Usagef("eval captions: --refs and --preds are required (see --help)")
@@ -74,6 +90,13 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 			preds, err := captions.LoadPreds(*predsPath)
 			if err != nil {
 				return err
+			}
+			if !*strict {
+				var left []int
+				if refs, left = captions.PredictedOnly(refs, preds); len(left) > 0 {
+					slog.Warn("reference images without a prediction are not scored, as in pycocoevalcap (--strict refuses them)",
+						"images", len(left), "first", left[:min(5, len(left))], "refs", *refsPath)
+				}
 			}
 			res, err := captions.Evaluate(refs, preds)
 			if err != nil {
@@ -88,6 +111,31 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
+// tokenizeLines writes the tokens of every line of path ("-": stdin), as
+// pycocoevalcap scores them, one line each.
+func tokenizeLines(w io.Writer, path string) error {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("tokenize: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	bw := bufio.NewWriter(w)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 64<<20)
+	for sc.Scan() {
+		bw.WriteString(strings.Join(captions.Tokenize(sc.Text()), " "))
+		bw.WriteByte('\n')
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("tokenize %s: %w", path, err)
+	}
+	return bw.Flush()
+}
+
 func writeCaptionsJSON(w io.Writer, res *captions.Result, refs, preds string) error {
 	rep := captionsReport{
 		BLEU1: res.BLEU[0], BLEU2: res.BLEU[1], BLEU3: res.BLEU[2], BLEU4: res.BLEU[3],
@@ -97,7 +145,7 @@ func writeCaptionsJSON(w io.Writer, res *captions.Result, refs, preds string) er
 			Implementation: "rewardvision eval/captions (Go)",
 			Reference: "pycocoevalcap 1.2 semantics: Bleu(4) option='closest', Rouge (beta=1.2), " +
 				"Cider (= CIDEr-D: sigma=6, clipped, x10, idf from the refs of this corpus)",
-			Tokenizer:   "PTBTokenizer -lowerCase approximation in Go, pycocoevalcap punctuation removed",
+			Tokenizer:   "port of Stanford PTBTokenizer 3.4.1 (-preserveLines -lowerCase), pycocoevalcap punctuation removed",
 			NotComputed: []string{"METEOR", "SPICE"},
 			Images:      len(res.PerImageCIDErD),
 			Refs:        refs,

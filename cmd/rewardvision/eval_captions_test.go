@@ -9,11 +9,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"rewardvision/internal/cli"
+	"rewardvision/internal/testfix"
 )
 
 // captionsFixture is a copy of the shared pycocoevalcap fixture kept by the
@@ -123,8 +125,10 @@ func TestEvalCaptionsErrors(t *testing.T) {
 		{"malformed JSON", []string{"--refs", refs, "--preds", write("bad.json", `[{"image_id": 1,`)}, cli.ExitFailure, "bad.json: bad JSON"},
 		{"non-string caption", []string{"--refs", refs, "--preds", write("num.json", `[{"image_id": 1, "caption": "a"}, {"image_id": 2, "caption": 7}]`)},
 			cli.ExitFailure, "num.json: [1]: image 2: caption: want a string, got number"},
-		{"missing prediction", []string{"--refs", refs, "--preds", write("one.json", `[{"image_id": 1, "caption": "a cat"}]`)},
+		{"missing prediction, strict", []string{"--strict", "--refs", refs, "--preds", write("one.json", `[{"image_id": 1, "caption": "a cat"}]`)},
 			cli.ExitFailure, "image 2 has reference captions but no prediction"},
+		{"tokenize with refs", []string{"--tokenize", refs, "--refs", refs}, cli.ExitUsage, "--tokenize takes no --refs or --preds"},
+		{"tokenize missing file", []string{"--tokenize", filepath.Join(dir, "none.txt")}, cli.ExitFailure, "none.txt"},
 		{"prediction without refs", []string{"--refs", refs, "--preds", write("three.json", `[{"image_id": 1, "caption": "a"}, {"image_id": 2, "caption": "b"}, {"image_id": 3, "caption": "c"}]`)},
 			cli.ExitFailure, "prediction for image 3, which has no reference captions"},
 		{"swapped files", []string{"--refs", write("p.json", `[]`), "--preds", refs}, cli.ExitFailure, "p.json: want a COCO captions annotation object"},
@@ -157,5 +161,100 @@ func TestEvalCaptionsRegistered(t *testing.T) {
 	code = run([]string{"eval", "captions", "--refs", "/no/such/refs.json", "--preds", "x"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "rewardvision: load refs: open /no/such/refs.json") {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// --tokenize prints exactly the tokens pycocoevalcap scores (Stanford
+// PTBTokenizer 3.4.1 and its punctuation removal) for the 3,427 real COCO
+// captions of the shared fixture.
+func TestEvalCaptionsTokenizeMatchesPTBTokenizer(t *testing.T) {
+	data, err := os.ReadFile(testfix.Path(t, "captions/ptb-tokenizer/cases.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct{ Caption, Tokens string }
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	var in strings.Builder
+	for _, c := range cases {
+		in.WriteString(c.Caption + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "captions.txt")
+	if err := os.WriteFile(path, []byte(in.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := evalCaptionsCommand(&out).Run(context.Background(), []string{"--tokenize", path}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != len(cases) {
+		t.Fatalf("%d lines out for %d captions", len(lines), len(cases))
+	}
+	bad := 0
+	for i, c := range cases {
+		if lines[i] != c.Tokens {
+			if bad++; bad <= 20 {
+				t.Errorf("%q\n got %q\nwant %q", c.Caption, lines[i], c.Tokens)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d captions tokenized differently from PTBTokenizer 3.4.1", bad, len(cases))
+	}
+}
+
+// A reference file with more images than predictions is scored on the
+// predicted images only, CIDEr-D document frequencies included, as
+// pycocoevalcap does; the left-out images are counted in a warning.
+func TestEvalCaptionsScoresPredictedImagesOnly(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	anns := `{"image_id": 1, "caption": "a cat on a mat."}, {"image_id": 1, "caption": "A cat sits on the mat"},
+		{"image_id": 2, "caption": "a dog in the park"}, {"image_id": 2, "caption": "A dog runs in a park."}`
+	all := write("all.json", `{"images": [{"id": 1}, {"id": 2}, {"id": 3}], "annotations": [`+anns+`,
+		{"image_id": 3, "caption": "a cat and a dog in the park"}]}`)
+	predicted := write("predicted.json", `{"images": [{"id": 1}, {"id": 2}], "annotations": [`+anns+`]}`)
+	preds := write("preds.json", `[{"image_id": 1, "caption": "a cat on the mat"}, {"image_id": 2, "caption": "a dog in a park"}]`)
+
+	var want, got, errb bytes.Buffer
+	if code := run([]string{"eval", "captions", "--refs", predicted, "--preds", preds, "--json"}, &want, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"--log-format", "text", "eval", "captions", "--refs", all, "--preds", preds, "--json"}, &got, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	strip := func(b []byte) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m["meta"].(map[string]any), "refs")
+		return m
+	}
+	if g, w := strip(got.Bytes()), strip(want.Bytes()); !reflect.DeepEqual(g, w) {
+		t.Errorf("scores with the extra reference image:\n%v\nwant those of the predicted images alone:\n%v", g, w)
+	}
+	if !strings.Contains(errb.String(), "not scored") || !strings.Contains(errb.String(), "images=1") {
+		t.Errorf("no warning counting the unscored image; stderr:\n%s", errb.String())
+	}
+
+	errb.Reset()
+	if code := run([]string{"eval", "captions", "--strict", "--refs", all, "--preds", preds}, &got, &errb); code != 1 ||
+		!strings.Contains(errb.String(), "image 3 has reference captions but no prediction") {
+		t.Errorf("--strict: exit %d, stderr %s", code, errb.String())
+	}
+	t.Setenv("RV_EVAL_STRICT", "1")
+	errb.Reset()
+	if code := run([]string{"eval", "captions", "--refs", all, "--preds", preds}, &got, &errb); code != 1 {
+		t.Errorf("RV_EVAL_STRICT=1: exit %d, stderr %s", code, errb.String())
 	}
 }

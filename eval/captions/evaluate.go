@@ -85,3 +85,22 @@ func checkKeys(refs map[int][]string, preds map[int]string) ([]int, error) {
 	}
 	return ids, nil
 }
+
+// PredictedOnly returns the references of the images that have a
+// prediction, and the ids of the reference images without one (ascending).
+// pycocoevalcap scores the predicted images only (coco-caption's example
+// sets params["image_id"] to the results' images), CIDEr-D's document
+// frequencies included; Evaluate(PredictedOnly(refs, preds)) does the same.
+func PredictedOnly(refs map[int][]string, preds map[int]string) (map[int][]string, []int) {
+	out := make(map[int][]string, len(preds))
+	var left []int
+	for id, r := range refs {
+		if _, ok := preds[id]; ok {
+			out[id] = r
+		} else {
+			left = append(left, id)
+		}
+	}
+	slices.Sort(left)
+	return out, left
+}

@@ -3,6 +3,8 @@ package captions
 import (
 	"math"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -190,5 +192,21 @@ func TestEvaluateTokenizes(t *testing.T) {
 	}
 	if a.BLEU != b.BLEU || a.ROUGEL != b.ROUGEL || a.CIDErD != b.CIDErD {
 		t.Errorf("raw %+v != tokenized %+v", a, b)
+	}
+}
+
+func TestPredictedOnly(t *testing.T) {
+	refs := map[int][]string{1: {"a cat"}, 2: {"a dog"}, 3: {"a bird"}, 7: {"a fish"}}
+	preds := map[int]string{2: "a dog", 3: "a cat", 9: "no refs"}
+	got, left := PredictedOnly(refs, preds)
+	if want := map[int][]string{2: {"a dog"}, 3: {"a bird"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("refs = %v, want %v", got, want)
+	}
+	if !slices.Equal(left, []int{1, 7}) {
+		t.Errorf("left out %v, want [1 7]", left)
+	}
+	// A prediction without references stays an error, as in pycocoevalcap.
+	if _, err := Evaluate(got, preds); err == nil || !strings.Contains(err.Error(), "prediction for image 9") {
+		t.Errorf("err = %v", err)
 	}
 }
