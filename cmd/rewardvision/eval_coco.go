@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,11 +21,19 @@ import (
 const evalCOCOHelp = `Computes COCO detection (bbox) or instance segmentation (segm) mAP with the
 semantics of pycocotools 2.0.11 COCOeval: the 12 standard stats and AP per
 category. --gt is a COCO instances file, --dt a COCO results list; both may be
-gzipped. Categories and images are the ground truth's; a detection on an image
-or category the ground truth lacks is an error. --json prints the keys of the
-reference fixtures' expected.json for the IoU type (results_file, stats,
-per_category_AP, counts, summary_lines). --timing reports load / evaluate /
-accumulate / total seconds (on stderr with --json).`
+gzipped. Categories and images are the ground truth's. As in pycocotools,
+results of a category the ground truth lacks are left out (with a warning
+naming the ids), and with --iou-type bbox a result's segmentation is not
+checked against its image; --strict makes both errors. A result for an image
+the ground truth lacks is an error (pycocotools refuses the file too).
+
+A ground-truth annotation with id 0 is an ordinary annotation here; pycocotools
+never matches it (its detection counts as a false positive), so it reports lower
+AP on such files: a warning says so, and --pycocotools-id0 reproduces it.
+
+--json prints the keys of the reference fixtures' expected.json for the IoU
+type (results_file, stats, per_category_AP, counts, summary_lines). --timing
+reports load / evaluate / accumulate / total seconds (on stderr with --json).`
 
 func evalCOCOCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
@@ -31,7 +41,7 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 		Short: "COCO bbox/segm mAP of detections (pycocotools semantics)",
 		Long:  evalCOCOHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("eval coco", "rewardvision eval coco --gt F --dt F [--iou-type bbox|segm] [--max-dets 1,10,100] [--json] [--timing]\n\n"+evalCOCOHelp)
+			fs := cli.NewFlagSet("eval coco", "rewardvision eval coco --gt F --dt F [--iou-type bbox|segm] [--max-dets 1,10,100] [--strict] [--pycocotools-id0] [--json] [--timing]\n\n"+evalCOCOHelp)
 			gtPath := fs.String("gt", "", "", "COCO instances ground-truth JSON (.json or .json.gz)")
 			dtPath := fs.String("dt", "", "", "COCO results JSON list (.json or .json.gz)")
 			iouType := fs.String("iou-type", "", "bbox", "bbox or segm")
@@ -39,6 +49,8 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of the fixtures' expected.json")
 			timing := fs.Bool("timing", "", false, "print load / evaluate / accumulate / total seconds")
 			workers := fs.Int("workers", "RV_WORKERS", 0, "goroutines for matching and accumulation (0: GOMAXPROCS)")
+			strict := fs.Bool("strict", strictEnv, false, "refuse results of unknown categories and masks that do not fit their image")
+			id0Quirk := fs.Bool("pycocotools-id0", "", false, "never match a ground truth with annotation id 0, as pycocotools does")
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
@@ -57,7 +69,7 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 			}
 
 			start := time.Now()
-			gt, dets, err := cocoeval.LoadFiles(*gtPath, *dtPath)
+			gt, dets, rep, err := cocoeval.LoadFilesOptions(*gtPath, *dtPath, cocoeval.LoadOptions{IoUType: *iouType, Strict: *strict})
 			if err != nil {
 				return err
 			}
@@ -65,7 +77,8 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			res, err := cocoeval.Evaluate(gt, dets, cocoeval.Params{IoUType: *iouType, MaxDets: maxDets, Workers: *workers})
+			warnCOCODeviations(gt, rep, *dtPath, *id0Quirk)
+			res, err := cocoeval.Evaluate(gt, dets, cocoeval.Params{IoUType: *iouType, MaxDets: maxDets, Workers: *workers, PycocotoolsID0Quirk: *id0Quirk})
 			if err != nil {
 				return err
 			}
@@ -90,6 +103,33 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 			}
 			return nil
 		},
+	}
+}
+
+// warnCOCODeviations reports what the evaluation leaves out or scores
+// differently from pycocotools.
+func warnCOCODeviations(gt *cocoeval.GroundTruth, rep *cocoeval.LoadReport, dtPath string, id0Quirk bool) {
+	if n := len(rep.UnknownCategories); n > 0 {
+		ids := slices.Sorted(maps.Keys(rep.UnknownCategories))
+		total := 0
+		for _, c := range rep.UnknownCategories {
+			total += c
+		}
+		slog.Warn("results of categories the ground truth lacks are left out, as pycocotools does (--strict refuses them)",
+			"results", total, "category_ids", ids, "dt", dtPath)
+	}
+	id0 := 0
+	for i := range gt.Annotations {
+		if gt.Annotations[i].ID == 0 {
+			id0++
+		}
+	}
+	switch {
+	case id0 > 0 && id0Quirk:
+		slog.Info("annotation id 0 is never matched, as in pycocotools (--pycocotools-id0)", "annotations", id0)
+	case id0 > 0:
+		slog.Warn("the ground truth has an annotation with id 0: scored as any other here, while pycocotools never matches it "+
+			"(its detection counts as a false positive, lowering AP); --pycocotools-id0 reproduces pycocotools", "annotations", id0)
 	}
 }
 

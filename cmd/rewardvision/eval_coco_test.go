@@ -132,7 +132,7 @@ func TestEvalCOCOErrors(t *testing.T) {
 		{"extra argument", []string{"--gt", gt, "--dt", badDets, "x"}, cli.ExitUsage, []string{"no arguments"}},
 		{"image not in gt", []string{"--gt", gt, "--dt", badDets}, cli.ExitFailure, []string{"bad.json", "detection 1", "image_id 4"}},
 		{"negative box", []string{"--gt", gt, "--dt", negDets}, cli.ExitFailure, []string{"neg.json", "detection 0", "negative"}},
-		{"unknown category", []string{"--gt", gt, "--dt", catDets}, cli.ExitFailure, []string{"cat.json", "detection 0", "category_id 2"}},
+		{"unknown category, strict", []string{"--strict", "--gt", gt, "--dt", catDets}, cli.ExitFailure, []string{"cat.json", "detection 0", "category_id 2"}},
 		{"malformed JSON", []string{"--gt", gt, "--dt", trunc}, cli.ExitFailure, []string{"trunc.json", "detection 0", "line 1"}},
 		{"bad RLE", []string{"--gt", gt, "--dt", rleDets, "--iou-type", "segm"}, cli.ExitFailure, []string{"rle.json", "detection 0", "invalid RLE"}},
 		{"missing file", []string{"--gt", filepath.Join(dir, "nope.json"), "--dt", badDets}, cli.ExitFailure, []string{"nope.json"}},

@@ -44,8 +44,41 @@ func LoadResults(r io.Reader, gt *GroundTruth) ([]Detection, error) {
 }
 
 // LoadFiles loads a ground-truth file and a results file concurrently (the
-// two reads, gunzips and parses overlap) and checks the results.
+// two reads, gunzips and parses overlap) and checks the results strictly:
+// every result's category must be in the ground truth and every
+// segmentation must fit its image. See LoadFilesOptions for pycocotools'
+// leniency.
 func LoadFiles(gtPath, resultsPath string) (*GroundTruth, []Detection, error) {
+	gt, dets, _, err := LoadFilesOptions(gtPath, resultsPath, LoadOptions{Strict: true})
+	return gt, dets, err
+}
+
+// LoadOptions says how LoadFilesOptions treats results that pycocotools
+// accepts but leaves out or does not read.
+type LoadOptions struct {
+	// IoUType is the evaluation the results are loaded for. With "bbox" a
+	// segmentation is read only where pycocotools' loadRes takes the area
+	// and box from it (results without a "bbox"), at the RLE's own size;
+	// otherwise it must fit its image. Strict ignores this.
+	IoUType string
+	// Strict refuses results whose category is not in the ground truth
+	// and segmentations that do not fit their image, whatever IoUType.
+	Strict bool
+}
+
+// LoadReport says what a lenient load left out.
+type LoadReport struct {
+	// UnknownCategories counts the results left out per category id that
+	// the ground truth lacks: pycocotools evaluates only the ground
+	// truth's categories.
+	UnknownCategories map[int]int
+}
+
+// LoadFilesOptions is LoadFiles with pycocotools' leniency unless
+// opt.Strict: results of categories the ground truth lacks are left out
+// (counted in the report), and with opt.IoUType "bbox" masks are not
+// checked against their images.
+func LoadFilesOptions(gtPath, resultsPath string, opt LoadOptions) (*GroundTruth, []Detection, *LoadReport, error) {
 	var (
 		wg    sync.WaitGroup
 		rf    *resultsFile
@@ -64,16 +97,16 @@ func LoadFiles(gtPath, resultsPath string) (*GroundTruth, []Detection, error) {
 	gt, gtErr := LoadGroundTruthFile(gtPath)
 	wg.Wait()
 	if gtErr != nil {
-		return nil, nil, gtErr
+		return nil, nil, nil, gtErr
 	}
 	if rfErr != nil {
-		return nil, nil, rfErr
+		return nil, nil, nil, rfErr
 	}
-	dets, err := rf.resolve(gt)
+	dets, rep, err := rf.resolveOptions(gt, opt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return gt, dets, nil
+	return gt, dets, rep, nil
 }
 
 // resultsFile is a parsed results list before it is checked against the
@@ -187,30 +220,49 @@ func parseResults(data []byte, name string) (*resultsFile, error) {
 	return rf, nil
 }
 
-// resolve checks the records against gt and decodes their masks.
+// resolve checks the records against gt strictly and decodes their masks.
 func (rf *resultsFile) resolve(gt *GroundTruth) ([]Detection, error) {
+	dets, _, err := rf.resolveOptions(gt, LoadOptions{Strict: true})
+	return dets, err
+}
+
+// resolveOptions checks the records against gt, leaves out (unless strict)
+// those of unknown categories and decodes the masks opt needs.
+func (rf *resultsFile) resolveOptions(gt *GroundTruth, opt LoadOptions) ([]Detection, *LoadReport, error) {
+	rep := &LoadReport{}
+	boxOnly := opt.IoUType == IoUBBox && !opt.Strict
+	kept := rf.dets[:0]
 	for i := range rf.dets {
 		d := &rf.dets[i]
 		ii, ok := gt.imgIndex.get(d.ImageID)
 		if !ok {
-			return nil, recordError(rf.name, i, d, fmt.Errorf("image_id %d is not in the ground truth", d.ImageID))
+			return nil, nil, recordError(rf.name, i, d, fmt.Errorf("image_id %d is not in the ground truth", d.ImageID))
 		}
 		if _, ok := gt.catIndex.get(d.CategoryID); !ok {
-			return nil, recordError(rf.name, i, d, fmt.Errorf("category_id %d is not in the ground truth", d.CategoryID))
+			if opt.Strict {
+				return nil, nil, recordError(rf.name, i, d, fmt.Errorf("category_id %d is not in the ground truth", d.CategoryID))
+			}
+			if rep.UnknownCategories == nil {
+				rep.UnknownCategories = map[int]int{}
+			}
+			rep.UnknownCategories[d.CategoryID]++
+			continue
 		}
 		if math.IsNaN(d.Score) || math.IsInf(d.Score, 0) {
-			return nil, recordError(rf.name, i, d, fmt.Errorf("score %v is not finite", d.Score))
+			return nil, nil, recordError(rf.name, i, d, fmt.Errorf("score %v is not finite", d.Score))
 		}
-		if rf.segRaw == nil || rf.segRaw[i] == nil {
+		if rf.segRaw == nil || rf.segRaw[i] == nil || (boxOnly && rf.boxMode) {
+			// pycocotools' bbox branch of loadRes never reads the mask.
+			kept = append(kept, *d)
 			continue
 		}
 		h, w, err := gt.imageSize(ii)
 		if err != nil {
-			return nil, recordError(rf.name, i, d, err)
+			return nil, nil, recordError(rf.name, i, d, err)
 		}
-		m, err := parseSegmentation(rf.segRaw[i], h, w)
+		m, err := parseSegmentationSize(rf.segRaw[i], h, w, !boxOnly)
 		if err != nil {
-			return nil, recordError(rf.name, i, d, fmt.Errorf("segmentation: %w", err))
+			return nil, nil, recordError(rf.name, i, d, fmt.Errorf("segmentation: %w", err))
 		}
 		d.Segmentation = &m
 		if !rf.boxMode {
@@ -219,8 +271,9 @@ func (rf *resultsFile) resolve(gt *GroundTruth) ([]Detection, error) {
 				d.BBox = m.ToBBox()
 			}
 		}
+		kept = append(kept, *d)
 	}
-	return rf.dets, nil
+	return kept, rep, nil
 }
 
 // checkDetections validates detections (LoadResults output passes; in-memory

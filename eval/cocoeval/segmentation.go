@@ -16,6 +16,12 @@ import (
 // "counts": "..."}) for an h×w image. An RLE whose size differs from the
 // image is an error (pycocotools would silently give IoU -1).
 func parseSegmentation(raw []byte, h, w int) (rle.RLE, error) {
+	return parseSegmentationSize(raw, h, w, true)
+}
+
+// parseSegmentationSize is parseSegmentation; with checkSize false an RLE
+// keeps its own size, as pycocotools' mask functions read it.
+func parseSegmentationSize(raw []byte, h, w int, checkSize bool) (rle.RLE, error) {
 	s := &scanner{data: raw}
 	switch s.peek() {
 	case '[':
@@ -60,6 +66,12 @@ func parseSegmentation(raw []byte, h, w int) (rle.RLE, error) {
 	}
 	if !hasCounts {
 		return rle.RLE{}, errors.New("RLE has no \"counts\"")
+	}
+	if !checkSize {
+		if size[0] < 0 || size[1] < 0 || size[0] != math.Trunc(size[0]) || size[1] != math.Trunc(size[1]) || size[0]*size[1] > math.MaxInt32 {
+			return rle.RLE{}, fmt.Errorf("RLE size %vx%v is not a mask size", size[0], size[1])
+		}
+		h, w = int(size[0]), int(size[1])
 	}
 	if float64(h) != size[0] || float64(w) != size[1] {
 		return rle.RLE{}, fmt.Errorf("RLE size %vx%v differs from the image's %dx%d", size[0], size[1], h, w)
