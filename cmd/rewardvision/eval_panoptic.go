@@ -19,7 +19,9 @@ with the semantics of panopticapi's pq_compute (cocodataset/panopticapi 7bb4655)
 segments match at IoU > 0.5, void pixels of the prediction leave the union,
 crowd regions absorb predictions of their class. Inputs are COCO panoptic JSON
 files with folders of RGB PNG segment-id maps (id = R + 256·G + 256²·B). The
-categories are the ground truth's. --json prints the keys of panopticapi's
+categories are the ground truth's. As in panopticapi, predictions for images
+the ground truth lacks are ignored, with a warning (--strict refuses them); a
+ground-truth image without a prediction is an error. --json prints the keys of panopticapi's
 result (All, Things, Stuff, per_class) plus meta.`
 
 func evalPanopticCommand(stdout io.Writer) *cli.Command {
@@ -28,13 +30,14 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 		Short: "PQ/SQ/RQ of COCO panoptic predictions (panopticapi semantics)",
 		Long:  evalPanopticHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("eval panoptic", "rewardvision eval panoptic --gt-json F [--gt-dir D] --pred-json F [--pred-dir D] [--json]\n\n"+evalPanopticHelp)
+			fs := cli.NewFlagSet("eval panoptic", "rewardvision eval panoptic --gt-json F [--gt-dir D] --pred-json F [--pred-dir D] [--strict] [--json]\n\n"+evalPanopticHelp)
 			gtJSON := fs.String("gt-json", "", "", "COCO panoptic ground-truth JSON")
 			gtDir := fs.String("gt-dir", "", "", "folder of ground-truth PNGs (default: --gt-json without .json, as panopticapi)")
 			predJSON := fs.String("pred-json", "", "", "COCO panoptic prediction JSON")
 			predDir := fs.String("pred-dir", "", "", "folder of predicted PNGs (default: --pred-json without .json)")
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of panopticapi's result")
 			workers := fs.Int("workers", "RV_WORKERS", 0, "images decoded and matched at once (0: one per CPU)")
+			strict := fs.Bool("strict", strictEnv, false, "refuse predictions for images the ground truth lacks instead of ignoring them")
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
@@ -61,7 +64,15 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			opts := panoptic.Options{Workers: *workers}
+			opts := panoptic.Options{Workers: *workers, Strict: *strict}
+			if unused := panoptic.UnusedPredictions(gt, pred); len(unused) > 0 && !*strict {
+				ids := make([]panoptic.ImageID, 0, 5)
+				for _, i := range unused[:min(5, len(unused))] {
+					ids = append(ids, pred.Annotations[i].ImageID)
+				}
+				slog.Warn("predictions for images the ground truth lacks are ignored, as panopticapi does (--strict refuses them)",
+					"annotations", len(unused), "first_image_ids", ids, "pred", *predJSON)
+			}
 			if n := len(gt.Annotations); n >= 100 { // small sets finish before a report is due
 				p := cli.NewProgress("eval panoptic", n, os.Stderr, cli.IsTerminal(os.Stderr), slog.Default())
 				opts.Progress = func(int, int) { p.Add(1) }

@@ -168,3 +168,55 @@ func TestEvalCOCOAnnotationID0(t *testing.T) {
 		t.Errorf("id 0 warning without id 0:\n%s", logs)
 	}
 }
+
+// Predictions for images the ground truth lacks are ignored, as panopticapi
+// ignores them (their PNGs are never read): the result is the clean file's,
+// with a warning; --strict refuses them.
+func TestEvalPanopticUnknownImagesIgnored(t *testing.T) {
+	data, err := os.ReadFile(panopticFixture("small", "pred.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pred map[string]any
+	if err := json.Unmarshal(data, &pred); err != nil {
+		t.Fatal(err)
+	}
+	pred["annotations"] = append(pred["annotations"].([]any), map[string]any{
+		"image_id": 99999, "file_name": "no-such.png", "segments_info": []any{}})
+	extra, err := json.Marshal(pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	predJSON := writeFile(t, t.TempDir(), "pred.json", string(extra))
+	args := func(p string) []string {
+		return []string{"eval", "panoptic", "--json", "--gt-json", panopticFixture("small", "gt.json"),
+			"--gt-dir", panopticFixture("small", "gt"), "--pred-json", p, "--pred-dir", panopticFixture("small", "pred")}
+	}
+	results := func(out string) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "meta")
+		return m
+	}
+	code, clean, errb := runEval(t, args(panopticFixture("small", "pred.json"))...)
+	if code != 0 {
+		t.Fatalf("clean: exit %d: %s", code, errb)
+	}
+	code, got, logs := runEval(t, args(predJSON)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, logs)
+	}
+	if !reflect.DeepEqual(results(got), results(clean)) {
+		t.Errorf("result with an extra prediction differs from the clean file's:\n%s\nwant\n%s", got, clean)
+	}
+	if !strings.Contains(logs, "predictions for images the ground truth lacks are ignored") ||
+		!strings.Contains(logs, "annotations=1") || !strings.Contains(logs, "99999") {
+		t.Errorf("no warning naming the ignored prediction:\n%s", logs)
+	}
+	code, _, errb = runEval(t, append(args(predJSON), "--strict")...)
+	if code != 1 || !strings.Contains(errb, "image_id 99999 is not in the ground truth") {
+		t.Errorf("--strict: exit %d: %s", code, errb)
+	}
+}

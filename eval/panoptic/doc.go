@@ -25,8 +25,10 @@
 // goroutines, so results are bit-identical to the reference run with one
 // worker and do not depend on the machine.
 //
-// Where panopticapi would crash or silently continue, this package returns
-// an error naming the file and record instead: malformed JSON, duplicate ids,
+// Predictions for images the ground truth lacks are ignored, as pq_compute
+// ignores them (UnusedPredictions lists them; Options.Strict refuses them).
+// Where panopticapi would crash or silently continue otherwise, this package
+// returns an error naming the file and record instead: malformed JSON, duplicate ids,
 // unknown categories, a missing or undecodable PNG, size mismatch, an id in a
 // PNG absent from its JSON or the reverse (checked for ground truth too), a
 // segment with id 0 (reserved for void). Where panopticapi divides by zero

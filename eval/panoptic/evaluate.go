@@ -18,6 +18,26 @@ type Options struct {
 	// Progress, when set, is called after each image with the number done
 	// so far; calls are serialised.
 	Progress func(done, total int)
+	// Strict refuses predictions for images the ground truth lacks, which
+	// pq_compute ignores (see UnusedPredictions).
+	Strict bool
+}
+
+// UnusedPredictions returns the positions in pred.Annotations of the
+// annotations for images the ground truth lacks: pq_compute evaluates the
+// ground truth's images and ignores them.
+func UnusedPredictions(gt, pred *File) []int {
+	inGT := make(map[ImageID]bool, len(gt.Annotations))
+	for _, a := range gt.Annotations {
+		inGT[a.ImageID] = true
+	}
+	var out []int
+	for i, a := range pred.Annotations {
+		if !inGT[a.ImageID] {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Evaluate computes PQ over a COCO panoptic ground truth (JSON + PNG folder)
@@ -48,6 +68,11 @@ func EvaluateFiles(ctx context.Context, gt *File, gtDir string, pred *File, pred
 	cats, err := NewCategories(gt.Categories)
 	if err != nil {
 		return nil, fmt.Errorf("gt: %w", err)
+	}
+	if unused := UnusedPredictions(gt, pred); opts.Strict && len(unused) > 0 {
+		i := unused[0]
+		return nil, fmt.Errorf("pred: annotations[%d]: image_id %s is not in the ground truth (%d such annotations; pq_compute ignores them)",
+			i, pred.Annotations[i].ImageID, len(unused))
 	}
 	byImage := make(map[ImageID]int, len(pred.Annotations))
 	for i, a := range pred.Annotations {
