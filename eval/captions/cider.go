@@ -57,9 +57,9 @@ func newCIDErDTokens(corpus [][][]string) *CIDErD {
 		all = all[:0]
 		img := make([][]uint32, len(refs))
 		for j, toks := range refs {
-			ids := make([]uint32, len(toks))
-			for k, t := range toks {
-				ids[k] = c.vocab.add(t)
+			ids := make([]uint32, 0, len(toks))
+			for _, t := range toks {
+				ids = appendWords(ids, t, c.vocab.add)
 			}
 			img[j] = ids
 			buf = countGrams(ids, buf)

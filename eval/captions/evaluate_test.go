@@ -210,3 +210,25 @@ func TestPredictedOnly(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A PTB token holding U+00A0 (FRAC's "2 1/2") is two words for BLEU and
+// CIDEr, which pycocoevalcap splits with str.split(), and one for ROUGE-L,
+// which it splits on " ".
+func TestEvaluateNBSPToken(t *testing.T) {
+	if got := Tokenize("2 1/2"); !slices.Equal(got, []string{"2\u00a01/2"}) {
+		t.Fatalf("Tokenize = %q", got)
+	}
+	res, err := Evaluate(map[int][]string{1: {"2 and 1/2"}}, map[int]string{1: "2 1/2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// BLEU-1: both words match (2 of 2); brevity penalty for 2 words
+	// against 3, with bleu_scorer's tiny and small constants.
+	ratio := (2 + 1e-15) / (3 + 1e-9)
+	if want := (2 + 1e-15) / (2 + 1e-9) * math.Exp(1-1/ratio); math.Abs(res.BLEU[0]-want) > 1e-15 {
+		t.Errorf("BLEU-1 = %v, want %v", res.BLEU[0], want)
+	}
+	if res.ROUGEL != 0 {
+		t.Errorf("ROUGE-L = %v, want 0 (one token against three, none equal)", res.ROUGEL)
+	}
+}

@@ -3,6 +3,7 @@ package captions
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // maxN is the longest n-gram every metric here uses (BLEU-4, CIDEr-D n = 1..4).
@@ -144,9 +145,24 @@ func (l *lookup) id(w string) uint32 {
 }
 
 func (l *lookup) ids(tokens []string) []uint32 {
-	out := make([]uint32, len(tokens))
-	for i, t := range tokens {
-		out[i] = l.id(t)
+	out := make([]uint32, 0, len(tokens))
+	for _, t := range tokens {
+		out = appendWords(out, t, l.id)
 	}
 	return out
+}
+
+// appendWords appends the ids of the words of token t as pycocoevalcap's
+// BLEU and CIDEr see them: they split the tokenized caption with Python's
+// str.split(), on any Unicode white space, so a PTB token holding U+00A0
+// ("2 1/2" as one fraction token) is two words there. ROUGE-L splits on " "
+// and takes the token whole.
+func appendWords(dst []uint32, t string, id func(string) uint32) []uint32 {
+	if strings.IndexFunc(t, isPySpace) < 0 {
+		return append(dst, id(t))
+	}
+	for _, w := range strings.FieldsFunc(t, isPySpace) {
+		dst = append(dst, id(w))
+	}
+	return dst
 }
