@@ -49,7 +49,8 @@ BLEU-1..4, ROUGE-L and CIDEr-D, as pycocoevalcap 1.2 (coco-caption) does: captio
 are tokenized like its PTBTokenizer step (Stanford PTBTokenizer 3.4.1), CIDEr-D
 document frequencies come from the references of the scored images. As in
 pycocoevalcap, only the images with a prediction are scored: reference images
-without one are left out with a warning (--strict refuses them). A prediction
+without one are left out with a warning, and so are reference annotations of
+images missing from "images" (--strict refuses both). A prediction
 for an image without references, or two for one image, is an error. METEOR and
 SPICE are not computed.
 
@@ -83,7 +84,19 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("eval captions: --refs and --preds are required (see --help)")
 			}
 			start := time.Now()
-			refs, err := captions.LoadRefs(*refsPath)
+			var (
+				refs map[int][]string
+				err  error
+			)
+			if *strict {
+				refs, err = captions.LoadRefs(*refsPath)
+			} else {
+				var unlisted []int
+				if refs, unlisted, err = captions.LoadRefsLenient(*refsPath); len(unlisted) > 0 {
+					slog.Warn("reference annotations of images missing from \"images\" are ignored, as pycocotools does (--strict refuses them)",
+						"images", len(unlisted), "first", unlisted[:min(5, len(unlisted))], "refs", *refsPath)
+				}
+			}
 			if err != nil {
 				return err
 			}

@@ -258,3 +258,32 @@ func TestEvalCaptionsScoresPredictedImagesOnly(t *testing.T) {
 		t.Errorf("RV_EVAL_STRICT=1: exit %d, stderr %s", code, errb.String())
 	}
 }
+
+// An annotation of an image missing from "images" is ignored, as
+// pycocotools' COCO (and so pycocoevalcap) ignores it; --strict refuses it.
+func TestEvalCaptionsUnlistedImageAnnotations(t *testing.T) {
+	dir := t.TempDir()
+	anns := `{"image_id": 1, "caption": "a cat on a mat."}, {"image_id": 2, "caption": "a dog in the park"}`
+	clean := writeFile(t, dir, "clean.json", `{"images": [{"id": 1}, {"id": 2}], "annotations": [`+anns+`]}`)
+	dangling := writeFile(t, dir, "dangling.json", `{"images": [{"id": 1}, {"id": 2}], "annotations": [`+anns+`,
+		{"image_id": 9, "caption": "a bird"}, {"image_id": 9, "caption": "a bird again"}]}`)
+	preds := writeFile(t, dir, "preds.json", `[{"image_id": 1, "caption": "a cat on the mat"}, {"image_id": 2, "caption": "a dog"}]`)
+	code, want, errb := runEval(t, "eval", "captions", "--refs", clean, "--preds", preds)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	code, got, logs := runEval(t, "eval", "captions", "--refs", dangling, "--preds", preds)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, logs)
+	}
+	if strings.ReplaceAll(got, dangling, clean) != want {
+		t.Errorf("output:\n%s\nwant the clean file's:\n%s", got, want)
+	}
+	if !strings.Contains(logs, `missing from \"images\" are ignored`) || !strings.Contains(logs, "images=1") {
+		t.Errorf("no warning:\n%s", logs)
+	}
+	code, _, errb = runEval(t, "eval", "captions", "--strict", "--refs", dangling, "--preds", preds)
+	if code != 1 || !strings.Contains(errb, `annotations[2]: image_id 9 is not in "images"`) {
+		t.Errorf("--strict: exit %d: %s", code, errb)
+	}
+}

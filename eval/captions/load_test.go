@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -166,4 +167,23 @@ func FuzzReadPreds(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestLoadRefsLenient(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "refs.json")
+	body := `{"images": [{"id": 1}], "annotations": [{"image_id": 7, "caption": "x"},
+		{"image_id": 1, "caption": "a cat"}, {"image_id": 3, "caption": "y"}, {"image_id": 7, "caption": "z"}]}`
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refs, unlisted, err := LoadRefsLenient(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[int][]string{1: {"a cat"}}; !reflect.DeepEqual(refs, want) || !slices.Equal(unlisted, []int{3, 7}) {
+		t.Errorf("refs %v, unlisted %v; want %v, [3 7]", refs, unlisted, want)
+	}
+	if _, err := LoadRefs(p); err == nil || !strings.Contains(err.Error(), `annotations[0]: image_id 7 is not in "images"`) {
+		t.Errorf("LoadRefs: err = %v", err)
+	}
 }
