@@ -23,8 +23,9 @@ semantics of pycocotools 2.0.11 COCOeval: the 12 standard stats and AP per
 category. --gt is a COCO instances file, --dt a COCO results list; both may be
 gzipped. Categories and images are the ground truth's. As in pycocotools,
 results of a category the ground truth lacks are left out (with a warning
-naming the ids), and with --iou-type bbox a result's segmentation is not
-checked against its image; --strict makes both errors. A result for an image
+naming the ids); with --iou-type bbox a result's segmentation is not checked
+against its image, and with segm a result whose mask is not its image's size
+never matches (a false positive); --strict makes all three errors. A result for an image
 the ground truth lacks is an error (pycocotools refuses the file too).
 
 A ground-truth annotation with id 0 is an ordinary annotation here; pycocotools
@@ -78,7 +79,8 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 				return err
 			}
 			warnCOCODeviations(gt, rep, *dtPath, *id0Quirk)
-			res, err := cocoeval.Evaluate(gt, dets, cocoeval.Params{IoUType: *iouType, MaxDets: maxDets, Workers: *workers, PycocotoolsID0Quirk: *id0Quirk})
+			res, err := cocoeval.Evaluate(gt, dets, cocoeval.Params{IoUType: *iouType, MaxDets: maxDets, Workers: *workers,
+				PycocotoolsID0Quirk: *id0Quirk, PycocotoolsMaskSizeIoU: !*strict})
 			if err != nil {
 				return err
 			}
@@ -117,6 +119,10 @@ func warnCOCODeviations(gt *cocoeval.GroundTruth, rep *cocoeval.LoadReport, dtPa
 		}
 		slog.Warn("results of categories the ground truth lacks are left out, as pycocotools does (--strict refuses them)",
 			"results", total, "category_ids", ids, "dt", dtPath)
+	}
+	if n := rep.MaskSizeMismatches; n > 0 {
+		slog.Warn("results whose mask is not their image's size never match, as in pycocotools (IoU -1; --strict refuses them)",
+			"results", n, "dt", dtPath)
 	}
 	id0 := 0
 	for i := range gt.Annotations {

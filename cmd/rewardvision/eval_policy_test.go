@@ -110,18 +110,21 @@ func TestEvalCOCOUnknownCategoriesLeftOut(t *testing.T) {
 	}
 }
 
-// One 10×10 image, one 4×4 box at the origin; annotation id from the caller.
+// One 10×10 image, one 4×4 square at the origin (box and column-major RLE);
+// annotation id from the caller.
 func tinyGT(t *testing.T, dir string, annID int) string {
 	return writeFile(t, dir, "gt.json", `{"images": [{"id": 1, "width": 10, "height": 10}],
 		"categories": [{"id": 1, "name": "a"}],
-		"annotations": [{"id": `+itoa(annID)+`, "image_id": 1, "category_id": 1, "bbox": [0, 0, 4, 4], "area": 16, "iscrowd": 0}]}`)
+		"annotations": [{"id": `+itoa(annID)+`, "image_id": 1, "category_id": 1, "bbox": [0, 0, 4, 4], "area": 16, "iscrowd": 0,
+			"segmentation": {"size": [10, 10], "counts": [0, 4, 6, 4, 6, 4, 6, 4, 66]}}]}`)
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
 // With --iou-type bbox only boxes are validated, as pycocotools reads them:
 // a box result's mask is not read at all, and a mask-only result's area and
-// box come from its RLE at the RLE's own size.
+// box come from its RLE at the RLE's own size. With segm such a mask never
+// matches (pycocotools' IoU −1): the ground truth is missed.
 func TestEvalCOCOBBoxDoesNotCheckMasks(t *testing.T) {
 	dir := t.TempDir()
 	gt := tinyGT(t, dir, 1)
@@ -134,12 +137,25 @@ func TestEvalCOCOBBoxDoesNotCheckMasks(t *testing.T) {
 		if want := tinyStats(true); !reflect.DeepEqual(rep.Stats, want) {
 			t.Errorf("%s: stats %v, want %v", filepath.Base(dets), rep.Stats, want)
 		}
-		for _, args := range [][]string{{"--strict"}, {"--iou-type", "segm"}} {
+		segm, logs := cocoStats(t, "--gt", gt, "--dt", dets, "--iou-type", "segm")
+		if want := tinyStats(false); !reflect.DeepEqual(segm.Stats, want) {
+			t.Errorf("%s segm: stats %v, want %v", filepath.Base(dets), segm.Stats, want)
+		}
+		if !strings.Contains(logs, "never match") || !strings.Contains(logs, "results=1") {
+			t.Errorf("%s segm: no warning:\n%s", filepath.Base(dets), logs)
+		}
+		for _, args := range [][]string{{"--strict"}, {"--strict", "--iou-type", "segm"}} {
 			code, _, errb := runEval(t, append([]string{"eval", "coco", "--gt", gt, "--dt", dets}, args...)...)
 			if code != 1 || !strings.Contains(errb, "RLE size 20x20 differs from the image's 10x10") {
 				t.Errorf("%s %v: exit %d: %s", filepath.Base(dets), args, code, errb)
 			}
 		}
+	}
+	// The same square at the image's size matches in segm.
+	fit := writeFile(t, dir, "fit.json", `[{"image_id": 1, "category_id": 1, "score": 0.9,
+		"segmentation": {"size": [10, 10], "counts": [0, 4, 6, 4, 6, 4, 6, 4, 66]}}]`)
+	if rep, _ := cocoStats(t, "--gt", gt, "--dt", fit, "--iou-type", "segm"); !reflect.DeepEqual(rep.Stats, tinyStats(true)) {
+		t.Errorf("fitting mask, segm: stats %v, want %v", rep.Stats, tinyStats(true))
 	}
 }
 

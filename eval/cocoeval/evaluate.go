@@ -214,6 +214,7 @@ type matcher struct {
 	dtMask  []rle.RLE
 	gtMBox  [][4]float64
 	dtMBox  [][4]float64
+	dtOff   []bool // the detection's mask is not the image's size
 }
 
 func newMatcher(st *evalState) *matcher { return &matcher{st: st} }
@@ -474,17 +475,30 @@ func (m *matcher) computeIoU(r int32, gts, dts []int32) error {
 		m.gtMask = append(m.gtMask, mk)
 		m.gtMBox = append(m.gtMBox, mk.ToBBox())
 	}
-	m.dtMask, m.dtMBox = m.dtMask[:0], m.dtMBox[:0]
+	m.dtMask, m.dtMBox, m.dtOff = m.dtMask[:0], m.dtMBox[:0], m.dtOff[:0]
 	for _, d := range dts {
+		if sg := st.dets[d].Segmentation; st.p.PycocotoolsMaskSizeIoU && sg != nil && (sg.Height != h || sg.Width != w) {
+			m.dtMask = append(m.dtMask, rle.RLE{})
+			m.dtMBox = append(m.dtMBox, [4]float64{})
+			m.dtOff = append(m.dtOff, true)
+			continue
+		}
 		mk, err := detMask(&st.dets[d], h, w)
 		if err != nil {
 			return fmt.Errorf("detection %d (image_id %d): %w", d, st.dets[d].ImageID, err)
 		}
 		m.dtMask = append(m.dtMask, mk)
 		m.dtMBox = append(m.dtMBox, mk.ToBBox())
+		m.dtOff = append(m.dtOff, false)
 	}
 	for di := range m.dtMask {
 		row := m.iou[di*G : di*G+G]
+		if m.dtOff[di] {
+			for gi := range row {
+				row[gi] = -1 // pycocotools' rleIou for masks of different sizes
+			}
+			continue
+		}
 		for gi := range m.gtMask {
 			if boxIoU(&m.dtMBox[di], &m.gtMBox[gi], m.crowd[gi]) > 0 {
 				row[gi] = rle.PairIoU(m.dtMask[di], m.gtMask[gi], m.crowd[gi])

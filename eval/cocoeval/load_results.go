@@ -58,8 +58,10 @@ func LoadFiles(gtPath, resultsPath string) (*GroundTruth, []Detection, error) {
 type LoadOptions struct {
 	// IoUType is the evaluation the results are loaded for. With "bbox" a
 	// segmentation is read only where pycocotools' loadRes takes the area
-	// and box from it (results without a "bbox"), at the RLE's own size;
-	// otherwise it must fit its image. Strict ignores this.
+	// and box from it (results without a "bbox"), at the RLE's own size.
+	// With "segm" an RLE of another size than its image is kept at its own
+	// size and counted (evaluate with Params.PycocotoolsMaskSizeIoU). Strict
+	// ignores this.
 	IoUType string
 	// Strict refuses results whose category is not in the ground truth
 	// and segmentations that do not fit their image, whatever IoUType.
@@ -72,6 +74,9 @@ type LoadReport struct {
 	// the ground truth lacks: pycocotools evaluates only the ground
 	// truth's categories.
 	UnknownCategories map[int]int
+	// MaskSizeMismatches counts the results (IoUType "segm") whose RLE
+	// size differs from their image's.
+	MaskSizeMismatches int
 }
 
 // LoadFilesOptions is LoadFiles with pycocotools' leniency unless
@@ -231,6 +236,7 @@ func (rf *resultsFile) resolve(gt *GroundTruth) ([]Detection, error) {
 func (rf *resultsFile) resolveOptions(gt *GroundTruth, opt LoadOptions) ([]Detection, *LoadReport, error) {
 	rep := &LoadReport{}
 	boxOnly := opt.IoUType == IoUBBox && !opt.Strict
+	anySize := opt.IoUType != "" && !opt.Strict
 	kept := rf.dets[:0]
 	for i := range rf.dets {
 		d := &rf.dets[i]
@@ -260,9 +266,12 @@ func (rf *resultsFile) resolveOptions(gt *GroundTruth, opt LoadOptions) ([]Detec
 		if err != nil {
 			return nil, nil, recordError(rf.name, i, d, err)
 		}
-		m, err := parseSegmentationSize(rf.segRaw[i], h, w, !boxOnly)
+		m, err := parseSegmentationSize(rf.segRaw[i], h, w, !anySize)
 		if err != nil {
 			return nil, nil, recordError(rf.name, i, d, fmt.Errorf("segmentation: %w", err))
+		}
+		if !boxOnly && (m.Height != h || m.Width != w) {
+			rep.MaskSizeMismatches++
 		}
 		d.Segmentation = &m
 		if !rf.boxMode {

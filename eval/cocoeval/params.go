@@ -24,6 +24,11 @@ type Params struct {
 	// counts as a false positive (see the package comment). Off by
 	// default: ids carry no meaning here.
 	PycocotoolsID0Quirk bool
+	// PycocotoolsMaskSizeIoU gives a detection whose mask size differs
+	// from its image IoU −1 with every ground truth in segm evaluation, as
+	// pycocotools' rleIou does: it is never matched and counts as a false
+	// positive. Off, such a detection is an error.
+	PycocotoolsMaskSizeIoU bool
 	// Workers bounds the goroutines (0 = GOMAXPROCS).
 	Workers int
 }
