@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"rewardvision/api"
 	"rewardvision/eval/batch"
 	"rewardvision/eval/report"
 	"rewardvision/internal/cli"
@@ -42,6 +43,14 @@ Job sets it) evaluates positions p ≡ i (mod N) of the id-sorted image list
 and stops after writing the outputs; 'eval merge' joins the shard folders and
 scores them, with exactly the numbers of one unsharded run.
 
+--server URL evaluates through a running server (rewardvision serve) with
+api.Client instead of in-process: each --model then names a variant of the
+task that the server serves (mle, reward; its highest version), every image
+is uploaded as PNG (the pixels the in-process path sees), and an answer from
+another model than the one chosen at the start is an error. Scores equal
+the in-process run's; boxes in results.json carry the API's rounding (0.01
+px, scores 1e-4).
+
 Images listed but missing, unreadable or of another size than the
 annotation file says are an error naming the file; with --skip-bad they are
 skipped for every model, counted, and left out of the scores.`
@@ -65,7 +74,8 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 			imagesDir := fs.String("images", "", "", "image folder (with --ann)")
 			trainAnn := fs.String("train-ann", "RV_TRAIN_ANN", "", "training annotations for the reward (default: SPLIT/../train/<file> when present)")
 			var models modelList
-			fs.Var(&models, "model", "model entry (repeat for an A/B comparison)")
+			fs.Var(&models, "model", "model entry (repeat for an A/B comparison); with --server, a variant the server serves (mle, reward)")
+			server := fs.String("server", "RV_SERVER", "", "evaluate through a running server (rewardvision serve) at this URL instead of in-process")
 			out := fs.String("out", "RV_OUT", "", "run folder")
 			conc := fs.Int("concurrency", "RV_CONCURRENCY", 2, "images in flight")
 			limit := fs.Int("limit", "", 0, "evaluate only the first N images by id (0: all)")
@@ -116,9 +126,23 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			rt, dev, err := of.open()
-			if err != nil {
-				return err
+			var open func(entry string) (batch.Model, error)
+			if *server != "" {
+				c, err := api.NewClient(*server, nil)
+				if err != nil {
+					return cli.Usagef("eval run: --server: %v", err)
+				}
+				open = func(variant string) (batch.Model, error) {
+					return batch.OpenServer(ctx, c, *server, variant, *taskName)
+				}
+			} else {
+				rt, dev, err := of.open()
+				if err != nil {
+					return err
+				}
+				open = func(entry string) (batch.Model, error) {
+					return batch.OpenEntry(entry, *taskName, rt, dev, runner.Options{IntraOpThreads: *threads})
+				}
 			}
 			var opened []batch.Model
 			defer func() {
@@ -128,7 +152,7 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 			}()
 			var infos []batch.ModelInfo
 			for _, e := range models {
-				m, err := batch.OpenEntry(e, *taskName, rt, dev, runner.Options{IntraOpThreads: *threads})
+				m, err := open(e)
 				if err != nil {
 					return err
 				}

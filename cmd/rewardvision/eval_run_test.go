@@ -5,9 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"math"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +21,9 @@ import (
 
 	"rewardvision/dataset/shapes"
 	"rewardvision/internal/testfix"
+	"rewardvision/models/ortrun"
+	"rewardvision/models/runner"
+	"rewardvision/serve"
 )
 
 // evalFixture is a small detection world (val and train splits) and two
@@ -350,4 +358,103 @@ func copyTree(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestEvalRunThroughServer: `eval run --server` against a running server
+// with both variants scores exactly what the in-process run scores.
+func TestEvalRunThroughServer(t *testing.T) {
+	f := getEvalFixture(t)
+	repoDir := t.TempDir()
+	copyTree(t, shippedDetection, filepath.Join(repoDir, "detection-mle", "1"))
+	copyTree(t, filepath.Join(f.reward, "1"), filepath.Join(repoDir, "detection-x", "1"))
+	rt, err := ortrun.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg, err := serve.LoadRegistry(repoDir, rt, ortrun.Device{}, runner.Options{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(reg, serve.Config{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+
+	local, remote := t.TempDir(), t.TempDir()
+	mustRun(t, evalArgs(f, local)...)
+	mustRun(t, "eval", "run", "--task", "detection", "--data", f.val, "--server", hs.URL, "--model", "mle", "--model", "reward",
+		"--out", remote, "--resamples", "200", "--log-format", "json")
+	for _, name := range []string{"mle/rewards.csv", "reward/rewards.csv"} {
+		if !bytes.Equal(readFile(t, filepath.Join(local, name)), readFile(t, filepath.Join(remote, name))) {
+			t.Errorf("%s differs between the in-process run and the run through the server", name)
+		}
+	}
+	// The API rounds boxes to 0.01 px and scores to 1e-4 and sorts by
+	// score: the same detections up to that.
+	for _, v := range []string{"mle", "reward"} {
+		a, b := sortedDets(t, filepath.Join(local, v, "results.json")), sortedDets(t, filepath.Join(remote, v, "results.json"))
+		if len(a) != len(b) || len(a) == 0 {
+			t.Fatalf("%s: %d detections in-process, %d through the server", v, len(a), len(b))
+		}
+		for i := range a {
+			same := a[i].ImageID == b[i].ImageID && a[i].CategoryID == b[i].CategoryID && math.Abs(a[i].Score-b[i].Score) <= 5e-5
+			for k := range 4 {
+				same = same && math.Abs(a[i].BBox[k]-b[i].BBox[k]) <= 0.005
+			}
+			if !same {
+				t.Errorf("%s detection %d: in-process %+v, server %+v", v, i, a[i], b[i])
+			}
+		}
+	}
+	var a, b struct {
+		Variants map[string]map[string]float64 `json:"variants"`
+		AB       map[string]json.RawMessage    `json:"ab"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(local, "metrics.json")), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(remote, "metrics.json")), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) || len(a.Variants) != 2 {
+		t.Errorf("metrics through the server %+v, in-process %+v", b, a)
+	}
+	_, stderr, code := runCLI(t, nil, "eval", "run", "--task", "detection", "--data", f.val, "--server", hs.URL, "--model", "nope", "--out", t.TempDir())
+	if code != 1 || !strings.Contains(stderr, `no detection model of variant "nope"`) {
+		t.Errorf("unknown variant: exit %d, %s", code, stderr)
+	}
+}
+
+type resultDet struct {
+	ImageID    int        `json:"image_id"`
+	CategoryID int        `json:"category_id"`
+	BBox       [4]float64 `json:"bbox"`
+	Score      float64    `json:"score"`
+}
+
+// sortedDets reads a COCO results file sorted by image, category, box.
+func sortedDets(t *testing.T, path string) []resultDet {
+	t.Helper()
+	var ds []resultDet
+	if err := json.Unmarshal(readFile(t, path), &ds); err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(ds, func(a, b resultDet) int {
+		if a.ImageID != b.ImageID {
+			return a.ImageID - b.ImageID
+		}
+		if a.CategoryID != b.CategoryID {
+			return a.CategoryID - b.CategoryID
+		}
+		for k := range 4 {
+			if d := math.Round(a.BBox[k]*100) - math.Round(b.BBox[k]*100); d != 0 {
+				return int(d)
+			}
+		}
+		return 0
+	})
+	return ds
 }
