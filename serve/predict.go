@@ -51,15 +51,25 @@ func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 	variant := "compare"
 	if p.compare {
 		for _, v := range s.reg.Variants(req.Task) {
-			m, _ := s.reg.Lookup(req.Task, v)
+			// Acquire: a reload meanwhile lets this request finish on
+			// the model it got (reload.go).
+			m, err := s.reg.Acquire(req.Task, v)
+			if err != nil {
+				continue // unloaded since Variants
+			}
+			defer m.Release()
 			models = append(models, m)
+		}
+		if len(models) == 0 {
+			return nil, errorf(ErrNotFound, "no model for task %s", req.Task)
 		}
 	} else {
 		variant = s.chooseVariant(req.Task, p.variant, strings.TrimSpace(req.Variant), req.ClientID)
-		m, err := s.reg.Lookup(req.Task, variant)
+		m, err := s.reg.Acquire(req.Task, variant)
 		if err != nil {
 			return nil, err
 		}
+		defer m.Release()
 		models = []*Model{m}
 	}
 
@@ -147,18 +157,10 @@ func (s *Server) infer(ctx context.Context, m *Model, img image.Image, n int, op
 	}
 	tm.PreprocessMS = stage("preprocess", time.Since(t))
 
-	t = time.Now()
-	if err := s.limit.acquire(ctx); err != nil {
-		return nil, runner.Prepared{}, err
-	}
-	tm.QueueMS = stage("queue", time.Since(t))
-	t = time.Now()
-	gen, err := m.Runner.GenerateContext(ctx, batch, n, opts)
-	s.limit.release()
+	gen, err := s.generate(ctx, m, batch, n, opts, tm) // batch.go
 	if err != nil {
 		return nil, runner.Prepared{}, err
 	}
-	tm.InferenceMS = stage("inference", time.Since(t))
 	return gen, prep[0], nil
 }
 

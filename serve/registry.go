@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,10 +40,24 @@ type Model struct {
 	Runner   *runner.Runner
 	manifest json.RawMessage
 	ready    atomic.Bool
+	refs     modelRefs // requests using it; a retired model closes at zero (reload.go)
+	batch    *batcher  // nil without dynamic batching (batch.go)
+	stamp    string    // what the entry looked like on disk when loaded (reload.go)
 }
 
 // Registry holds every loaded entry and routes (task, variant) to one.
+// Its set of models can change while serving (reload.go): readers take a
+// snapshot, and requests hold a reference (Acquire) so that a replaced
+// model finishes their work before it is closed.
 type Registry struct {
+	cur atomic.Pointer[regState]
+	src *regSource // where models are loaded from; nil for NewRegistry's
+	mu  sync.Mutex // serialises changes to the set
+	log *slog.Logger
+}
+
+// regState is one immutable set of models and its routes.
+type regState struct {
 	models []*Model
 	// routes: task route → variant → the highest version of that variant.
 	routes map[string]map[string]*Model
@@ -93,7 +108,12 @@ func LoadRegistry(dir string, rt *ortrun.Runtime, dev ortrun.Device, opts runner
 	if len(ms) == 0 {
 		return nil, fmt.Errorf("model repository %s: no entries (want <name>/<version>/%s)", dir, repo.ManifestFile)
 	}
-	return NewRegistry(ms, log)
+	reg, err := NewRegistry(ms, log)
+	if err != nil {
+		return fail(err)
+	}
+	reg.src = &regSource{dir: dir, rt: rt, dev: dev, opts: opts}
+	return reg, nil
 }
 
 func loadModel(entry string, rt *ortrun.Runtime, dev ortrun.Device, opts runner.Options) (*Model, error) {
@@ -122,6 +142,15 @@ func newModel(r *runner.Runner, dir string, raw json.RawMessage) (*Model, error)
 // NewRegistry routes the given models; of several entries with the same
 // task and variant the highest version serves (the others are listed).
 func NewRegistry(ms []*Model, log *slog.Logger) (*Registry, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Registry{log: log}
+	r.cur.Store(newState(ms, log))
+	return r, nil
+}
+
+func newState(ms []*Model, log *slog.Logger) *regState {
 	slices.SortFunc(ms, func(a, b *Model) int {
 		if a.Ref.Name != b.Ref.Name {
 			if a.Ref.Name < b.Ref.Name {
@@ -131,7 +160,7 @@ func NewRegistry(ms []*Model, log *slog.Logger) (*Registry, error) {
 		}
 		return a.Ref.Version - b.Ref.Version
 	})
-	r := &Registry{models: ms, routes: map[string]map[string]*Model{}}
+	r := &regState{models: ms, routes: map[string]map[string]*Model{}}
 	for _, m := range ms {
 		byVariant := r.routes[m.Route]
 		if byVariant == nil {
@@ -152,16 +181,16 @@ func NewRegistry(ms []*Model, log *slog.Logger) (*Registry, error) {
 		}
 		byVariant[m.Ref.Variant] = m
 	}
-	return r, nil
+	return r
 }
 
 // Models lists every loaded entry, by name and version.
-func (r *Registry) Models() []*Model { return r.models }
+func (r *Registry) Models() []*Model { return r.cur.Load().models }
 
 // Variants lists the variants served for a task route, sorted.
 func (r *Registry) Variants(route string) []string {
 	var vs []string
-	for v := range r.routes[route] {
+	for v := range r.cur.Load().routes[route] {
 		vs = append(vs, v)
 	}
 	slices.Sort(vs)
@@ -170,7 +199,7 @@ func (r *Registry) Variants(route string) []string {
 
 // Lookup returns the model serving (route, variant).
 func (r *Registry) Lookup(route, variant string) (*Model, error) {
-	byVariant := r.routes[route]
+	byVariant := r.cur.Load().routes[route]
 	if len(byVariant) == 0 {
 		return nil, errorf(ErrNotFound, "no model for task %s", route)
 	}
@@ -184,32 +213,43 @@ func (r *Registry) Lookup(route, variant string) (*Model, error) {
 // WarmUp runs each model once on a blank image, so the first request does
 // not pay ONNX Runtime's lazy initialisation, and marks it ready.
 func (r *Registry) WarmUp(ctx context.Context) error {
-	blank := image.NewRGBA(image.Rect(0, 0, 32, 32))
-	for _, m := range r.models {
-		opts := m.Runner.DefaultOptions()
-		opts.Temperature = 0
-		if _, err := m.Runner.PredictContext(ctx, []image.Image{blank}, opts); err != nil {
-			return fmt.Errorf("warm up %s/%d: %w", m.Ref.Name, m.Ref.Version, err)
+	for _, m := range r.Models() {
+		if err := warmUp(ctx, m); err != nil {
+			return err
 		}
-		m.ready.Store(true)
 	}
+	return nil
+}
+
+func warmUp(ctx context.Context, m *Model) error {
+	blank := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	opts := m.Runner.DefaultOptions()
+	opts.Temperature = 0
+	if _, err := m.Runner.PredictContext(ctx, []image.Image{blank}, opts); err != nil {
+		return fmt.Errorf("warm up %s/%d: %w", m.Ref.Name, m.Ref.Version, err)
+	}
+	m.ready.Store(true)
 	return nil
 }
 
 // Ready reports whether every model is loaded and warmed up.
 func (r *Registry) Ready() bool {
-	for _, m := range r.models {
+	ms := r.Models()
+	for _, m := range ms {
 		if !m.ready.Load() {
 			return false
 		}
 	}
-	return len(r.models) > 0
+	return len(ms) > 0
 }
 
 // Close releases every session.
 func (r *Registry) Close() error {
 	var errs []error
-	for _, m := range r.models {
+	for _, m := range r.Models() {
+		if m.batch != nil {
+			m.batch.close()
+		}
 		errs = append(errs, m.Runner.Close())
 	}
 	return errors.Join(errs...)

@@ -33,6 +33,7 @@ type Config struct {
 	MaxQueue       int           // requests waiting for an inference slot (default 64)
 	RequestTimeout time.Duration // per inference request (default 30 s)
 	DrainTimeout   time.Duration // graceful shutdown wait (default 30 s)
+	Batch          BatchConfig   // dynamic batching per model (batch.go); off by default
 	Splits         map[string]Split
 	Log            *slog.Logger
 }
@@ -80,6 +81,8 @@ type Server struct {
 	metrics *metrics
 	log     *slog.Logger
 	engine  *gin.Engine
+	xm      *extraMetrics // batching and reloads (batch.go)
+	rl      reloader      // loads and unloads (reload.go)
 	// draining is set once shutdown starts: /readyz then fails, so a load
 	// balancer stops sending before the listener closes.
 	draining atomic.Bool
@@ -92,8 +95,18 @@ func New(reg *Registry, cfg Config) (*Server, error) {
 	if err := checkSplits(cfg.Splits, reg); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, reg: reg, splits: cfg.Splits, limit: newLimiter(cfg.MaxInflight, cfg.MaxQueue),
+	queue := cfg.MaxQueue
+	if cfg.Batch.Enabled() {
+		// A slot runs a batch: admit enough requests to fill them.
+		queue += cfg.MaxInflight * (cfg.Batch.MaxBatchSize - 1)
+	}
+	s := &Server{cfg: cfg, reg: reg, splits: cfg.Splits, limit: newLimiter(cfg.MaxInflight, queue),
 		metrics: newMetrics(), log: cfg.Log}
+	s.xm = newExtraMetrics(s.metrics.reg)
+	s.initKnown()
+	for _, m := range reg.Models() {
+		s.attachBatcher(m)
+	}
 	s.limit.onWait = func(n int64) { s.metrics.queue.Set(float64(n)) }
 	s.limit.onRun = func(n int64) { s.metrics.inflight.Set(float64(n)) }
 	s.engine = s.routes()

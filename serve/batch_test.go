@@ -1,0 +1,163 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"rewardvision/api"
+	"rewardvision/models/ortrun"
+)
+
+// ownRegistry loads the shipped repository for one test (batchers and
+// reloads change a registry's models, so such tests do not share one).
+func ownRegistry(tb testing.TB, dir string) *Registry {
+	tb.Helper()
+	reg, err := LoadRegistry(dir, loadORT(tb), ortrun.Device{Kind: "cpu"}, testOptions, slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := reg.WarmUp(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return reg
+}
+
+// TestBatchingGolden: concurrent requests batched together (greedy and
+// seeded samples mixed in one batch) get the golden answers of requests
+// served alone, and the batch-size histogram shows batches of several.
+func TestBatchingGolden(t *testing.T) {
+	reg := ownRegistry(t, shippedRepo)
+	s, ts := newServer(t, reg, Config{MaxInflight: 1, Batch: BatchConfig{MaxBatchSize: 8, MaxQueueDelay: 50 * time.Millisecond}})
+	t.Cleanup(func() { reg.Close() })
+	cases := []struct{ name, path, image string }{
+		{"detect-shapes", "/v1/detect?image_id=1", "testdata/images/shapes-det.png"},
+		{"detect-shapes-sample", "/v1/detect?image_id=1&decoding=sample&temperature=0.7&top_p=0.95&seed=3", "testdata/images/shapes-det.png"},
+		{"caption-shapes", "/v1/caption?image_id=2", "testdata/images/shapes-cap.png"},
+		{"caption-shapes-samples", "/v1/caption?image_id=2&num_samples=3&seed=1&top_k=20", "testdata/images/shapes-cap.png"},
+	}
+	const copies = 4
+	var wg sync.WaitGroup
+	errs := make(chan error, len(cases)*copies)
+	for _, tc := range cases {
+		want := readFile(t, filepath.Join("testdata", "golden", tc.name+".json"))
+		img := readFile(t, tc.image)
+		for range copies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := http.Post(ts.URL+tc.path, "image/png", bytes.NewReader(img))
+				if err != nil {
+					errs <- err
+					return
+				}
+				var v any = &api.DetectResponse{}
+				if strings.Contains(tc.path, "caption") {
+					v = &api.CaptionResponse{}
+				}
+				err = json.NewDecoder(resp.Body).Decode(v)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK {
+					errs <- fmt.Errorf("%s: status %d, %v", tc.name, resp.StatusCode, err)
+					return
+				}
+				zeroTiming(v)
+				got, _ := json.MarshalIndent(v, "", "  ")
+				if !bytes.Equal(append(got, '\n'), want) {
+					errs <- fmt.Errorf("%s batched:\n%s\nwant:\n%s", tc.name, got, want)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// One slot and a 50 ms delay: the 16 requests ran in far fewer calls.
+	calls := 0
+	var images float64
+	mfs, err := s.metrics.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "rewardvision_batch_size" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			calls += int(m.GetHistogram().GetSampleCount())
+			images += m.GetHistogram().GetSampleSum()
+		}
+	}
+	// 8 detect images, 4 + 4·3 caption images.
+	if images != 24 {
+		t.Errorf("batches held %g images, want 24", images)
+	}
+	if calls >= 16 || calls < 3 {
+		t.Errorf("%d batches for 16 requests: want batching (3 to 15)", calls)
+	}
+}
+
+// TestBatchingCancel: a request whose client goes away while queued or
+// running returns at once; the others of its batch are answered.
+func TestBatchingCancel(t *testing.T) {
+	reg := ownRegistry(t, shippedRepo)
+	_, ts := newServer(t, reg, Config{MaxInflight: 1, Batch: BatchConfig{MaxBatchSize: 4, MaxQueueDelay: 100 * time.Millisecond}})
+	t.Cleanup(func() { reg.Close() })
+	img := detImage(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	statuses := make([]int, 3)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := context.Background()
+			if i == 0 {
+				c = ctx
+			}
+			req, _ := http.NewRequestWithContext(c, http.MethodPost, ts.URL+"/v1/detect", bytes.NewReader(img))
+			req.Header.Set("Content-Type", "image/png")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statuses[i] = -1
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	if statuses[0] != -1 || statuses[1] != 200 || statuses[2] != 200 {
+		t.Errorf("statuses %v, want [-1 (canceled) 200 200]", statuses)
+	}
+}
+
+func TestParsePreferredSizes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+	}{{"", "[]"}, {"4, 2,4,8", "[2 4 8]"}, {"0", "error"}, {"x", "error"}} {
+		got, err := ParsePreferredSizes(tc.in)
+		s := fmt.Sprint(got)
+		if got == nil {
+			s = "[]"
+		}
+		if err != nil {
+			s = "error"
+		}
+		if s != tc.want {
+			t.Errorf("%q: %s, want %s", tc.in, s, tc.want)
+		}
+	}
+}
