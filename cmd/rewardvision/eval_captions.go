@@ -84,22 +84,15 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("eval captions: --refs and --preds are required (see --help)")
 			}
 			start := time.Now()
-			var (
-				refs map[int][]string
-				err  error
-			)
-			if *strict {
-				refs, err = captions.LoadRefs(*refsPath)
-			} else {
-				var unlisted []int
-				if refs, unlisted, err = captions.LoadRefsLenient(*refsPath); len(unlisted) > 0 {
-					slog.Warn("reference annotations of images missing from \"images\" are ignored, as pycocotools does (--strict refuses them)",
-						"images", len(unlisted), "first", unlisted[:min(5, len(unlisted))], "refs", *refsPath)
-				}
-			}
+			rf, err := captions.LoadRefsFile(*refsPath, *strict)
 			if err != nil {
 				return err
 			}
+			if n := len(rf.Unlisted); n > 0 {
+				slog.Warn("reference annotations of images missing from \"images\" are ignored, as pycocotools does (--strict refuses them)",
+					"images", n, "first", rf.Unlisted[:min(5, n)], "refs", *refsPath)
+			}
+			refs := rf.Refs
 			preds, err := captions.LoadPreds(*predsPath)
 			if err != nil {
 				return err
@@ -111,7 +104,9 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 						"images", len(left), "first", left[:min(5, len(left))], "refs", *refsPath)
 				}
 			}
-			res, err := captions.Evaluate(refs, preds)
+			// Tokenized in pycocoevalcap's order: a few lexer rules read
+			// the start of the next caption.
+			res, err := captions.EvaluateOrdered(refs, preds, rf.Order)
 			if err != nil {
 				return fmt.Errorf("evaluate %s against %s: %w", *predsPath, *refsPath, err)
 			}

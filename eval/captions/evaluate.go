@@ -35,7 +35,56 @@ func Evaluate(refs map[int][]string, preds map[int]string) (*Result, error) {
 		}
 		predToks[i] = Tokenize(preds[id])
 	}
+	return evaluateTokens(ids, refToks, predToks), nil
+}
 
+// EvaluateOrdered is Evaluate with the captions tokenized as pycocoevalcap
+// tokenizes them, two runs of the Java tokenizer over the images in order
+// (the references of each image in their order, then the predictions):
+// a few lexer rules read the start of the next caption (see TokenizeStream).
+// order lists image ids as the reference file's "images" does (ids it
+// lacks follow in ascending order).
+func EvaluateOrdered(refs map[int][]string, preds map[int]string, order []int) (*Result, error) {
+	ids, err := checkKeys(refs, preds)
+	if err != nil {
+		return nil, err
+	}
+	pos := make(map[int]int, len(ids)) // id → index in ids
+	for i, id := range ids {
+		pos[id] = i
+	}
+	stream := make([]int, 0, len(ids)) // indexes into ids, in pycocoevalcap's order
+	seen := make([]bool, len(ids))
+	for _, id := range order {
+		if i, ok := pos[id]; ok && !seen[i] {
+			seen[i] = true
+			stream = append(stream, i)
+		}
+	}
+	for i := range ids {
+		if !seen[i] {
+			stream = append(stream, i)
+		}
+	}
+	var refCaps, predCaps []string
+	for _, i := range stream {
+		refCaps = append(refCaps, refs[ids[i]]...)
+		predCaps = append(predCaps, preds[ids[i]])
+	}
+	refStream, predStream := TokenizeStream(refCaps), TokenizeStream(predCaps)
+	refToks := make([][][]string, len(ids))
+	predToks := make([][]string, len(ids))
+	k := 0
+	for j, i := range stream {
+		n := len(refs[ids[i]])
+		refToks[i], predToks[i] = refStream[k:k+n:k+n], predStream[j]
+		k += n
+	}
+	return evaluateTokens(ids, refToks, predToks), nil
+}
+
+// evaluateTokens scores tokenized captions; ids are ascending.
+func evaluateTokens(ids []int, refToks [][][]string, predToks [][]string) *Result {
 	cider := newCIDErDTokens(refToks)
 	res := &Result{PerImageCIDErD: make(map[int]float64, len(ids))}
 	bleu := make([]bleuCounts, len(ids))
@@ -51,7 +100,7 @@ func Evaluate(refs map[int][]string, preds map[int]string) (*Result, error) {
 	res.BLEU = corpusBLEU(bleu)
 	res.ROUGEL = rougeSum / float64(len(ids))
 	res.CIDErD = ciderSum / float64(len(ids))
-	return res, nil
+	return res
 }
 
 // checkKeys enforces pycocoevalcap's assertions (equal key sets, at least

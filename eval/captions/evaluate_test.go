@@ -232,3 +232,41 @@ func TestEvaluateNBSPToken(t *testing.T) {
 		t.Errorf("ROUGE-L = %v, want 0 (one token against three, none equal)", res.ROUGEL)
 	}
 }
+
+// EvaluateOrdered tokenizes as pycocoevalcap's two tokenizer runs do: the
+// one reference is the last line of its run, so "Wii U." keeps its period
+// and the prediction's "u" does not match it; Evaluate assumes a next line
+// starting "A " and reads "u".
+func TestEvaluateOrdered(t *testing.T) {
+	refs, preds := map[int][]string{1: {"The new Wii U."}}, map[int]string{1: "the new Wii U"}
+	ordered, err := EvaluateOrdered(refs, preds, []int{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Evaluate(refs, preds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp := math.Exp(1 - 1/((4+1e-15)/(4+1e-9))) // 4 words against 4, bleu_scorer's constants
+	if want := (3 + 1e-15) / (4 + 1e-9) * bp; math.Abs(ordered.BLEU[0]-want) > 1e-15 {
+		t.Errorf("ordered BLEU-1 = %v, want %v", ordered.BLEU[0], want)
+	}
+	if want := (4 + 1e-15) / (4 + 1e-9) * bp; math.Abs(plain.BLEU[0]-want) > 1e-15 {
+		t.Errorf("Evaluate BLEU-1 = %v, want %v", plain.BLEU[0], want)
+	}
+	// Images missing from order follow in ascending order; the result is
+	// the same for any order here (one reference per image, no acronyms).
+	refs2 := map[int][]string{1: {"a cat"}, 2: {"a dog"}, 3: {"a bird"}}
+	preds2 := map[int]string{1: "a cat", 2: "a cat", 3: "a bird"}
+	a, err := EvaluateOrdered(refs2, preds2, []int{3, 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Evaluate(refs2, preds2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("EvaluateOrdered %+v, Evaluate %+v", a, b)
+	}
+}

@@ -43,18 +43,30 @@ type rawCaption struct {
 	Caption json.RawMessage `json:"caption"`
 }
 
-// LoadRefsLenient is LoadRefs as pycocotools' COCO reads the file: an
-// annotation of an image missing from a non-empty "images" list is left out
-// (its image id is returned, ascending, once) instead of refused.
-// pycocoevalcap never scores those (it refuses a prediction for them, as
-// Evaluate does).
-func LoadRefsLenient(path string) (map[int][]string, []int, error) {
+// RefsFile is a COCO captions annotation file as pycocoevalcap reads it.
+type RefsFile struct {
+	// Refs are the reference captions per image id, in file order.
+	Refs map[int][]string
+	// Order is the image ids of "images" in file order: the order
+	// pycocoevalcap tokenizes the images in (see EvaluateOrdered).
+	Order []int
+	// Unlisted are the image ids (ascending) of annotations left out
+	// because a non-empty "images" list lacks them (strict: an error).
+	Unlisted []int
+}
+
+// LoadRefsFile reads a COCO captions annotation file. Unless strict, it
+// reads it as pycocotools' COCO does: an annotation of an image missing from
+// a non-empty "images" list is left out (listed in Unlisted) instead of
+// refused; pycocoevalcap never scores those, and refuses a prediction for
+// them, as Evaluate does.
+func LoadRefsFile(path string, strict bool) (*RefsFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load refs: %w", err)
+		return nil, fmt.Errorf("load refs: %w", err)
 	}
 	defer f.Close()
-	return readRefs(f, path, false)
+	return readRefs(f, path, strict)
 }
 
 // ReadRefs is LoadRefs on a reader; name is used in error messages. When the
@@ -62,55 +74,60 @@ func LoadRefsLenient(path string) (map[int][]string, []int, error) {
 // listed without any annotation are left out of the result (Evaluate then
 // rejects a prediction for them).
 func ReadRefs(r io.Reader, name string) (map[int][]string, error) {
-	refs, _, err := readRefs(r, name, true)
-	return refs, err
-}
-
-// readRefs is ReadRefs; unless strict, annotations of unlisted images are
-// left out and their image ids returned.
-func readRefs(r io.Reader, name string, strict bool) (map[int][]string, []int, error) {
-	refs, unlisted, err := parseRefs(r, name, strict)
+	rf, err := readRefs(r, name, true)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ids := slices.Sorted(maps.Keys(unlisted))
-	return refs, ids, nil
+	return rf.Refs, nil
 }
 
-func parseRefs(r io.Reader, name string, strict bool) (map[int][]string, map[int]bool, error) {
+// readRefs is LoadRefsFile on a reader.
+func readRefs(r io.Reader, name string, strict bool) (*RefsFile, error) {
+	refs, order, unlisted, err := parseRefs(r, name, strict)
+	if err != nil {
+		return nil, err
+	}
+	return &RefsFile{Refs: refs, Order: order, Unlisted: slices.Sorted(maps.Keys(unlisted))}, nil
+}
+
+func parseRefs(r io.Reader, name string, strict bool) (map[int][]string, []int, map[int]bool, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if kind := jsonKind(data); kind != "object" {
-		return nil, nil, fmt.Errorf("%s: want a COCO captions annotation object {\"images\", \"annotations\"}, got %s", name, kind)
+		return nil, nil, nil, fmt.Errorf("%s: want a COCO captions annotation object {\"images\", \"annotations\"}, got %s", name, kind)
 	}
 	var file struct {
 		Images      *[]json.RawMessage `json:"images"`
 		Annotations *[]json.RawMessage `json:"annotations"`
 	}
 	if err := decodeStrict(data, &file); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if file.Annotations == nil {
-		return nil, nil, fmt.Errorf("%s: no \"annotations\" list (want a COCO captions annotation file)", name)
+		return nil, nil, nil, fmt.Errorf("%s: no \"annotations\" list (want a COCO captions annotation file)", name)
 	}
 	var known map[int]bool
+	var order []int
 	if file.Images != nil && len(*file.Images) > 0 {
 		known = make(map[int]bool, len(*file.Images))
 		for i, raw := range *file.Images {
 			if kind := jsonKind(raw); kind != "object" {
-				return nil, nil, fmt.Errorf("%s: images[%d]: want an object with an \"id\", got %s", name, i, kind)
+				return nil, nil, nil, fmt.Errorf("%s: images[%d]: want an object with an \"id\", got %s", name, i, kind)
 			}
 			var img struct {
 				ID json.RawMessage `json:"id"`
 			}
 			if err := json.Unmarshal(raw, &img); err != nil {
-				return nil, nil, fmt.Errorf("%s: images[%d]: %w", name, i, err)
+				return nil, nil, nil, fmt.Errorf("%s: images[%d]: %w", name, i, err)
 			}
 			id, err := parseID(img.ID)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%s: images[%d]: id: %w", name, i, err)
+				return nil, nil, nil, fmt.Errorf("%s: images[%d]: id: %w", name, i, err)
+			}
+			if !known[id] {
+				order = append(order, id)
 			}
 			known[id] = true
 		}
@@ -120,11 +137,11 @@ func parseRefs(r io.Reader, name string, strict bool) (map[int][]string, map[int
 	for i, raw := range *file.Annotations {
 		id, caption, err := parseRecord(raw)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: annotations[%d]: %w", name, i, err)
+			return nil, nil, nil, fmt.Errorf("%s: annotations[%d]: %w", name, i, err)
 		}
 		if known != nil && !known[id] {
 			if strict {
-				return nil, nil, fmt.Errorf("%s: annotations[%d]: image_id %d is not in \"images\"", name, i, id)
+				return nil, nil, nil, fmt.Errorf("%s: annotations[%d]: image_id %d is not in \"images\"", name, i, id)
 			}
 			if unlisted == nil {
 				unlisted = map[int]bool{}
@@ -134,7 +151,7 @@ func parseRefs(r io.Reader, name string, strict bool) (map[int][]string, map[int
 		}
 		refs[id] = append(refs[id], caption)
 	}
-	return refs, unlisted, nil
+	return refs, order, unlisted, nil
 }
 
 // ReadPreds is LoadPreds on a reader; name is used in error messages. Two

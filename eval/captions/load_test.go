@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -169,21 +168,27 @@ func FuzzReadPreds(f *testing.F) {
 	})
 }
 
-func TestLoadRefsLenient(t *testing.T) {
+func TestLoadRefsFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "refs.json")
-	body := `{"images": [{"id": 1}], "annotations": [{"image_id": 7, "caption": "x"},
+	body := `{"images": [{"id": 5}, {"id": 1}, {"id": 5}], "annotations": [{"image_id": 7, "caption": "x"},
 		{"image_id": 1, "caption": "a cat"}, {"image_id": 3, "caption": "y"}, {"image_id": 7, "caption": "z"}]}`
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	refs, unlisted, err := LoadRefsLenient(p)
+	rf, err := LoadRefsFile(p, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := map[int][]string{1: {"a cat"}}; !reflect.DeepEqual(refs, want) || !slices.Equal(unlisted, []int{3, 7}) {
-		t.Errorf("refs %v, unlisted %v; want %v, [3 7]", refs, unlisted, want)
+	want := &RefsFile{Refs: map[int][]string{1: {"a cat"}}, Order: []int{5, 1}, Unlisted: []int{3, 7}}
+	if !reflect.DeepEqual(rf, want) {
+		t.Errorf("got %+v, want %+v", rf, want)
 	}
-	if _, err := LoadRefs(p); err == nil || !strings.Contains(err.Error(), `annotations[0]: image_id 7 is not in "images"`) {
-		t.Errorf("LoadRefs: err = %v", err)
+	for _, load := range []func() error{
+		func() error { _, err := LoadRefsFile(p, true); return err },
+		func() error { _, err := LoadRefs(p); return err },
+	} {
+		if err := load(); err == nil || !strings.Contains(err.Error(), `annotations[0]: image_id 7 is not in "images"`) {
+			t.Errorf("strict: err = %v", err)
+		}
 	}
 }

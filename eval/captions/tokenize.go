@@ -56,11 +56,33 @@ func appendTokens(dst []string, s string) []string {
 	return lexLine(dst, s, true)
 }
 
+// TokenizeStream tokenizes captions as pycocoevalcap does in one run of the
+// Java tokenizer: one file, a caption per line, no newline after the last.
+// Each caption is read with the caption that really follows it (the last
+// with the end of the file) instead of the line Tokenize assumes.
+func TokenizeStream(captions []string) [][]string {
+	out := make([][]string, len(captions))
+	for i, c := range captions {
+		text := lexerPrep(c)
+		limit := len(text)
+		if i+1 < len(captions) {
+			text += "\n" + lexerPrep(captions[i+1])
+		}
+		out[i] = lexText(nil, text, limit, true)
+	}
+	return out
+}
+
 // lexLine appends the tokens of s to dst; fast enables plainWord, which
 // gives the lexer's answer for the commonest tokens without running it.
 func lexLine(dst []string, s string, fast bool) []string {
 	text := lexerInput(s)
-	limit := len(text) - len(nextLine) // the caption's own newline starts here
+	return lexText(dst, text, len(text)-len(nextLine), fast)
+}
+
+// lexText appends the tokens of text[:limit] to dst; what follows limit (a
+// newline and the next line) is only context.
+func lexText(dst []string, text string, limit int, fast bool) []string {
 	start := len(dst)
 	for i := 0; i < len(text); {
 		if end, next, ok := plainWord(text, i); fast && ok {
@@ -84,11 +106,15 @@ func lexLine(dst []string, s string, fast bool) []string {
 	return trimLine(dst, start)
 }
 
-// lexerInput is the caption as the Java lexer reads it: pycocoevalcap turns
-// "\n" into spaces; runes beyond the BMP are two UTF-16 surrogates there,
-// neither a letter nor a symbol, which U+FFFF stands in for; the assumed
-// next line follows.
+// lexerInput is lexerPrep(s) followed by the assumed next line.
 func lexerInput(s string) string {
+	return lexerPrep(s) + nextLine
+}
+
+// lexerPrep is the caption as the Java lexer reads it: pycocoevalcap turns
+// "\n" into spaces; runes beyond the BMP are two UTF-16 surrogates there,
+// neither a letter nor a symbol, which U+FFFF stands in for.
+func lexerPrep(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
 	if strings.IndexFunc(s, func(r rune) bool { return r > 0xffff }) >= 0 {
 		var b strings.Builder
@@ -101,7 +127,7 @@ func lexerInput(s string) string {
 		}
 		s = b.String()
 	}
-	return s + nextLine
+	return s
 }
 
 // assimilationWords are the words PTBLexer splits ("gonna" → "gon" "na").

@@ -3,6 +3,7 @@ package captions
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -164,5 +165,26 @@ func BenchmarkTokenize(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Tokenize(s)
+	}
+}
+
+// In one tokenizer run a caption is read with the start of the next one.
+func TestTokenizeStream(t *testing.T) {
+	got := TokenizeStream([]string{
+		"the new Wii U.", "a cat", // lower-case "a": no sentence end after the acronym
+		"the new Wii U.", "A cat", // "U." before "A ": the letter alone
+		"in room no.", "5 cats", // "no." before a digit keeps its period
+		"in room no.", "A cat",
+		"the new Wii U.", // the end of the file
+	})
+	want := [][]string{
+		{"the", "new", "wii", "u."}, {"a", "cat"},
+		{"the", "new", "wii", "u"}, {"a", "cat"},
+		{"in", "room", "no."}, {"5", "cats"},
+		{"in", "room", "no"}, {"a", "cat"},
+		{"the", "new", "wii", "u."},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("TokenizeStream = %q\nwant %q", got, want)
 	}
 }
