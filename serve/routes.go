@@ -27,6 +27,13 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/"+api.TaskPanoptic, s.handle(s.inference(api.TaskPanoptic)))
 	v1.POST("/"+api.TaskColorize, s.handle(s.inference(api.TaskColorize)))
 	v1.GET("/models", s.handle(s.listModels))
+	v1.GET("/reports", s.handle(s.listReports))
+
+	// The web page and the files it reads besides the API (web.go).
+	r.GET("/", s.page)
+	r.GET("/web/*file", s.staticFiles(webFS, "/web/"))
+	r.GET("/samples/*file", s.staticFiles(samplesFS, "/samples/"))
+	r.GET("/reports/*path", s.reportFile)
 
 	r.GET("/healthz", s.handle(s.healthz))
 	r.GET("/readyz", s.handle(s.readyz))

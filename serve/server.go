@@ -35,6 +35,7 @@ type Config struct {
 	DrainTimeout   time.Duration // graceful shutdown wait (default 30 s)
 	Batch          BatchConfig   // dynamic batching per model (batch.go); off by default
 	Splits         map[string]Split
+	Reports        string // folder of `eval run` reports the page lists (empty: none)
 	Log            *slog.Logger
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"rewardvision/internal/cli"
@@ -46,8 +47,9 @@ func addModelFlags(fs *cli.FlagSet) modelFlags {
 }
 
 // open loads ONNX Runtime and every repository entry, and makes the
-// server (not yet warmed up).
-func (f modelFlags) open(log *slog.Logger) (*serve.Server, error) {
+// server (not yet warmed up); set adjusts its configuration (serve's own
+// flags).
+func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.Server, error) {
 	if *f.intra < 0 || *f.inter < 0 {
 		return nil, cli.Usagef("--intra-op-threads and --inter-op-threads: want ≥ 0")
 	}
@@ -63,11 +65,15 @@ func (f modelFlags) open(log *slog.Logger) (*serve.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := serve.New(reg, serve.Config{
+	cfg := serve.Config{
 		MaxBodyBytes: int64(*f.maxBodyMB) << 20, MaxPixels: int64(*f.maxPixels),
 		MaxInflight: *f.maxInfl, MaxQueue: *f.maxQueue, RequestTimeout: *f.timeout, DrainTimeout: *f.drainAfter,
 		Splits: splits, Log: log,
-	})
+	}
+	for _, fn := range set {
+		fn(&cfg)
+	}
+	srv, err := serve.New(reg, cfg)
 	if err != nil {
 		_ = reg.Close()
 		return nil, err
@@ -80,16 +86,23 @@ func serveCommand(stdout io.Writer) *cli.Command {
 		Name:  "serve",
 		Short: "run the HTTP inference server on the model repository",
 		Long: "Serves every entry of --repo: POST /v1/detect, /v1/caption (/v1/panoptic, /v1/colorize once such models exist),\n" +
-			"GET /v1/models, /healthz, /readyz, /metrics. SIGINT/SIGTERM drain requests in flight, then exit 0.",
+			"GET /v1/models, /v1/reports, /healthz, /readyz, /metrics, and the web page at GET / (try the models, compare\n" +
+			"variants, read the model cards and the --reports of eval run). SIGINT/SIGTERM drain requests in flight, then exit 0.",
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("serve", "rewardvision serve [--addr HOST:PORT] [--repo DIR] [--device cpu|cuda[:N]|auto] [flags]")
 			addr := fs.String("addr", "RV_ADDR", "127.0.0.1:8080", "listen address")
+			reports := fs.String("reports", "RV_REPORTS", "", "folder of `eval run --out` folders the web page lists and serves read-only (empty: none)")
 			mf := addModelFlags(fs)
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
+			if *reports != "" {
+				if st, err := os.Stat(*reports); err != nil || !st.IsDir() {
+					return cli.Usagef("--reports %s: not a folder", *reports)
+				}
+			}
 			log := slog.Default()
-			srv, err := mf.open(log)
+			srv, err := mf.open(log, func(c *serve.Config) { c.Reports = *reports })
 			if err != nil {
 				return err
 			}
