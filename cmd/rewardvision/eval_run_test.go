@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"rewardvision/dataset/shapes"
+	"rewardvision/internal/plot"
 	"rewardvision/internal/testfix"
 	"rewardvision/models/ortrun"
 	"rewardvision/models/runner"
@@ -109,7 +110,7 @@ func readFile(t *testing.T, path string) []byte {
 // sameRun checks that two run folders hold the same numbers bit for bit.
 func sameRun(t *testing.T, a, b string) {
 	t.Helper()
-	for _, f := range []string{"metrics.json", "report.md", "report.html", "mle/results.json", "mle/rewards.csv", "reward/results.json", "reward/rewards.csv"} {
+	for _, f := range []string{"metrics.json", "report.md", "report.html", "mle/results.json", "mle/rewards.csv", "reward/results.json", "reward/rewards.csv", "rewards.svg"} {
 		if !bytes.Equal(readFile(t, filepath.Join(a, f)), readFile(t, filepath.Join(b, f))) {
 			ga, gb := readFile(t, filepath.Join(a, f)), readFile(t, filepath.Join(b, f))
 			n := 0
@@ -334,6 +335,14 @@ func TestEvalRunMetricsShapeAndReport(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "| AP | ") {
 		t.Errorf("stdout lacks the metrics table:\n%s", stdout)
+	}
+	// The reward histogram also stands alone, linked from the summary.
+	hist := readFile(t, filepath.Join(out, "rewards.svg"))
+	if err := plot.CheckSVG(hist); err != nil {
+		t.Error(err)
+	}
+	if !bytes.Contains(hist, []byte(">mle<")) || !bytes.Contains(hist, []byte(">reward<")) || !strings.Contains(md, "](rewards.svg)") {
+		t.Errorf("rewards.svg lacks a variant's series, or report.md does not link it")
 	}
 	checkReportInBrowser(t, filepath.Join(out, "report.html"))
 }

@@ -24,6 +24,9 @@ import (
 const (
 	HTMLFile     = "report.html"
 	MarkdownFile = "report.md"
+	// HistogramFile is the reward-distribution chart on its own, for
+	// pages (a README) that link it.
+	HistogramFile = "rewards.svg"
 )
 
 // MaxExamples is the number of largest-difference images shown.
@@ -43,6 +46,10 @@ func Write(dir string, sc *batch.Scored) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(dir, HTMLFile), h.Bytes()); err != nil {
+		return err
+	}
+	hist := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + string(page.HistSVG)
+	if err := atomicfile.WriteBytes(filepath.Join(dir, HistogramFile), []byte(hist)); err != nil {
 		return err
 	}
 	var md bytes.Buffer

@@ -76,6 +76,7 @@ func writeMarkdown(w io.Writer, p *page) {
 		fmt.Fprintf(w, "\nPaired bootstrap, %d resamples, seed %d. Per-image reward, %s vs %s: %d wins, %d ties, %d losses.\n",
 			p.Resamples, p.Seed, p.B, p.A, p.WTL.Win, p.WTL.Tie, p.WTL.Loss)
 	}
+	fmt.Fprintf(w, "\n![per-image reward distribution](%s)\n", HistogramFile)
 	if len(p.Examples) > 0 {
 		fmt.Fprintf(w, "\nLargest reward differences (report.html draws them):\n\n| image | %s | Δ |\n|---|%s---|\n",
 			strings.Join(p.Variants, " | "), strings.Repeat("---|", len(p.Variants)))
