@@ -57,7 +57,9 @@ SPICE are not computed.
 --refs is a COCO captions annotation file {"images", "annotations": [{"image_id",
 "caption"}]}; --preds a COCO results file [{"image_id", "caption"}].
 --tokenize FILE prints the tokens scored for each line of FILE (one caption per
-line, "-" for stdin), space-separated, one line each, and scores nothing.`
+line, "-" for stdin), space-separated, one line each, and scores nothing. Each
+line is read as if the next caption began with "A " (the few rules that look
+past a line's end; evaluation uses the real neighbours).`
 
 func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{

@@ -121,8 +121,7 @@ func firstRunes(pat string) (ascii [128]bool, nonASCII bool) {
 	if err != nil {
 		panic(fmt.Sprintf("captions: PTB rule %q: %v", pat, err))
 	}
-	var add func(lo, hi rune)
-	add = func(lo, hi rune) {
+	add := func(lo, hi rune) {
 		for r := lo; r <= hi && r < 128; r++ {
 			ascii[r] = true
 		}
