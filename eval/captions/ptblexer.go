@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -26,7 +27,8 @@ type ptbLexer struct {
 	nonASCII []int
 }
 
-var lexer = newPTBLexer()
+// lexer compiles the rules on first use (~20 ms), not when the binary starts.
+var lexer = sync.OnceValue(newPTBLexer)
 
 func newPTBLexer() *ptbLexer {
 	lx := &ptbLexer{rules: make([]ptbRule, len(ptbRuleSpecs))}

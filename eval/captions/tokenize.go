@@ -84,13 +84,14 @@ func lexLine(dst []string, s string, fast bool) []string {
 // newline and the next line) is only context.
 func lexText(dst []string, text string, limit int, fast bool) []string {
 	start := len(dst)
+	lx := lexer()
 	for i := 0; i < len(text); {
 		if end, next, ok := plainWord(text, i); fast && ok {
 			dst = appendLower(dst, text[i:end])
 			i = next
 			continue
 		}
-		tok, ok, end := lexer.next(text, i)
+		tok, ok, end := lx.next(text, i)
 		i = end
 		if !ok {
 			continue
