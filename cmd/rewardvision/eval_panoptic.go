@@ -20,8 +20,9 @@ segments match at IoU > 0.5, void pixels of the prediction leave the union,
 crowd regions absorb predictions of their class. Inputs are COCO panoptic JSON
 files with folders of RGB PNG segment-id maps (id = R + 256·G + 256²·B). The
 categories are the ground truth's. As in panopticapi, predictions for images
-the ground truth lacks are ignored, with a warning (--strict refuses them); a
-ground-truth image without a prediction is an error. --json prints the keys of panopticapi's
+the ground truth lacks are ignored and of several predictions for one image the
+last is used, with a warning (--strict refuses both); a ground-truth image
+without a prediction is an error. --json prints the keys of panopticapi's
 result (All, Things, Stuff, per_class) plus meta.`
 
 func evalPanopticCommand(stdout io.Writer) *cli.Command {
@@ -60,7 +61,16 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
-			pred, err := panoptic.LoadFile(*predJSON)
+			var pred *panoptic.File
+			if *strict {
+				pred, err = panoptic.LoadFile(*predJSON)
+			} else {
+				var dropped []int
+				if pred, dropped, err = panoptic.LoadPredictionFile(*predJSON); len(dropped) > 0 {
+					slog.Warn("of several predictions for one image the last is used, as panopticapi does (--strict refuses them)",
+						"dropped_annotations", dropped[:min(5, len(dropped))], "count", len(dropped), "pred", *predJSON)
+				}
+			}
 			if err != nil {
 				return err
 			}

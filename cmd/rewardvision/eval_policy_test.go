@@ -236,3 +236,56 @@ func TestEvalPanopticUnknownImagesIgnored(t *testing.T) {
 		t.Errorf("--strict: exit %d: %s", code, errb)
 	}
 }
+
+// Of several predictions for one image panopticapi uses the last (a dict
+// keyed by image_id): an earlier, empty one changes nothing, with a
+// warning; --strict refuses the file.
+func TestEvalPanopticDuplicatePredictionLastWins(t *testing.T) {
+	data, err := os.ReadFile(panopticFixture("small", "pred.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pred map[string]any
+	if err := json.Unmarshal(data, &pred); err != nil {
+		t.Fatal(err)
+	}
+	anns := pred["annotations"].([]any)
+	first := anns[0].(map[string]any)
+	stale := map[string]any{"image_id": first["image_id"], "file_name": first["file_name"], "segments_info": []any{}}
+	pred["annotations"] = append([]any{stale}, anns...)
+	dup, err := json.Marshal(pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	predJSON := writeFile(t, t.TempDir(), "pred.json", string(dup))
+	args := func(p string) []string {
+		return []string{"eval", "panoptic", "--json", "--gt-json", panopticFixture("small", "gt.json"),
+			"--gt-dir", panopticFixture("small", "gt"), "--pred-json", p, "--pred-dir", panopticFixture("small", "pred")}
+	}
+	results := func(out string) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "meta")
+		return m
+	}
+	code, clean, errb := runEval(t, args(panopticFixture("small", "pred.json"))...)
+	if code != 0 {
+		t.Fatalf("clean: exit %d: %s", code, errb)
+	}
+	code, got, logs := runEval(t, args(predJSON)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, logs)
+	}
+	if !reflect.DeepEqual(results(got), results(clean)) {
+		t.Errorf("result differs from the clean file's:\n%s\nwant\n%s", got, clean)
+	}
+	if !strings.Contains(logs, "the last is used") || !strings.Contains(logs, "dropped_annotations=[0]") {
+		t.Errorf("no warning naming the dropped annotation:\n%s", logs)
+	}
+	code, _, errb = runEval(t, append(args(predJSON), "--strict")...)
+	if code != 1 || !strings.Contains(errb, "annotations[1]: duplicate image_id") {
+		t.Errorf("--strict: exit %d: %s", code, errb)
+	}
+}

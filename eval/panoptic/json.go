@@ -55,6 +55,22 @@ func LoadFile(path string) (*File, error) {
 	return f, nil
 }
 
+// LoadPredictionFile is LoadFile for a prediction file read as pq_compute
+// reads it: of several annotations for one image_id the last is kept (a
+// dict keyed by image_id there). It returns the positions of the
+// annotations dropped. Strict evaluation uses LoadFile, which refuses them.
+func LoadPredictionFile(path string) (*File, []int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	f, dropped, err := parseFile(data, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return f, dropped, nil
+}
+
 type rawFile struct {
 	Annotations *[]rawAnnotation `json:"annotations"`
 	Categories  []rawCategory    `json:"categories"`
@@ -83,37 +99,56 @@ type rawCategory struct {
 // fields present and typed, segment ids in 1..MaxSegmentID and unique per
 // image, image ids and category ids unique, file names local paths.
 func ParseFile(data []byte) (*File, error) {
+	f, _, err := parseFile(data, true)
+	return f, err
+}
+
+// parseFile is ParseFile; unless uniqueImages, an annotation for an image
+// seen again later is dropped (its position returned) instead of refused.
+func parseFile(data []byte, uniqueImages bool) (*File, []int, error) {
 	var raw rawFile
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("malformed JSON: %w", err)
+		return nil, nil, fmt.Errorf("malformed JSON: %w", err)
 	}
 	if raw.Annotations == nil {
-		return nil, fmt.Errorf("not a COCO panoptic file: no \"annotations\" list")
+		return nil, nil, fmt.Errorf("not a COCO panoptic file: no \"annotations\" list")
 	}
 	f := &File{Annotations: make([]Annotation, 0, len(*raw.Annotations))}
 	seenImage := make(map[ImageID]int, len(*raw.Annotations))
 	for i, ra := range *raw.Annotations {
 		a, err := parseAnnotation(ra)
 		if err != nil {
-			return nil, fmt.Errorf("annotations[%d]: %w", i, err)
+			return nil, nil, fmt.Errorf("annotations[%d]: %w", i, err)
 		}
-		if j, dup := seenImage[a.ImageID]; dup {
-			return nil, fmt.Errorf("annotations[%d]: duplicate image_id %s (also annotations[%d])", i, a.ImageID, j)
+		if j, dup := seenImage[a.ImageID]; dup && uniqueImages {
+			return nil, nil, fmt.Errorf("annotations[%d]: duplicate image_id %s (also annotations[%d])", i, a.ImageID, j)
 		}
 		seenImage[a.ImageID] = i
 		f.Annotations = append(f.Annotations, a)
 	}
+	var dropped []int
+	if !uniqueImages && len(seenImage) < len(f.Annotations) {
+		kept := f.Annotations[:0]
+		for i, a := range f.Annotations {
+			if seenImage[a.ImageID] == i {
+				kept = append(kept, a)
+			} else {
+				dropped = append(dropped, i)
+			}
+		}
+		f.Annotations = kept
+	}
 	for i, rc := range raw.Categories {
 		c, err := parseCategory(rc)
 		if err != nil {
-			return nil, fmt.Errorf("categories[%d]: %w", i, err)
+			return nil, nil, fmt.Errorf("categories[%d]: %w", i, err)
 		}
 		f.Categories = append(f.Categories, c)
 	}
 	if _, err := NewCategories(f.Categories); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return f, nil
+	return f, dropped, nil
 }
 
 func parseAnnotation(ra rawAnnotation) (Annotation, error) {
