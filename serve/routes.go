@@ -35,6 +35,9 @@ func (s *Server) routes() *gin.Engine {
 	r.GET("/samples/*file", s.staticFiles(samplesFS, "/samples/"))
 	r.GET("/reports/*path", s.reportFile)
 
+	// The Open Inference Protocol (KServe v2) and its repository extension (v2.go).
+	s.v2Routes(r)
+
 	r.GET("/healthz", s.handle(s.healthz))
 	r.GET("/readyz", s.handle(s.readyz))
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})))
