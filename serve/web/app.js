@@ -21,6 +21,7 @@ const state = {
   samples: [],      // /samples/samples.json
   image: null,      // {blob, name, url, sample}
   seq: 0,           // request counter: only the latest answer is drawn
+  inflight: 0,      // requests running
 };
 
 const $ = (id) => document.getElementById(id);
@@ -35,7 +36,7 @@ function el(tag, attrs, ...children) {
     else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     e.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -128,7 +129,7 @@ function fillVariants() {
   const note = $("task-note");
   if (!vs.length) note.textContent = "The repository has no model for this task yet: the server will answer 404, shown below.";
   else note.textContent = `${vs.length} variant${vs.length > 1 ? "s" : ""} loaded: ${vs.join(", ")}.`;
-  for (const f of document.querySelectorAll("[data-task]")) f.hidden = f.dataset.task !== route;
+  for (const f of document.querySelectorAll("#controls [data-task]")) f.hidden = f.dataset.task !== route;
   updateSampling();
 }
 
@@ -245,6 +246,20 @@ async function run() {
     showError(new Error("Pick an image first: upload one, drop one on the image box, or click a sample."));
     return;
   }
+  // inflight counts requests not yet drawn (or dropped); the page's
+  // browser test waits for it to be 0.
+  $("hint").hidden = true;
+  state.inflight++;
+  document.body.dataset.inflight = String(state.inflight);
+  try {
+    await request();
+  } finally {
+    state.inflight--;
+    document.body.dataset.inflight = String(state.inflight);
+  }
+}
+
+async function request() {
   const route = $("task").value;
   const q = query();
   const seq = ++state.seq;
@@ -259,7 +274,7 @@ async function run() {
     const resp = await fetch(`/v1/${route}${q.toString() ? "?" + q : ""}`, { method: "POST", body: form });
     status = resp.status;
     text = await resp.text();
-    try { body = JSON.parse(text); } catch { body = null; }
+    try { body = parseAnswer(text); } catch { body = null; }
   } catch (e) {
     if (seq !== state.seq) return;
     $("run").disabled = false;
@@ -278,8 +293,30 @@ async function run() {
     showError(apiError(status, body, text));
     return;
   }
+  // An unseeded sample reports the seed the server drew: with it, the
+  // curl command reproduces this very answer.
+  const seeds = (Array.isArray(body.results) ? body.results : [body]).map((r) => r.decoding)
+    .filter((d) => d && d.decoding === "sample").map((d) => seedText(d.seed));
+  if (seeds.length && !q.has("seed") && seeds.every((x) => x === seeds[0])) {
+    q.set("seed", seeds[0]);
+    $("curl").textContent = curlCommand(route, q, state.image.name) + "   # with the seed the server drew";
+  }
   await render(route, body);
 }
+
+// parseAnswer parses an answer keeping every seed's digits: seeds are
+// 64-bit, and past 2^53 a JavaScript number rounds them, so a shown seed
+// would reproduce nothing. Where the browser cannot keep the number raw
+// (JSON.rawJSON), the seed becomes a string.
+function parseAnswer(text) {
+  if (typeof JSON.rawJSON === "function") {
+    return JSON.parse(text, (k, v, ctx) => (k === "seed" && ctx && typeof ctx.source === "string" ? JSON.rawJSON(ctx.source) : v));
+  }
+  return JSON.parse(text.replace(/"seed":\s*(\d+)/g, '"seed":"$1"'));
+}
+
+// seedText is a seed as parseAnswer left it, in digits.
+const seedText = (s) => (s !== null && typeof s === "object" && "rawJSON" in s ? s.rawJSON : String(s));
 
 // shortBase64 keeps the JSON view readable: image bytes are elided.
 function shortBase64(key, value) {
@@ -300,7 +337,7 @@ async function render(route, body) {
     else if (route === "caption") drawCaption(col, r);
     else if (route === "panoptic") await drawPanoptic(col, r);
     else if (route === "colorize") drawColorized(col, r);
-    col.append(truthNote(route), timingTable(r.timing));
+    col.append(...[truthNote(route), timingTable(r.timing)].filter(Boolean));
   }
   $("filter").hidden = route !== "detect";
   applyScore();
@@ -311,7 +348,7 @@ function resultColumn(r) {
   const img = r.image || {};
   const d = r.decoding;
   let dec = "";
-  if (d) dec = d.decoding === "sample" ? ` · sampled (T=${fmt(d.temperature, 2)}${d.top_k ? ", top-k " + d.top_k : ""}${d.top_p ? ", top-p " + d.top_p : ""}, seed ${d.seed})` : " · greedy";
+  if (d) dec = d.decoding === "sample" ? ` · sampled (T=${fmt(d.temperature, 2)}${d.top_k ? ", top-k " + d.top_k : ""}${d.top_p ? ", top-p " + d.top_p : ""}, seed ${seedText(d.seed)})` : " · greedy";
   return el("article", { class: "result", "data-variant": m.variant, "aria-label": `${m.name} version ${m.version}, ${m.variant}` },
     el("h3", {}, `${m.name} `, el("span", { class: "ver" }, `v${m.version}`), " ",
       el("span", { class: "badge " + (m.variant === "reward" ? "reward" : "") }, m.variant)),
@@ -335,7 +372,7 @@ function timingTable(t) {
     bar.style.width = `${Math.max(0.5, Math.min(100, (100 * ms) / total)) * 0.8}px`;
     return el("tr", { "data-stage": s }, el("td", {}, s), el("td", { class: "num" }, `${fmt(ms, 2)} ms`), el("td", {}, bar));
   });
-  return el("details", { class: "timing-box" }, el("summary", {}, `Server time ${fmt(total, 1)} ms, per stage`),
+  return el("details", { class: "timing-box", open: true }, el("summary", {}, `Server time ${fmt(total, 1)} ms, per stage`),
     el("table", { class: "timing" }, el("thead", {}, el("tr", {}, el("th", {}, "stage"), el("th", { class: "num" }, "time"), el("th", {}, ""))),
       el("tbody", {}, rows)));
 }
@@ -489,7 +526,7 @@ function showError(e) {
   const extra = [];
   if (e.status === 404 && /no model/.test(e.message)) extra.push("The Models page lists what the repository holds.");
   if (e.requestId) extra.push(el("small", {}, `request id ${e.requestId} (the server's log has it)`));
-  box.replaceChildren(el("strong", {}, title), el("span", { class: "msg" }, e.message), ...extra.map((x) => [" ", x]));
+  box.replaceChildren(el("strong", {}, title), el("span", { class: "msg" }, e.message), ...extra.flatMap((x) => [" ", x]));
   box.hidden = false;
   const field = e.param && PARAM_FIELDS[e.param] ? $(PARAM_FIELDS[e.param]) : null;
   if (field) field.setAttribute("aria-invalid", "true");
@@ -667,6 +704,7 @@ async function start() {
     const s = state.samples.find((x) => x.file === sample);
     if (s) await pickSample(s);
   }
+  document.body.dataset.inflight = String(state.inflight);
   document.body.dataset.ready = "true";
 }
 
