@@ -664,3 +664,21 @@ func TestWebBrowserDense(t *testing.T) {
 		t.Errorf("the page logged:\n%s", strings.Join(logs, "\n"))
 	}
 }
+
+// TestWebScreenshot makes the README's picture of the page from the
+// shipped repository: `go test ./serve -run TestWebScreenshot -webshots
+// DIR` writes DIR/TestWebScreenshot-page.png (docs/web-page.png). It
+// runs only with -webshots.
+func TestWebScreenshot(t *testing.T) {
+	if *webShots == "" {
+		t.Skip("only with -webshots DIR: it makes the README's screenshot")
+	}
+	_, ts := newServer(t, nil, Config{})
+	b := startBrowser(t, 1100, 720)
+	shots := keepShots(t, b)
+	b.navigate(ts.URL + "/#try?task=detect&sample=detection-3.png")
+	b.waitFor("the drawn boxes", `document.body.dataset.ready === "true" && `+idle+
+		` && document.querySelectorAll("#results .result svg .box").length > 0`)
+	b.shown("#results .result svg .box")
+	shots.take("page", false)
+}
