@@ -21,7 +21,10 @@ import (
 // reloads change a registry's models, so such tests do not share one).
 func ownRegistry(tb testing.TB, dir string) *Registry {
 	tb.Helper()
-	reg, err := LoadRegistry(dir, loadORT(tb), ortrun.Device{Kind: "cpu"}, testOptions, slog.New(slog.DiscardHandler))
+	opts := testOptions
+	// Reloading tests: no ORT arena, which a closed session would keep (reload_test.go).
+	opts.NoArena = true
+	reg, err := LoadRegistry(dir, loadORT(tb), ortrun.Device{Kind: "cpu"}, opts, slog.New(slog.DiscardHandler))
 	if err != nil {
 		tb.Fatal(err)
 	}

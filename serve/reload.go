@@ -328,7 +328,7 @@ func (s *Server) unloadLocked(name string) error {
 // Rescan compares the repository folder with what was loaded: a new or
 // changed model is (re)loaded, a removed one unloaded, the others left as
 // they are (a model unloaded through the API stays unloaded until its
-// files change). SIGHUP and the --watch poll call it.
+// files change). `rewardvision serve` calls it on SIGHUP and every --watch.
 func (s *Server) Rescan(ctx context.Context) error {
 	s.rl.mu.Lock()
 	defer s.rl.mu.Unlock()
@@ -367,23 +367,6 @@ func (s *Server) Rescan(ctx context.Context) error {
 	}
 	s.xm.reloads.WithLabelValues("rescan").Inc()
 	return errors.Join(errs...)
-}
-
-// Watch rescans the repository every interval until ctx ends, logging
-// what fails.
-func (s *Server) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Rescan(ctx); err != nil {
-				s.log.Error("model repository rescan", "err", err)
-			}
-		}
-	}
 }
 
 // swap replaces the set of models by change(old) and returns the models

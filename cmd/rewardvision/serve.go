@@ -28,6 +28,7 @@ type modelFlags struct {
 	maxPixels  *int
 	timeout    *time.Duration
 	drainAfter *time.Duration
+	batch      batchFlags
 }
 
 func addModelFlags(fs *cli.FlagSet) modelFlags {
@@ -43,6 +44,7 @@ func addModelFlags(fs *cli.FlagSet) modelFlags {
 		maxPixels:  fs.Int("max-pixels", "RV_MAX_PIXELS", serve.DefaultMaxPixels, "decoded image pixels limit, checked on the header (413 above)"),
 		timeout:    fs.Duration("timeout", "RV_TIMEOUT", serve.DefaultTimeout, "per-request time limit (504 after)"),
 		drainAfter: fs.Duration("drain-timeout", "RV_DRAIN_TIMEOUT", 30*time.Second, "on SIGINT/SIGTERM, how long to wait for requests in flight"),
+		batch:      addBatchFlags(fs), // serve_batch.go
 	}
 }
 
@@ -57,6 +59,10 @@ func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.S
 	if err != nil {
 		return nil, cli.Usagef("%v", err)
 	}
+	batch, err := f.batch.config()
+	if err != nil {
+		return nil, err
+	}
 	rt, dev, err := f.ort.open()
 	if err != nil {
 		return nil, err
@@ -68,7 +74,7 @@ func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.S
 	cfg := serve.Config{
 		MaxBodyBytes: int64(*f.maxBodyMB) << 20, MaxPixels: int64(*f.maxPixels),
 		MaxInflight: *f.maxInfl, MaxQueue: *f.maxQueue, RequestTimeout: *f.timeout, DrainTimeout: *f.drainAfter,
-		Splits: splits, Log: log,
+		Splits: splits, Log: log, Batch: batch,
 	}
 	for _, fn := range set {
 		fn(&cfg)
@@ -87,10 +93,12 @@ func serveCommand(stdout io.Writer) *cli.Command {
 		Short: "run the HTTP inference server on the model repository",
 		Long: "Serves every entry of --repo: POST /v1/detect, /v1/caption (/v1/panoptic, /v1/colorize once such models exist),\n" +
 			"GET /v1/models, /v1/reports, /healthz, /readyz, /metrics, and the web page at GET / (try the models, compare\n" +
-			"variants, read the model cards and the --reports of eval run). SIGINT/SIGTERM drain requests in flight, then exit 0.",
+			"variants, read the model cards and the --reports of eval run). SIGINT/SIGTERM drain requests in flight, then exit 0.\n" +
+			"Also the Open Inference Protocol (KServe v2) under /v2; SIGHUP (or --watch) rescans the repository: load, reload, unload.",
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("serve", "rewardvision serve [--addr HOST:PORT] [--repo DIR] [--device cpu|cuda[:N]|auto] [flags]")
 			addr := fs.String("addr", "RV_ADDR", "127.0.0.1:8080", "listen address")
+			watch := fs.Duration("watch", "RV_WATCH", 0, "rescan the repository this often and load, reload or unload what changed (0: only on SIGHUP)")
 			reports := fs.String("reports", "RV_REPORTS", "", "folder of `eval run --out` folders the web page lists and serves read-only (empty: none)")
 			mf := addModelFlags(fs)
 			if err := fs.ParseNoArgs(args); err != nil {
@@ -122,6 +130,7 @@ func serveCommand(stdout io.Writer) *cli.Command {
 				}
 				log.Info("ready", "warm_up_ms", time.Since(start).Milliseconds())
 			}()
+			go reloadOnSignal(ctx, srv, log, *watch) // serve_batch.go
 			return srv.Serve(ctx, ln)
 		},
 	}

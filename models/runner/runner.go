@@ -36,6 +36,10 @@ type Options struct {
 	// InterOpThreads is ONNX Runtime's threads across independent
 	// operators; 0 keeps its default.
 	InterOpThreads int
+	// NoArena turns off ONNX Runtime's CPU memory arena and memory
+	// pattern planning, whose blocks a session keeps: for servers that
+	// load and close models while running (hot reload).
+	NoArena bool
 }
 
 // Runner runs one repository entry.
@@ -123,6 +127,14 @@ func New(m *repo.Manifest, dir string, graphs map[string][]byte, rt *ortrun.Runt
 	}
 	if opts.InterOpThreads > 0 {
 		if err := so.SetInterOpNumThreads(opts.InterOpThreads); err != nil {
+			return nil, fmt.Errorf("open model %s: %w", m.Name, err)
+		}
+	}
+	if opts.NoArena {
+		if err := so.SetCpuMemArena(false); err != nil {
+			return nil, fmt.Errorf("open model %s: %w", m.Name, err)
+		}
+		if err := so.SetMemPattern(false); err != nil {
 			return nil, fmt.Errorf("open model %s: %w", m.Name, err)
 		}
 	}

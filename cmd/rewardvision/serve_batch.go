@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"rewardvision/internal/cli"
+	"rewardvision/serve"
+)
+
+// batchFlags are the dynamic batching flags, shared by serve and bench
+// serve.
+type batchFlags struct {
+	maxBatch  *int
+	delayUS   *int
+	preferred *string
+}
+
+func addBatchFlags(fs *cli.FlagSet) batchFlags {
+	return batchFlags{
+		maxBatch:  fs.Int("max-batch-size", "RV_MAX_BATCH_SIZE", 1, "dynamic batching: most images per ONNX Runtime call, per model (1: off)"),
+		delayUS:   fs.Int("max-queue-delay-us", "RV_MAX_QUEUE_DELAY_US", 0, "dynamic batching: microseconds a batch waits for more requests while a slot is free"),
+		preferred: fs.String("preferred-batch-sizes", "RV_PREFERRED_BATCH_SIZES", "", "dynamic batching: sizes that leave at once, comma-separated"),
+	}
+}
+
+func (f batchFlags) config() (serve.BatchConfig, error) {
+	if *f.maxBatch < 1 || *f.delayUS < 0 {
+		return serve.BatchConfig{}, cli.Usagef("--max-batch-size: want ≥ 1; --max-queue-delay-us: want ≥ 0")
+	}
+	pref, err := serve.ParsePreferredSizes(*f.preferred)
+	if err != nil {
+		return serve.BatchConfig{}, cli.Usagef("--preferred-batch-sizes: %v", err)
+	}
+	return serve.BatchConfig{MaxBatchSize: *f.maxBatch, MaxQueueDelay: time.Duration(*f.delayUS) * time.Microsecond,
+		PreferredSizes: pref}, nil
+}
+
+// reloadOnSignal rescans the model repository on SIGHUP and, with watch
+// > 0, that often, until ctx ends.
+func reloadOnSignal(ctx context.Context, srv *serve.Server, log *slog.Logger, watch time.Duration) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var tick <-chan time.Time
+	if watch > 0 {
+		t := time.NewTicker(watch)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		var why string
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			why = "SIGHUP"
+		case <-tick:
+			why = "watch"
+		}
+		if err := srv.Rescan(ctx); err != nil {
+			log.Error("model repository rescan", "trigger", why, "err", err)
+		}
+	}
+}
