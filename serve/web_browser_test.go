@@ -391,7 +391,7 @@ func TestWebBrowser(t *testing.T) {
 	}
 	b.js(&errShown, `({hidden: document.getElementById("error").hidden, text: document.getElementById("error").innerText,
 		invalid: document.getElementById("num_samples").getAttribute("aria-invalid")})`)
-	if errShown.Hidden || !strings.HasPrefix(errShown.Text, "The server answered 400 bad_parameter\nparameter num_samples: applies only to decoding=sample, and decoding=greedy was asked request id ") ||
+	if errShown.Hidden || !strings.HasPrefix(errShown.Text, "The server answered 400 bad_parameter\nparameter num_samples: applies only to decoding=sample, and decoding=greedy was asked\nrequest id ") ||
 		errShown.Invalid != "true" {
 		t.Errorf("400 shown as %+v", errShown)
 	}
@@ -399,7 +399,7 @@ func TestWebBrowser(t *testing.T) {
 	b.setControl("num_samples", "1")
 	b.runAndWait("the 404", func() { b.setControl("task", api.TaskPanoptic) })
 	b.js(&errShown, `({hidden: document.getElementById("error").hidden, text: document.getElementById("error").innerText})`)
-	if errShown.Hidden || !strings.HasPrefix(errShown.Text, "The server answered 404 not_found\nno model for task panoptic The Models page lists what the repository holds. request id ") {
+	if errShown.Hidden || !strings.HasPrefix(errShown.Text, "The server answered 404 not_found\nno model for task panoptic\nThe Models page lists what the repository holds. request id ") {
 		t.Errorf("404 shown as %+v", errShown)
 	}
 	var results int

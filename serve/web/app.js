@@ -526,7 +526,8 @@ function showError(e) {
   const extra = [];
   if (e.status === 404 && /no model/.test(e.message)) extra.push("The Models page lists what the repository holds.");
   if (e.requestId) extra.push(el("small", {}, `request id ${e.requestId} (the server's log has it)`));
-  box.replaceChildren(el("strong", {}, title), el("span", { class: "msg" }, e.message), ...extra.flatMap((x) => [" ", x]));
+  box.replaceChildren(el("strong", {}, title), el("span", { class: "msg" }, e.message),
+    extra.length ? el("span", { class: "more" }, extra.flatMap((x) => [x, " "])) : null);
   box.hidden = false;
   const field = e.param && PARAM_FIELDS[e.param] ? $(PARAM_FIELDS[e.param]) : null;
   if (field) field.setAttribute("aria-invalid", "true");
