@@ -11,6 +11,8 @@ import (
 	"image/jpeg"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -458,8 +460,27 @@ func TestModelsHealthMetrics(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%s/%d %s %s", m.Name, m.Version, m.Task, m.Variant))
 	}
-	if want := "[captioning-mle/1 caption mle detection-mle/1 detect mle]"; fmt.Sprint(got) != want {
-		t.Errorf("models %v, want %s", got, want)
+	// Every entry of the shipped repository, from its folders and model.json.
+	paths, err := filepath.Glob(filepath.Join(shippedRepo, "*", "*", "model.json"))
+	if err != nil || len(paths) < 2 {
+		t.Fatalf("shipped entries %v (%v)", paths, err)
+	}
+	routeOf := map[string]string{"detection": api.TaskDetect, "captioning": api.TaskCaption, "panoptic": api.TaskPanoptic, "colorization": api.TaskColorize}
+	var want []string
+	for _, p := range paths {
+		var man struct {
+			Task    string `json:"task"`
+			Variant string `json:"variant"`
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || json.Unmarshal(data, &man) != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		ver, name := filepath.Base(filepath.Dir(p)), filepath.Base(filepath.Dir(filepath.Dir(p)))
+		want = append(want, fmt.Sprintf("%s/%s %s %s", name, ver, routeOf[man.Task], man.Variant))
+	}
+	if !slices.Equal(got, want) || !slices.Contains(want, "detection-mle/1 detect mle") {
+		t.Errorf("models %v, want %v", got, want)
 	}
 
 	for _, path := range []string{"/healthz", "/readyz"} {
