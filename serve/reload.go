@@ -401,6 +401,7 @@ func (s *Server) retire(ms []*Model) {
 			if err := m.Runner.Close(); err != nil {
 				s.log.Error("closing a retired model", "model", m.Ref.Name, "version", m.Ref.Version, "err", err)
 			}
+			trimHeap()
 		}()
 	}
 }

@@ -67,7 +67,7 @@ func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.S
 	if err != nil {
 		return nil, err
 	}
-	reg, err := serve.LoadRegistry(*f.repo, rt, dev, runner.Options{IntraOpThreads: *f.intra, InterOpThreads: *f.inter}, log)
+	reg, err := serve.LoadRegistry(*f.repo, rt, dev, runner.Options{IntraOpThreads: *f.intra, InterOpThreads: *f.inter, NoArena: !*f.batch.arena}, log)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ type batchFlags struct {
 	maxBatch  *int
 	delayUS   *int
 	preferred *string
+	arena     *bool
 }
 
 func addBatchFlags(fs *cli.FlagSet) batchFlags {
@@ -25,6 +26,7 @@ func addBatchFlags(fs *cli.FlagSet) batchFlags {
 		maxBatch:  fs.Int("max-batch-size", "RV_MAX_BATCH_SIZE", 1, "dynamic batching: most images per ONNX Runtime call, per model (1: off)"),
 		delayUS:   fs.Int("max-queue-delay-us", "RV_MAX_QUEUE_DELAY_US", 0, "dynamic batching: microseconds a batch waits for more requests while a slot is free"),
 		preferred: fs.String("preferred-batch-sizes", "RV_PREFERRED_BATCH_SIZES", "", "dynamic batching: sizes that leave at once, comma-separated"),
+		arena:     fs.Bool("ort-arena", "RV_ORT_ARENA", true, "ONNX Runtime's CPU memory arena and memory patterns (false: less memory kept across hot reloads)"),
 	}
 }
 
