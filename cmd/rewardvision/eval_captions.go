@@ -106,8 +106,8 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 						"images", len(left), "first", left[:min(5, len(left))], "refs", *refsPath)
 				}
 			}
-			// Tokenized in pycocoevalcap's order: a few lexer rules read
-			// the start of the next caption.
+			// Tokenized in pycocoevalcap's order: whether a caption's
+			// last period stays can depend on the next caption.
 			res, err := captions.EvaluateOrdered(refs, preds, rf.Order)
 			if err != nil {
 				return fmt.Errorf("evaluate %s against %s: %w", *predsPath, *refsPath, err)

@@ -41,7 +41,8 @@ func Evaluate(refs map[int][]string, preds map[int]string) (*Result, error) {
 // EvaluateOrdered is Evaluate with the captions tokenized as pycocoevalcap
 // tokenizes them, two runs of the Java tokenizer over the images in order
 // (the references of each image in their order, then the predictions):
-// a few lexer rules read the start of the next caption (see TokenizeStream).
+// whether a caption's last period stays can depend on the start of the next
+// caption (see TokenizeStream).
 // order lists image ids as the reference file's "images" does (ids it
 // lacks follow in ascending order).
 func EvaluateOrdered(refs map[int][]string, preds map[int]string, order []int) (*Result, error) {

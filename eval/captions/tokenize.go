@@ -21,7 +21,7 @@ var droppedTokens = map[string]bool{
 // tokenizes all captions as one file, a caption per line, and whether a
 // caption's last period belongs to its last word can depend on how the next
 // line starts (see keepsPeriod). Most COCO captions start with "A ", and the
-// fixture cases were scored in that context.
+// fixture's caption-final "Ave S." → "s" fits that context.
 const assumedNext = "A "
 
 // Tokenize splits a caption into the tokens pycocoevalcap scores: what
@@ -80,8 +80,11 @@ func TokenizeStream(captions []string) [][]string {
 // tokenizeLine appends the tokens of s to dst; next is the following line,
 // read only to decide on s's last period.
 func tokenizeLine(dst []string, s, next string) []string {
-	sc := scanner{s: clean(s), next: next}
-	sc.dst = dst
+	sc := scanner{s: clean(s), next: next, dst: dst}
+	if sc.dst == nil {
+		sc.dst = make([]string, 0, strings.Count(sc.s, " ")+2)
+	}
+	sc.pieces = sc.buf[:0]
 	sc.run()
 	return sc.dst
 }
@@ -92,6 +95,7 @@ type scanner struct {
 	s, next string
 	dst     []string
 	pieces  []string // the current word's tokens, before emit
+	buf     [4]string
 }
 
 func (sc *scanner) run() {
@@ -207,7 +211,11 @@ func (sc *scanner) word(start, i int) int {
 
 // emit appends tok, lower-cased, splitting the assimilations PTB splits.
 func (sc *scanner) emit(tok string) {
-	tok = javaLower(tok)
+	if len(tok) == 1 && tok[0] >= 'A' && tok[0] <= 'Z' {
+		tok = lowerLetters[tok[0]-'A' : tok[0]-'A'+1] // "A", without an allocation
+	} else {
+		tok = javaLower(tok)
+	}
 	if len(tok) == 5 || len(tok) == 6 {
 		if n := assimilations[tok]; n > 0 {
 			sc.dst = append(sc.dst, tok[:len(tok)-n], tok[len(tok)-n:])
@@ -216,6 +224,8 @@ func (sc *scanner) emit(tok string) {
 	}
 	sc.dst = append(sc.dst, tok)
 }
+
+const lowerLetters = "abcdefghijklmnopqrstuvwxyz"
 
 // assimilations are split as the PTB does ("cannot" → "can" "not", "gonna"
 // → "gon" "na"); the value is the length of the second part.
@@ -281,12 +291,22 @@ func splitClitics(dst []string, w string) []string {
 		switch {
 		case isClitic(lseg):
 			dst = appendNonEmpty(dst, cur)
-			cur = "'" + seg
+			cur = w[k : k+size+len(seg)]
+			if size > 1 {
+				cur = "'" + seg
+			}
 		case lseg == "t" && hasSuffixFold(cur, "n"):
 			dst = appendNonEmpty(dst, cur[:len(cur)-1])
-			cur = cur[len(cur)-1:] + "'" + seg
+			cur = w[k-1 : k+size+len(seg)]
+			if size > 1 {
+				cur = cur[:1] + "'" + seg
+			}
 		case first && utf8.RuneCountInString(cur) == 1 && unicode.IsLetter(firstRune(cur)):
-			cur = cur + "'" + seg // "o'clock", "y'all"
+			if size == 1 {
+				cur = w[:k+1+len(seg)] // "o'clock", "y'all"
+			} else {
+				cur = cur + "'" + seg
+			}
 		default:
 			dst = appendNonEmpty(dst, cur) // "po'boy" → "po" "boy": the apostrophe is dropped
 			cur = seg
