@@ -674,11 +674,13 @@ func TestWebScreenshot(t *testing.T) {
 		t.Skip("only with -webshots DIR: it makes the README's screenshot")
 	}
 	_, ts := newServer(t, nil, Config{})
-	b := startBrowser(t, 1100, 720)
+	b := startBrowser(t, 1100, 760)
 	shots := keepShots(t, b)
-	b.navigate(ts.URL + "/#try?task=detect&sample=detection-3.png")
-	b.waitFor("the drawn boxes", `document.body.dataset.ready === "true" && `+idle+
-		` && document.querySelectorAll("#results .result svg .box").length > 0`)
-	b.shown("#results .result svg .box")
+	// Captioning, compare: MLE beside reward-tuned where the repository
+	// has both (it lists what it holds).
+	b.navigate(ts.URL + "/#try?task=caption&variant=compare&decoding=greedy&sample=captioning-2.png")
+	b.waitFor("the captions", `document.body.dataset.ready === "true" && `+idle+
+		` && document.querySelectorAll("#results .result q.caption").length > 0`)
+	b.shown("#results .result q.caption")
 	shots.take("page", false)
 }
