@@ -276,3 +276,35 @@ func (s *Server) generate(ctx context.Context, m *Model, pixels []float32, n int
 	tm.InferenceMS = stage("inference", time.Since(it.started))
 	return res.gen, nil
 }
+
+// BatchConfig is the server's dynamic batching configuration.
+func (s *Server) BatchConfig() BatchConfig { return s.cfg.Batch }
+
+// Unbatched returns a server over the same registry and configuration
+// but without dynamic batching and with the default number of concurrent
+// inferences (one per CPU), the best unbatched setting: `bench serve`
+// compares the two in the same rounds.
+func (s *Server) Unbatched() (*Server, error) {
+	cfg := s.cfg
+	cfg.Batch, cfg.MaxInflight = BatchConfig{}, 0
+	return New(s.reg, cfg)
+}
+
+// BatchStats returns the ONNX Runtime calls of the dynamic batchers so
+// far and the images they held (`bench serve` reports the mean).
+func (s *Server) BatchStats() (calls uint64, images float64) {
+	mfs, err := s.metrics.reg.Gather()
+	if err != nil {
+		return 0, 0
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "rewardvision_batch_size" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			calls += m.GetHistogram().GetSampleCount()
+			images += m.GetHistogram().GetSampleSum()
+		}
+	}
+	return calls, images
+}

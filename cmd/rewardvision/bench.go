@@ -39,6 +39,12 @@ type benchResult struct {
 	p50, p99   time.Duration
 	requests   int
 	firstError error
+	// With batching and --unbatched: the same server without batching,
+	// measured in the same alternating rounds.
+	unbatched      float64
+	unbatchedP99   time.Duration
+	unbatchedCount int
+	meanBatch      float64 // images per ONNX Runtime call of the batching server
 }
 
 func benchServeCommand(stdout io.Writer) *cli.Command {
@@ -56,6 +62,7 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			detImg := fs.String("detect-image", "", "serve/testdata/images/shapes-det.png", "image for detect")
 			capImg := fs.String("caption-image", "", "serve/testdata/images/shapes-cap.png", "image for caption")
 			mf := addModelFlags(fs)
+			unbatchedFlag := fs.Bool("unbatched", "", true, "with --max-batch-size > 1, also measure the server without batching, in the same rounds")
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
@@ -96,6 +103,15 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			// The unbatched server shares the registry (bench_batch.go).
+			var client1 *api.Client
+			if *unbatchedFlag && srv.BatchConfig().Enabled() {
+				var stop1 func()
+				if client1, stop1, err = startUnbatched(ctx, srv, hc); err != nil {
+					return err
+				}
+				defer stop1()
+			}
 
 			images := map[string]string{api.TaskDetect: *detImg, api.TaskCaption: *capImg}
 			var rows []benchResult
@@ -128,37 +144,63 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 						return err
 					}
 					imgArg := api.Image{Data: data}
-					viaServer := func(ctx context.Context) error {
-						var err error
-						if task == api.TaskDetect {
-							_, err = client.Detect(ctx, imgArg, api.DetectOptions{RequestOptions: api.RequestOptions{Variant: variant}})
-						} else {
-							_, err = client.Caption(ctx, imgArg, api.CaptionOptions{RequestOptions: api.RequestOptions{Variant: variant}})
+					via := func(client *api.Client) func(ctx context.Context) error {
+						return func(ctx context.Context) error {
+							var err error
+							if task == api.TaskDetect {
+								_, err = client.Detect(ctx, imgArg, api.DetectOptions{RequestOptions: api.RequestOptions{Variant: variant}})
+							} else {
+								_, err = client.Caption(ctx, imgArg, api.CaptionOptions{RequestOptions: api.RequestOptions{Variant: variant}})
+							}
+							return err
 						}
-						return err
 					}
-					// Alternate one-second rounds of each, the order flipping
-					// every round, so that load from other processes drifting
-					// during the run weighs on both sides alike.
+					viaServer := via(client)
+					sides := 2
+					if client1 != nil {
+						sides = 3
+					}
+					// Alternate one-second rounds of each side, the order
+					// rotating every round, so that load from other processes
+					// drifting during the run weighs on every side alike.
 					rounds := max(1, int(duration.Round(time.Second)/time.Second))
 					slice := *duration / time.Duration(rounds)
 					var nBare int
-					var lat []time.Duration
+					var lat, lat1 []time.Duration
+					calls0, images0 := srv.BatchStats()
 					for i := range rounds {
-						for j := range 2 {
-							if (i+j)%2 == 0 {
+						for j := range sides {
+							switch (i + j) % sides {
+							case 0:
 								n, _, err := loop(ctx, c, slice, bare)
 								if err != nil {
 									return fmt.Errorf("bare loop: %w", err)
 								}
 								nBare += n
-								continue
+							case 1:
+								_, l, err := loop(ctx, c, slice, viaServer)
+								lat = append(lat, l...)
+								if err != nil && r.firstError == nil {
+									r.firstError = err
+								}
+							case 2:
+								_, l, err := loop(ctx, c, slice, via(client1))
+								lat1 = append(lat1, l...)
+								if err != nil && r.firstError == nil {
+									r.firstError = err
+								}
 							}
-							_, l, err := loop(ctx, c, slice, viaServer)
-							lat = append(lat, l...)
-							if err != nil && r.firstError == nil {
-								r.firstError = err
-							}
+						}
+					}
+					if calls, images := srv.BatchStats(); calls > calls0 {
+						r.meanBatch = (images - images0) / float64(calls-calls0)
+					}
+					if client1 != nil {
+						r.unbatchedCount = len(lat1)
+						r.unbatched = float64(len(lat1)) / duration.Seconds()
+						slices.Sort(lat1)
+						if len(lat1) > 0 {
+							r.unbatchedP99 = lat1[min(len(lat1)-1, len(lat1)*99/100)]
 						}
 					}
 					r.bare = float64(nBare) / duration.Seconds()
@@ -172,11 +214,19 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 				}
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "task\tconcurrency\tbare ORT img/s\tserver req/s\tratio\tp50 ms\tp99 ms\trequests\t")
+			head := "task\tconcurrency\tbare ORT img/s\tserver req/s\tratio\tp50 ms\tp99 ms\trequests\t"
+			if client1 != nil {
+				head += "unbatched req/s\tunbatched p99 ms\tbatching gain\tmean batch\t"
+			}
+			fmt.Fprintln(tw, head)
 			var errs []error
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t\n", r.task, r.conc, r.bare, r.server, r.server/r.bare,
+				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t", r.task, r.conc, r.bare, r.server, r.server/r.bare,
 					float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.requests)
+				if client1 != nil {
+					fmt.Fprintf(tw, "%.1f\t%.1f\t%.2f\t%.1f\t", r.unbatched, float64(r.unbatchedP99.Microseconds())/1000, r.server/r.unbatched, r.meanBatch)
+				}
+				fmt.Fprintln(tw)
 				if r.firstError != nil {
 					errs = append(errs, fmt.Errorf("%s at concurrency %d: %w", r.task, r.conc, r.firstError))
 				}

@@ -1,0 +1,44 @@
+package serve
+
+import (
+	"fmt"
+	"image"
+	"slices"
+	"testing"
+
+	"rewardvision/models/runner"
+)
+
+// BenchmarkGenerateBatch: images/s of the shipped models' greedy decoding
+// in one call of b images against b calls of one, the ceiling of what
+// dynamic batching can gain on this machine (ns/op is per image).
+func BenchmarkGenerateBatch(b *testing.B) {
+	reg := sharedRegistry(b)
+	for _, route := range []string{"detect", "caption"} {
+		m, err := reg.Lookup(route, "mle")
+		if err != nil {
+			b.Fatal(err)
+		}
+		img := detImage(b)
+		if route == "caption" {
+			img = capImage(b)
+		}
+		prep, err := m.Runner.Preprocess([]image.Image{decodePNG(b, img)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts := m.Runner.DefaultOptions()
+		opts.Temperature = 0
+		for _, n := range []int{1, 4, 16} {
+			pixels := slices.Repeat(prep[0].Pixels, n)
+			b.Run(fmt.Sprintf("%s/batch=%d", route, n), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := m.Runner.GenerateGroups(pixels, []runner.Group{{N: n, Opts: opts}}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "img/s")
+			})
+		}
+	}
+}
