@@ -269,7 +269,7 @@ func tinyRewardConfig(t *testing.T, init string, steps int) RewardConfig {
 }
 
 // readRewardLog parses a reward run's log.jsonl.
-func readRewardLog(t *testing.T, dir string) []rewardLogLine {
+func readRewardLog(t testing.TB, dir string) []rewardLogLine {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, LogFile))
 	if err != nil {
