@@ -25,9 +25,10 @@ chromium:
 	@scripts/install-chromium.sh
 
 ## serve: set up everything and run the inference server on the shipped
-## model repository, in the foreground (it logs the address; Ctrl-C drains and stops)
+## model repository, in the foreground (it logs the address; Ctrl-C drains and stops);
+## its web page (http://$(ADDR)/) links the eval reports of docs/results
 serve: ort build
-	$(BIN) serve --addr $(ADDR) --repo assets/models
+	$(BIN) serve --addr $(ADDR) --repo assets/models --reports docs/results
 
 ## test: gofmt, go vet, staticcheck, go test -race; stops at the first failure
 test: ort chromium fmt-check vet staticcheck gotest
