@@ -380,6 +380,25 @@ func TestWebBrowser(t *testing.T) {
 		t.Errorf("sample: %+v, the server's caption %q", sample, wantCap.Caption)
 	}
 
+	// An image dropped on the image box runs like an upload.
+	b.runAndWait("the dropped image's answer", func() {
+		b.js(nil, `(async () => { const blob = await (await fetch("/samples/captioning-3.png")).blob();
+			const dt = new DataTransfer(); dt.items.add(new File([blob], "dropped.png", {type: "image/png"}));
+			document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true})); })()`)
+	})
+	var dropped struct {
+		Name    string `json:"name"`
+		Caption string `json:"caption"`
+		Curl    string `json:"curl"`
+	}
+	b.js(&dropped, `({name: document.getElementById("current-name").textContent, caption: document.querySelector("#results .result q.caption").textContent,
+		curl: document.getElementById("curl").textContent})`)
+	wantCap = directCaption(t, ts.URL, readFile(t, "../assets/samples/captioning-3.png"), "variant=mle")
+	if dropped.Name != "dropped.png · 8 KiB" || dropped.Caption != wantCap.Caption ||
+		dropped.Curl != "curl -F image=@dropped.png '"+ts.URL+"/v1/caption?variant=mle'" {
+		t.Errorf("dropped: %+v, the server's caption %q", dropped, wantCap.Caption)
+	}
+
 	// Errors are shown as sentences, and the parameter is marked.
 	b.setControl("decoding", "greedy")
 	b.setControl("num_samples", "3")
