@@ -488,6 +488,21 @@ func TestWebBrowser(t *testing.T) {
 		t.Errorf("tab order %q, want %q", focus, want)
 	}
 
+	// The skip link moves the focus to the content and keeps the view.
+	b.js(nil, `location.hash = "#models"`)
+	b.waitFor("the models view", `!document.getElementById("view-models").hidden`)
+	b.js(nil, `document.querySelector(".skip").click()`)
+	var skip struct {
+		Models bool   `json:"models"`
+		Active string `json:"active"`
+	}
+	b.js(&skip, `({models: !document.getElementById("view-models").hidden, active: document.activeElement.id})`)
+	if !skip.Models || skip.Active != "main" {
+		t.Errorf("after the skip link: %+v, want the models view and the focus on main", skip)
+	}
+	b.js(nil, `location.hash = "#try"`)
+	b.waitFor("the try view", `!document.getElementById("view-try").hidden`)
+
 	// A narrow window: nothing wider than the screen, compare columns stack.
 	b.resize(360, 800)
 	b.setControl("task", api.TaskDetect) // no image yet after the reload: no request

@@ -75,6 +75,9 @@ function apiError(status, body, text) {
 
 function showView() {
   const name = (location.hash.replace(/^#/, "").split("?")[0]) || "try";
+  // Other fragments (the skip link's #main) leave the view as it is.
+  const shown = ["try", "models", "reports"].find((v) => !$("view-" + v).hidden);
+  if (!["try", "models", "reports"].includes(name) && shown) return;
   const view = ["try", "models", "reports"].includes(name) ? name : "try";
   for (const v of ["try", "models", "reports"]) $("view-" + v).hidden = v !== view;
   for (const a of document.querySelectorAll("nav a")) {
