@@ -184,6 +184,10 @@ func (s *Server) noMethod(c *gin.Context) (any, error) {
 // envelope. Internal errors are logged with the request id; the client
 // gets a generic message and the id.
 func (s *Server) writeError(c *gin.Context, err error) {
+	if strings.HasPrefix(c.Request.URL.Path, "/v2/") || c.Request.URL.Path == "/v2" {
+		s.writeV2Error(c, err) // the protocol's own error object (v2.go)
+		return
+	}
 	status, detail := classify(err)
 	detail.RequestID = c.GetString(keyRequestID)
 	switch {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -231,5 +232,92 @@ func TestV2Repository(t *testing.T) {
 	step("load-broken", "/v2/repository/models/captioning-mle/load", "")
 	if status, _, _ := v2Do(t, "GET", ts.URL+"/v2/models/captioning-mle/ready", nil); status != 200 {
 		t.Errorf("after a failed load: ready %d", status)
+	}
+}
+
+// TestV2Envelope: unknown routes and methods under /v2 answer with the
+// protocol's error object.
+func TestV2Envelope(t *testing.T) {
+	_, ts := newServer(t, nil, Config{})
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"GET", "/v2/nope", 404, `{"error":"no route GET /v2/nope"}`},
+		{"DELETE", "/v2/models/detection-mle", 405, `{"error":"DELETE /v2/models/detection-mle"}`},
+		{"GET", "/v1/nope", 404, `{"error":{"code":"not_found","message":"no route GET /v1/nope","request_id":"r1"}}`},
+	} {
+		status, _, data := v2Do(t, tc.method, ts.URL+tc.path, nil, "X-Request-Id", "r1")
+		if status != tc.status || strings.TrimSpace(string(data)) != tc.body {
+			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, status, data, tc.status, tc.body)
+		}
+	}
+}
+
+// TestV2Client: api.Client's v2 calls against the server.
+func TestV2Client(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"detection-mle", "captioning-mle"} {
+		copyDir(t, filepath.Join(shippedRepo, name, "1"), filepath.Join(dir, name, "1"))
+	}
+	reg := ownRegistry(t, dir)
+	_, ts := newServer(t, reg, Config{Batch: BatchConfig{MaxBatchSize: 8}})
+	t.Cleanup(func() { reg.Close() })
+	c, err := api.NewClient(ts.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if live, err := c.V2Live(ctx); !live || err != nil {
+		t.Errorf("live %v %v", live, err)
+	}
+	if ready, err := c.V2Ready(ctx); !ready || err != nil {
+		t.Errorf("ready %v %v", ready, err)
+	}
+	if md, err := c.V2Server(ctx); err != nil || md.Name != "rewardvision" {
+		t.Errorf("server %+v %v", md, err)
+	}
+	md, err := c.V2ModelMetadata(ctx, "captioning-mle", "1")
+	if err != nil || md.Platform != "rewardvision_captioning" || len(md.Outputs) != 4 {
+		t.Errorf("metadata %+v %v", md, err)
+	}
+	// Three images in one request: batched, one seed, each answered.
+	img := capImage(t)
+	req := &api.InferRequest{Inputs: []*api.InferTensor{
+		api.BytesTensor("image", []int64{3}, [][]byte{img, img, img}),
+		api.StringTensor("decoding", []int64{1}, []string{"sample"}),
+		api.Int64Tensor("seed", []int64{1}, []int64{7}),
+	}}
+	for _, binary := range []bool{true, false} {
+		resp, err := c.Infer(ctx, "captioning-mle", "", req, binary, "image")
+		if err != nil {
+			t.Fatal(err)
+		}
+		caps, _ := resp.Output("caption").AsBytes()
+		if len(caps) != 3 || string(caps[0]) != string(caps[2]) || resp.Parameters["seed"] == nil {
+			t.Errorf("binary=%v: captions %q, parameters %v", binary, caps, resp.Parameters)
+		}
+	}
+	_, err = c.Infer(ctx, "nope", "", req, false, "image")
+	var e *api.Error
+	if !errors.As(err, &e) || e.Status != 404 || e.Message != "no model nope" {
+		t.Errorf("unknown model: %v", err)
+	}
+	if err := c.V2Unload(ctx, "detection-mle"); err != nil {
+		t.Fatal(err)
+	}
+	if ready, err := c.V2ModelReady(ctx, "detection-mle", ""); ready || err != nil {
+		t.Errorf("unloaded model: ready %v %v", ready, err)
+	}
+	idx, err := c.V2RepositoryIndex(ctx, true)
+	if err != nil || len(idx) != 1 || idx[0].Name != "captioning-mle" {
+		t.Errorf("index %+v %v", idx, err)
+	}
+	if err := c.V2Load(ctx, "detection-mle"); err != nil {
+		t.Fatal(err)
+	}
+	if ready, err := c.V2ModelReady(ctx, "detection-mle", "1"); !ready || err != nil {
+		t.Errorf("reloaded model: ready %v %v", ready, err)
 	}
 }
