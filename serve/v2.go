@@ -124,10 +124,6 @@ func (s *Server) writeV2Error(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, api.V2Error{Error: detail.Message})
 }
 
-// errV2NotReady is the protocol's "false" for health and readiness: a
-// 4xx status.
-var errV2NotReady = errors.New("not ready")
-
 func (s *Server) v2Server(*gin.Context) (any, error) {
 	return api.V2ServerMetadata{Name: "rewardvision", Version: buildinfo.Revision(), Extensions: v2Extensions}, nil
 }
