@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,10 +30,96 @@ type BatchConfig struct {
 	// PreferredSizes: a batch that reaches one of these sizes with nobody
 	// else waiting leaves at once instead of waiting out the delay.
 	PreferredSizes []int
+	// PerModel overrides the settings above for a model, by repository
+	// folder name or model.json name (ParseModelBatching reads it).
+	PerModel map[string]BatchConfig
 }
 
-// Enabled reports whether batching is on.
-func (c BatchConfig) Enabled() bool { return c.MaxBatchSize > 1 }
+// Enabled reports whether batching is on for any model.
+func (c BatchConfig) Enabled() bool {
+	if c.MaxBatchSize > 1 {
+		return true
+	}
+	for _, o := range c.PerModel {
+		if o.MaxBatchSize > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// largest is the largest batch size of any model.
+func (c BatchConfig) largest() int {
+	n := max(c.MaxBatchSize, 1)
+	for _, o := range c.PerModel {
+		n = max(n, o.MaxBatchSize)
+	}
+	return n
+}
+
+// forModel is the configuration of one model.
+func (c BatchConfig) forModel(m *Model) BatchConfig {
+	for _, name := range []string{m.RepoName(), m.Ref.Name} {
+		if o, ok := c.PerModel[name]; ok {
+			return o
+		}
+	}
+	c.PerModel = nil
+	return c
+}
+
+// ParseModelBatching reads per-model batching settings:
+// "NAME:max=16,delay_us=2000,preferred=4+8;NAME2:max=1". A model's
+// unset fields take base's values.
+func ParseModelBatching(s string, base BatchConfig) (map[string]BatchConfig, error) {
+	out := map[string]BatchConfig{}
+	for part := range strings.SplitSeq(s, ";") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, settings, ok := strings.Cut(part, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("model batching %q: want NAME:max=N,delay_us=N,preferred=A+B", part)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("model batching: %s given twice", name)
+		}
+		c := base
+		c.PerModel = nil
+		for kv := range strings.SplitSeq(settings, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+			if !ok {
+				return nil, fmt.Errorf("model batching %s: %q: want key=value", name, kv)
+			}
+			var err error
+			switch k {
+			case "max":
+				c.MaxBatchSize, err = strconv.Atoi(v)
+				if err == nil && c.MaxBatchSize < 1 {
+					err = errors.New("want ≥ 1")
+				}
+			case "delay_us":
+				var us int
+				us, err = strconv.Atoi(v)
+				if err == nil && us < 0 {
+					err = errors.New("want ≥ 0")
+				}
+				c.MaxQueueDelay = time.Duration(us) * time.Microsecond
+			case "preferred":
+				c.PreferredSizes, err = ParsePreferredSizes(strings.ReplaceAll(v, "+", ","))
+			default:
+				err = errors.New("unknown key (max, delay_us, preferred)")
+			}
+			if err != nil {
+				return nil, fmt.Errorf("model batching %s: %s=%s: %v", name, k, v, err)
+			}
+		}
+		out[name] = c
+	}
+	return out, nil
+}
 
 // ParsePreferredSizes reads a comma-separated list of batch sizes ("" is
 // none).
@@ -234,8 +321,8 @@ func newExtraMetrics(reg *prometheus.Registry) *extraMetrics {
 
 // attachBatcher gives m a batcher when batching is on.
 func (s *Server) attachBatcher(m *Model) {
-	if s.cfg.Batch.Enabled() && m.batch == nil {
-		m.batch = newBatcher(m.Runner, s.cfg.Batch, s.limit, s.xm.batchSize.WithLabelValues(m.Ref.Name))
+	if cfg := s.cfg.Batch.forModel(m); cfg.Enabled() && m.batch == nil {
+		m.batch = newBatcher(m.Runner, cfg, s.limit, s.xm.batchSize.WithLabelValues(m.Ref.Name))
 	}
 }
 

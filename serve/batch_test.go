@@ -164,3 +164,49 @@ func TestParsePreferredSizes(t *testing.T) {
 		}
 	}
 }
+
+func TestParseModelBatching(t *testing.T) {
+	base := BatchConfig{MaxBatchSize: 4, MaxQueueDelay: time.Millisecond}
+	for _, tc := range []struct{ in, want string }{
+		{"", "map[]"},
+		{"detection-mle:max=16,delay_us=2000,preferred=8+16; captioning-mle:max=1",
+			"map[captioning-mle:{1 1ms [] map[]} detection-mle:{16 2ms [8 16] map[]}]"},
+		{"a:preferred=2", "map[a:{4 1ms [2] map[]}]"},
+		{"a:max=0", "error: model batching a: max=0: want ≥ 1"},
+		{"a:delay_us=-1", "error: model batching a: delay_us=-1: want ≥ 0"},
+		{"a:size=2", "error: model batching a: size=2: unknown key (max, delay_us, preferred)"},
+		{"a:max=2;a:max=3", "error: model batching: a given twice"},
+		{"max=2", `error: model batching "max=2": want NAME:max=N,delay_us=N,preferred=A+B`},
+	} {
+		got, err := ParseModelBatching(tc.in, base)
+		s := fmt.Sprint(got)
+		if err != nil {
+			s = "error: " + err.Error()
+		}
+		if s != tc.want {
+			t.Errorf("%q:\n got %s\nwant %s", tc.in, s, tc.want)
+		}
+	}
+}
+
+// TestPerModelBatching: an override turns batching on for one model only.
+func TestPerModelBatching(t *testing.T) {
+	reg := ownRegistry(t, shippedRepo)
+	t.Cleanup(func() { reg.Close() })
+	per, err := ParseModelBatching("detection-mle:max=8", BatchConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newServer(t, reg, Config{Batch: BatchConfig{PerModel: per}})
+	for _, m := range s.reg.Models() {
+		if got, want := m.batch != nil, m.Ref.Name == "detection-mle"; got != want {
+			t.Errorf("%s: batcher %v, want %v", m.Ref.Name, got, want)
+		}
+		if m.batch != nil && m.batch.cfg.MaxBatchSize != 8 {
+			t.Errorf("%s: %+v", m.Ref.Name, m.batch.cfg)
+		}
+	}
+	if cap(s.limit.admit) != s.cfg.MaxInflight+s.cfg.MaxQueue+s.cfg.MaxInflight*7 {
+		t.Errorf("admission %d for queue %d and %d slots of 8", cap(s.limit.admit), s.cfg.MaxQueue, s.cfg.MaxInflight)
+	}
+}

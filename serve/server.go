@@ -99,7 +99,7 @@ func New(reg *Registry, cfg Config) (*Server, error) {
 	queue := cfg.MaxQueue
 	if cfg.Batch.Enabled() {
 		// A slot runs a batch: admit enough requests to fill them.
-		queue += cfg.MaxInflight * (cfg.Batch.MaxBatchSize - 1)
+		queue += cfg.MaxInflight * (cfg.Batch.largest() - 1)
 	}
 	s := &Server{cfg: cfg, reg: reg, splits: cfg.Splits, limit: newLimiter(cfg.MaxInflight, queue),
 		metrics: newMetrics(), log: cfg.Log}

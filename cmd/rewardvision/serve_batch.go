@@ -18,6 +18,7 @@ type batchFlags struct {
 	maxBatch  *int
 	delayUS   *int
 	preferred *string
+	perModel  *string
 	arena     *bool
 }
 
@@ -26,6 +27,7 @@ func addBatchFlags(fs *cli.FlagSet) batchFlags {
 		maxBatch:  fs.Int("max-batch-size", "RV_MAX_BATCH_SIZE", 1, "dynamic batching: most images per ONNX Runtime call, per model (1: off)"),
 		delayUS:   fs.Int("max-queue-delay-us", "RV_MAX_QUEUE_DELAY_US", 0, "dynamic batching: microseconds a batch waits for more requests while a slot is free"),
 		preferred: fs.String("preferred-batch-sizes", "RV_PREFERRED_BATCH_SIZES", "", "dynamic batching: sizes that leave at once, comma-separated"),
+		perModel:  fs.String("model-batching", "RV_MODEL_BATCHING", "", "dynamic batching per model, over the flags above: NAME:max=16,delay_us=2000,preferred=8+16;NAME2:max=1"),
 		arena:     fs.Bool("ort-arena", "RV_ORT_ARENA", true, "ONNX Runtime's CPU memory arena and memory patterns (false: less memory kept across hot reloads)"),
 	}
 }
@@ -38,8 +40,12 @@ func (f batchFlags) config() (serve.BatchConfig, error) {
 	if err != nil {
 		return serve.BatchConfig{}, cli.Usagef("--preferred-batch-sizes: %v", err)
 	}
-	return serve.BatchConfig{MaxBatchSize: *f.maxBatch, MaxQueueDelay: time.Duration(*f.delayUS) * time.Microsecond,
-		PreferredSizes: pref}, nil
+	c := serve.BatchConfig{MaxBatchSize: *f.maxBatch, MaxQueueDelay: time.Duration(*f.delayUS) * time.Microsecond,
+		PreferredSizes: pref}
+	if c.PerModel, err = serve.ParseModelBatching(*f.perModel, c); err != nil {
+		return serve.BatchConfig{}, cli.Usagef("--model-batching: %v", err)
+	}
+	return c, nil
 }
 
 // reloadOnSignal rescans the model repository on SIGHUP and, with watch
