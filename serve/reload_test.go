@@ -139,3 +139,59 @@ func TestReloadMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRescan: a rescan loads a new model folder, reloads a changed one,
+// unloads a removed one, and leaves alone what did not change (a model
+// unloaded through the API stays unloaded).
+func TestRescan(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(shippedRepo, "detection-mle", "1"), filepath.Join(dir, "detection-mle", "1"))
+	reg := ownRegistry(t, dir)
+	s, _ := newServer(t, reg, Config{})
+	t.Cleanup(func() { reg.Close() })
+	ctx := context.Background()
+	names := func() string {
+		var out []string
+		for _, m := range reg.Models() {
+			out = append(out, fmt.Sprintf("%s/%d", m.Ref.Name, m.Ref.Version))
+		}
+		return fmt.Sprint(out)
+	}
+	det, _ := reg.Lookup("detect", "mle")
+	if err := s.Rescan(ctx); err != nil || names() != "[detection-mle/1]" {
+		t.Fatalf("unchanged: %v %s", err, names())
+	}
+	if m, _ := reg.Lookup("detect", "mle"); m != det {
+		t.Error("an unchanged model was reloaded")
+	}
+	copyDir(t, filepath.Join(shippedRepo, "captioning-mle", "1"), filepath.Join(dir, "captioning-mle", "1"))
+	if err := s.Rescan(ctx); err != nil || names() != "[captioning-mle/1 detection-mle/1]" {
+		t.Fatalf("added: %v %s", err, names())
+	}
+	// A new version folder of detection: both versions load, the highest routes.
+	copyDir(t, filepath.Join(shippedRepo, "detection-mle", "1"), filepath.Join(dir, "detection-mle", "2"))
+	mf := filepath.Join(dir, "detection-mle", "2", "model.json")
+	data := bytes.Replace(readFile(t, mf), []byte(`"version": 1`), []byte(`"version": 2`), 1)
+	if err := os.WriteFile(mf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rescan(ctx); err != nil || names() != "[captioning-mle/1 detection-mle/1 detection-mle/2]" {
+		t.Fatalf("new version: %v %s", err, names())
+	}
+	if m, _ := reg.Lookup("detect", "mle"); m.Ref.Version != 2 {
+		t.Errorf("detect routes to version %d, want 2", m.Ref.Version)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "captioning-mle")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rescan(ctx); err != nil || names() != "[detection-mle/1 detection-mle/2]" {
+		t.Fatalf("removed: %v %s", err, names())
+	}
+	if err := s.UnloadModel("detection-mle"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Rescan(ctx); err != nil || names() != "[]" {
+		t.Fatalf("unloaded through the API, then rescanned: %v %s", err, names())
+	}
+	s.WaitRetired()
+}

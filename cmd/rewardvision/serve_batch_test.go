@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// copyEntry copies a shipped repository entry into repo.
+func copyEntry(t *testing.T, repo, name string) {
+	t.Helper()
+	if err := os.CopyFS(filepath.Join(repo, name, "1"), os.DirFS(filepath.Join(testRepo, name, "1"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitStatus polls url until it answers want or the deadline passes.
+func waitStatus(t *testing.T, url string, want int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	last := 0
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if last = resp.StatusCode; last == want {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: %d after %v, want %d", url, last, within, want)
+}
+
+// TestServeSIGHUP: SIGHUP makes `rewardvision serve` load a model folder
+// added to its repository, without a restart; SIGTERM still exits 0.
+func TestServeSIGHUP(t *testing.T) {
+	repo := t.TempDir()
+	copyEntry(t, repo, "detection-mle")
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--repo", repo, "--log-format", "json",
+		"--max-batch-size", "4", "--ort-arena=false")
+	cmd.Env = append(os.Environ(), "RV_TEST_MAIN=1", "ONNXRUNTIME_LIB=")
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(errPipe)
+	var addr string
+	for addr == "" && lines.Scan() {
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
+			addr = rec.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatal("no listening line")
+	}
+	go io.Copy(io.Discard, errPipe)
+	waitStatus(t, addr+"/v2/health/ready", 200, 30*time.Second)
+	waitStatus(t, addr+"/v2/models/captioning-mle/ready", 404, time.Second)
+
+	copyEntry(t, repo, "captioning-mle")
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, addr+"/v2/models/captioning-mle/ready", 200, 30*time.Second)
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v, want exit 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("serve did not stop within 20 s of SIGTERM")
+	}
+}
+
+// TestBenchServeBatching: with batching the table adds the unbatched
+// server's numbers, the gain and the mean batch.
+func TestBenchServeBatching(t *testing.T) {
+	stdout, stderr, code := runCLI(t, nil, "bench", "serve", "--repo", testRepo, "--duration", "1s", "--concurrency", "2",
+		"--tasks", "detect", "--detect-image", testImage, "--max-batch-size", "4", "--max-inflight", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "batching gain") || !strings.Contains(lines[0], "mean batch") {
+		t.Fatalf("table %q", stdout)
+	}
+	if f := strings.Fields(lines[1]); len(f) != 12 || f[0] != "detect" || f[11] == "0.0" {
+		t.Errorf("row %q", lines[1])
+	}
+	for _, bad := range [][]string{{"--max-batch-size", "0"}, {"--model-batching", "x:max=0"}, {"--preferred-batch-sizes", "a"}} {
+		if _, _, code := runCLI(t, nil, append([]string{"bench", "serve", "--concurrency", "1"}, bad...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+}
