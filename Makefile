@@ -107,6 +107,6 @@ train-reward-captioning: ort build
 ## shipped checkpoints and verified against GoMLX
 .PHONY: models
 models: ort build
-	for ck in assets/checkpoints/*-mle; do \
+	for ck in assets/checkpoints/*-mle assets/checkpoints/*-reward; do \
 	  $(BIN) export --ckpt $$ck --repo assets/models --force --verify || exit 1; \
 	done
