@@ -126,7 +126,7 @@ func TestErrors(t *testing.T) {
 		{"unknown route", "GET", "/v1/nope", "", nil, 404, api.CodeNotFound, "no route GET /v1/nope"},
 		{"panoptic without model", "POST", "/v1/panoptic", "image/png", det, 404, api.CodeNotFound, "no model for task panoptic"},
 		{"colorize without model", "POST", "/v1/colorize", "image/png", det, 404, api.CodeNotFound, "no model for task colorize"},
-		{"unknown variant", "POST", "/v1/detect?variant=reward", "image/png", det, 404, api.CodeNotFound, `no "reward" variant for task detect`},
+		{"unknown variant", "POST", "/v1/detect?variant=tuned", "image/png", det, 404, api.CodeNotFound, `no "tuned" variant for task detect`},
 		{"wrong method", "GET", "/v1/detect", "", nil, 405, api.CodeMethodNotAllowed, "GET /v1/detect"},
 		{"wrong method on models", "POST", "/v1/models", "image/png", det, 405, api.CodeMethodNotAllowed, "POST /v1/models"},
 		{"text body", "POST", "/v1/detect", "text/plain", []byte("hello"), 415, api.CodeUnsupportedMedia, `content type "text/plain"`},

@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"sync/atomic"
-
-	"github.com/disintegration/imaging"
 
 	"rewardvision/dataset/coco"
 	"rewardvision/dataset/internal/ordered"
@@ -152,31 +148,8 @@ func (it *Iterator) load(ctx context.Context, pos int) (loaded, error) {
 // errSize is returned when the decoded image disagrees with the JSON.
 var errSize = errors.New("image size differs from the annotation file")
 
-// maxPixels bounds what a header may ask to decode, so a corrupt or
-// hostile file cannot make the loader allocate gigabytes.
-const maxPixels = 1 << 26
-
-func checkHeader(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	cfg, format, err := image.DecodeConfig(f)
-	if err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-		return fmt.Errorf("%s image of %dx%d pixels is too large", format, cfg.Width, cfg.Height)
-	}
-	return nil
-}
-
 func loadSample(rec Record, cfg Config) (Sample, error) {
-	if err := checkHeader(rec.Path); err != nil {
-		return Sample{}, err
-	}
-	img, err := imaging.Open(rec.Path, imaging.AutoOrientation(true))
+	img, err := OpenImage(rec.Path, MaxPixels)
 	if err != nil {
 		return Sample{}, err
 	}

@@ -339,7 +339,7 @@ func TestBadImages(t *testing.T) {
 	}{
 		{"missing", Record{ImageID: 7, Path: filepath.Join(dir, "nope.png")}, "nope.png (image id 7, record 1)"},
 		{"corrupt png", Record{ImageID: 7, Path: corrupt}, "corrupt.png (image id 7"},
-		{"not an image", Record{ImageID: 7, Path: notImage}, "decode"},
+		{"not an image", Record{ImageID: 7, Path: notImage}, "undecodable image: not JPEG, PNG, GIF, WebP or BMP"},
 		{"huge header", Record{ImageID: 7, Path: huge}, "too large"},
 		{"size mismatch", Record{ImageID: 7, Path: good, Width: 5, Height: 4}, "JSON says 5x4"},
 		{"corrupt panoptic", Record{ImageID: 7, Path: good, PanopticPath: badPan}, "pan.png"},

@@ -12,8 +12,7 @@ import (
 	"reflect"
 	"sync"
 
-	"github.com/disintegration/imaging"
-
+	"rewardvision/dataset/loader"
 	"rewardvision/internal/atomicfile"
 )
 
@@ -253,26 +252,11 @@ feed:
 	return st, nil
 }
 
-// maxPixels bounds what an image header may ask to decode, so a corrupt or
-// hostile file cannot make eval allocate gigabytes (as the loader does).
-const maxPixels = 1 << 26
-
-// DecodeImage reads an image file with its EXIF orientation applied, as
-// the training loader does, and checks its size against the annotation file.
+// DecodeImage reads an image file with the training loader's decoder
+// (loader.OpenImage: header bound, EXIF orientation) and checks its size
+// against the annotation file.
 func DecodeImage(rec ImageRec) (image.Image, error) {
-	f, err := os.Open(rec.Path)
-	if err != nil {
-		return nil, err
-	}
-	cfg, format, err := image.DecodeConfig(f)
-	f.Close()
-	if err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-		return nil, fmt.Errorf("%s image of %dx%d pixels is too large", format, cfg.Width, cfg.Height)
-	}
-	img, err := imaging.Open(rec.Path, imaging.AutoOrientation(true))
+	img, err := loader.OpenImage(rec.Path, loader.MaxPixels)
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
