@@ -525,18 +525,10 @@ func (r *rewardRun) loop(ctx context.Context, start int, meta *task.Meta) (*Resu
 			}
 		}
 		if (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || last {
-			if err := r.model.SaveCheckpoint(); err != nil {
-				return res, err
-			}
-			meta.Prov.Steps = done
-			if res.Metrics != nil {
-				meta.Prov.Metrics = res.Metrics
-			}
-			if err := task.Save(cfg.OutDir, meta); err != nil {
+			if err := saveCheckpoint(r.model, meta, res.Metrics, done, cfg.OutDir, log); err != nil {
 				return res, err
 			}
 			lastGood = done
-			log.Info("checkpoint", "step", done, "dir", cfg.OutDir)
 		}
 		if cfg.OnStep != nil {
 			cfg.OnStep(info)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -202,18 +203,10 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 			}
 		}
 		if (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || last {
-			if err := m.SaveCheckpoint(); err != nil {
-				return res, err
-			}
-			meta.Prov.Steps = done
-			if res.Metrics != nil {
-				meta.Prov.Metrics = res.Metrics
-			}
-			if err := task.Save(cfg.OutDir, meta); err != nil {
+			if err := saveCheckpoint(m, meta, res.Metrics, done, cfg.OutDir, log); err != nil {
 				return res, err
 			}
 			lastGood = done
-			log.Info("checkpoint", "step", done, "dir", cfg.OutDir)
 		}
 		if cfg.OnStep != nil {
 			cfg.OnStep(info)
@@ -225,6 +218,23 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		log.Info("nothing to do: the checkpoint is already at the last step", "steps", start)
 	}
 	return res, nil
+}
+
+// saveCheckpoint writes the model's checkpoint and meta.json with the
+// steps done and the last validation metrics (if any).
+func saveCheckpoint(m *seq.Model, meta *task.Meta, metrics map[string]float64, done int, dir string, log *slog.Logger) error {
+	if err := m.SaveCheckpoint(); err != nil {
+		return err
+	}
+	meta.Prov.Steps = done
+	if metrics != nil {
+		meta.Prov.Metrics = metrics
+	}
+	if err := task.Save(dir, meta); err != nil {
+		return err
+	}
+	log.Info("checkpoint", "step", done, "dir", dir)
+	return nil
 }
 
 // logLine is one JSONL record.

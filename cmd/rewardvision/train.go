@@ -114,7 +114,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
-				OnStep: stepReporter(os.Stderr, term, slog.Default()),
+				OnStep: stepReporter(os.Stderr, term, false, slog.Default()),
 			}
 			res, err := train.Run(ctx, cfg)
 			if term {
@@ -128,9 +128,10 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// stepReporter shows step, loss, steps/s and ETA: a self-rewriting line on
-// a terminal, a log record every 30 s otherwise.
-func stepReporter(w io.Writer, terminal bool, log *slog.Logger) func(train.StepInfo) {
+// stepReporter shows step, loss (and a reward run's mean sample reward),
+// steps/s and ETA: a self-rewriting line on a terminal, a log record
+// every 30 s otherwise.
+func stepReporter(w io.Writer, terminal, reward bool, log *slog.Logger) func(train.StepInfo) {
 	var mu sync.Mutex
 	var last time.Time
 	return func(s train.StepInfo) {
@@ -138,15 +139,23 @@ func stepReporter(w io.Writer, terminal bool, log *slog.Logger) func(train.StepI
 		defer mu.Unlock()
 		eta := time.Duration(s.ETASeconds * float64(time.Second)).Round(time.Second)
 		if terminal {
-			fmt.Fprintf(w, "\rstep %d/%d  loss %.4f  lr %.2e  %.2f steps/s  ETA %s   ", s.Step, s.Total, s.Loss, s.LR, s.StepsPerS, eta)
+			r := ""
+			if reward {
+				r = fmt.Sprintf("  reward %.4f", s.Reward)
+			}
+			fmt.Fprintf(w, "\rstep %d/%d%s  loss %.4f  lr %.2e  %.2f steps/s  ETA %s   ", s.Step, s.Total, r, s.Loss, s.LR, s.StepsPerS, eta)
 			return
 		}
 		if time.Since(last) < 30*time.Second && s.Step != s.Total {
 			return
 		}
 		last = time.Now()
-		log.Info("train", "step", s.Step, "total", s.Total, "loss", s.Loss, "grad_norm", s.GradNorm, "lr", s.LR,
-			"steps_per_s", fmt.Sprintf("%.3f", s.StepsPerS), "eta", eta.String())
+		attrs := []any{"step", s.Step, "total", s.Total, "loss", s.Loss, "grad_norm", s.GradNorm, "lr", s.LR,
+			"steps_per_s", fmt.Sprintf("%.3f", s.StepsPerS), "eta", eta.String()}
+		if reward {
+			attrs = append(attrs, "reward", s.Reward)
+		}
+		log.Info("train", attrs...)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"rewardvision/internal/buildinfo"
@@ -92,7 +91,7 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 				Workers: *workers, SkipBad: *skipBad, ORTLib: *ortLib, Threads: *threads,
 				Command: "rewardvision train reward " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
-				OnStep: rewardReporter(os.Stderr, term, slog.Default()),
+				OnStep: stepReporter(os.Stderr, term, true, slog.Default()),
 			}
 			res, err := train.RunReward(ctx, cfg)
 			if term {
@@ -104,26 +103,5 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 			fmt.Fprintf(stdout, "reward-tuned %s: steps %d..%d in %s, checkpoints in %s\n", res.Meta.Task, res.StartStep, res.Steps, res.Elapsed.Round(time.Second), cfg.OutDir)
 			return writeMetrics(stdout, res.Metrics)
 		},
-	}
-}
-
-// rewardReporter is stepReporter with the step's mean sample reward.
-func rewardReporter(w io.Writer, terminal bool, log *slog.Logger) func(train.StepInfo) {
-	var mu sync.Mutex
-	var last time.Time
-	return func(s train.StepInfo) {
-		mu.Lock()
-		defer mu.Unlock()
-		eta := time.Duration(s.ETASeconds * float64(time.Second)).Round(time.Second)
-		if terminal {
-			fmt.Fprintf(w, "\rstep %d/%d  reward %.4f  loss %+.4f  %.2f steps/s  ETA %s   ", s.Step, s.Total, s.Reward, s.Loss, s.StepsPerS, eta)
-			return
-		}
-		if time.Since(last) < 30*time.Second && s.Step != s.Total {
-			return
-		}
-		last = time.Now()
-		log.Info("train reward", "step", s.Step, "total", s.Total, "reward", s.Reward, "loss", s.Loss, "grad_norm", s.GradNorm,
-			"lr", s.LR, "steps_per_s", fmt.Sprintf("%.3f", s.StepsPerS), "eta", eta.String())
 	}
 }

@@ -42,6 +42,17 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 	if !errors.As(err, &ue) {
 		t.Errorf("ship without --to: err %v, want a usage error", err)
 	}
+	for _, args := range [][]string{
+		{"--data", "d", "--out", "o"},
+		{"--init", "i", "--out", "o"},
+		{"--init", "i", "--data", "d", "--train", "t", "--out", "o"},
+		{"--init", "i", "--data", "d", "--out", "o", "extra"},
+	} {
+		err := trainRewardCommand(&bytes.Buffer{}).Run(context.Background(), args)
+		if !errors.As(err, &ue) {
+			t.Errorf("train reward %q: err %v, want a usage error", args, err)
+		}
+	}
 }
 
 // TestTrainMLEThenShip drives the commands end to end on a tiny split:
@@ -107,6 +118,20 @@ func TestTrainMLEThenShip(t *testing.T) {
 	err = trainEvalCommand(&bytes.Buffer{}).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val"), "--results", bad})
 	if err == nil || !strings.Contains(err.Error(), "results") || !strings.Contains(err.Error(), bad) {
 		t.Errorf("--results %s: err %v, want an error naming it", bad, err)
+	}
+	// Reward tuning from the shipped weights: its own steps, the reward
+	// variant, the mean reward among the metrics.
+	stdout.Reset()
+	tuned := filepath.Join(dir, "tuned")
+	if err := trainRewardCommand(&stdout).Run(context.Background(), []string{"--init", ship, "--data", filepath.Join(dir, "data"),
+		"--out", tuned, "--steps", "2", "--warmup", "0", "--batch", "2", "--samples", "3", "--eval-n", "4", "--workers", "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := stdout.String(); !strings.Contains(got, "reward-tuned detection: steps 0..2") || !strings.Contains(got, "reward: ") {
+		t.Errorf("train reward printed %q", got)
+	}
+	if meta, err := task.Load(tuned); err != nil || meta.Variant != task.Reward || meta.Prov.Init != ship || meta.Prov.Steps != 2 {
+		t.Errorf("reward run meta %+v (%v)", meta, err)
 	}
 	// Same folder again without --resume: refused with a hint.
 	err = trainMLECommand(&bytes.Buffer{}).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
