@@ -90,7 +90,7 @@ func TestDataCheck(t *testing.T) {
 			want:    []string{img(3) + " (image id 4, record 3)", "png"},
 			skipped: checkSkipped{ImageFiles: 1}, ok: 5, panOK: 5},
 		{name: "garbled png", corrupt: []func(*testing.T, string){garbleFile(img(5))},
-			want:    []string{img(5) + " (image id 6, record 5)", "decode"},
+			want:    []string{img(5) + " (image id 6, record 5)", "undecodable image"},
 			skipped: checkSkipped{ImageFiles: 1}, ok: 5, panOK: 5},
 		{name: "corrupt panoptic png", corrupt: []func(*testing.T, string){truncateFile(pan(2), 60)},
 			want:    []string{"(image id 3, record 2)", pan(2)},
