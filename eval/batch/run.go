@@ -191,7 +191,7 @@ func Run(ctx context.Context, dir string, imgs []ImageRec, models []Model, opt O
 	}
 	work := make(chan job)
 	var wg sync.WaitGroup
-	conc := max(1, opt.Concurrency)
+	conc := max(1, min(opt.Concurrency, len(imgs))) // no idle goroutines past the images
 	for range conc {
 		wg.Add(1)
 		go func() {

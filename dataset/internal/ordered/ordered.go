@@ -30,9 +30,11 @@ type Stream[T any] struct {
 	done    bool
 }
 
-// Start launches the workers. workers and window are raised to 1.
+// Start launches the workers. workers and window are clamped to 1..n:
+// more goroutines or buffered slots than items would only cost memory and
+// start-up time (a --workers 100000000 took minutes and ignored SIGTERM).
 func Start[T any](ctx context.Context, n, workers, window int, work func(ctx context.Context, i int) (T, error)) *Stream[T] {
-	workers, window = max(1, workers), max(1, window)
+	workers, window = min(max(1, workers), max(1, n)), min(max(1, window), max(1, n))
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Stream[T]{ctx: ctx, cancel: cancel, pending: make(chan chan result[T], window)}
 	jobs := make(chan job[T])

@@ -108,3 +108,23 @@ func TestEmpty(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestHugeWorkers: absurd worker and window counts are clamped to the
+// items, so starting costs nothing and every item still comes in order.
+func TestHugeWorkers(t *testing.T) {
+	var started atomic.Int64
+	sum := 0
+	err := Run(context.Background(), 3, 100_000_000, 200_000_000, func(ctx context.Context, i int) (int, error) {
+		started.Add(1)
+		return i * i, nil
+	}, func(i, v int) error {
+		if v != i*i {
+			t.Errorf("item %d: %d", i, v)
+		}
+		sum += v
+		return nil
+	})
+	if err != nil || sum != 5 || started.Load() != 3 {
+		t.Fatalf("err %v, sum %d, started %d", err, sum, started.Load())
+	}
+}
