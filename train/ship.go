@@ -79,7 +79,7 @@ func Ship(from, to string) (*task.Meta, error) {
 	if err := writeShipped(tmp, from, to, dst, meta, logData, curve); err != nil {
 		return nil, fmt.Errorf("ship to %s: %w", to, err)
 	}
-	if err := replaceDir(tmp, to); err != nil {
+	if err := atomicfile.ReplaceDir(tmp, to); err != nil {
 		return nil, fmt.Errorf("ship to %s: %w", to, err)
 	}
 	return meta, nil
@@ -165,31 +165,6 @@ func writeShipped(dir, from, to string, weights *context.Context, meta *task.Met
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// replaceDir puts the complete folder tmp in place of dir: dir is moved
-// aside, tmp renamed to dir, and the old folder removed.
-func replaceDir(tmp, dir string) error {
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made it 0700
-		return err
-	}
-	aside := ""
-	if _, err := os.Stat(dir); err == nil {
-		aside = tmp + ".old"
-		if err := os.Rename(dir, aside); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if aside != "" {
-			_ = os.Rename(aside, dir)
-		}
-		return err
-	}
-	if aside != "" {
-		return os.RemoveAll(aside)
 	}
 	return nil
 }

@@ -24,7 +24,12 @@ iscrowd=1 dense groups), panoptic.json + panoptic/ (things and stuff, void on
 stuff borders) and captions.json (5 references per image). The same --seed,
 --split, --n and difficulty give byte-identical files, whatever --workers.
 Difficulty flags override --config, which overrides --preset; see
---print-config for the effective values.`
+--print-config for the effective values.
+
+The split is written into a folder beside --out and renamed into place only
+when complete: a failed run (a full disk, Ctrl-C) leaves --out as it was and
+nothing else behind. An existing --out is replaced if it is empty or a split
+(it has instances.json); any other folder is refused.`
 
 // genFlags are the difficulty flags of data gen, each bound to a field of
 // shapes.Config.

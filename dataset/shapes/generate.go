@@ -12,6 +12,7 @@ import (
 
 	"rewardvision/dataset/coco"
 	"rewardvision/dataset/internal/ordered"
+	"rewardvision/internal/atomicfile"
 )
 
 // Folder and file names of a generated split.
@@ -76,6 +77,11 @@ type rendered struct {
 // Generate writes one split: images/, gray/, panoptic/ PNGs and
 // instances.json, panoptic.json, captions.json. The bytes depend only on
 // cfg, Seed, Split and N, not on Workers.
+//
+// The split is written into a folder beside opt.Out and renamed into
+// place only when complete, so a failure (a full disk, a cancel) leaves
+// opt.Out as it was. An existing opt.Out is replaced if it is empty or a
+// split (it has instances.json); any other folder is refused.
 func Generate(ctx context.Context, cfg Config, opt Options) (Summary, error) {
 	var sum Summary
 	if err := cfg.Validate(); err != nil {
@@ -87,6 +93,43 @@ func Generate(ctx context.Context, cfg Config, opt Options) (Summary, error) {
 	if opt.Split == "" {
 		return sum, errors.New("no split name")
 	}
+	final := filepath.Clean(opt.Out)
+	if err := checkOut(final); err != nil {
+		return sum, err
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return sum, err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+".gen-")
+	if err != nil {
+		return sum, err
+	}
+	defer os.RemoveAll(tmp) // gone after the rename; cleans up a failure
+	opt.Out = tmp
+	if sum, err = writeSplit(ctx, cfg, opt); err != nil {
+		return sum, fmt.Errorf("%w (nothing was written to %s)", err, final)
+	}
+	return sum, atomicfile.ReplaceDir(tmp, final)
+}
+
+// checkOut refuses an output folder that holds something other than a
+// split: replacing it would lose those files.
+func checkOut(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output %s: %w", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, InstancesFile)); err != nil {
+		return fmt.Errorf("output %s is not empty and holds no split (no %s): refusing to replace it", dir, InstancesFile)
+	}
+	return nil
+}
+
+func writeSplit(ctx context.Context, cfg Config, opt Options) (Summary, error) {
+	var sum Summary
 	for _, d := range []string{ImagesDir, GrayDir, PanopticDir} {
 		if err := os.MkdirAll(filepath.Join(opt.Out, d), 0o755); err != nil {
 			return sum, err

@@ -41,3 +41,30 @@ func WriteBytes(path string, data []byte) error {
 		return err
 	})
 }
+
+// ReplaceDir puts the complete folder tmp (made beside dir, e.g. by
+// os.MkdirTemp) in place of dir: an existing dir is moved aside, tmp
+// renamed to dir (mode 0755), and the old folder removed. A failure
+// before the rename leaves dir as it was.
+func ReplaceDir(tmp, dir string) error {
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes 0700
+		return err
+	}
+	aside := ""
+	if _, err := os.Stat(dir); err == nil {
+		aside = tmp + ".old"
+		if err := os.Rename(dir, aside); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if aside != "" {
+			_ = os.Rename(aside, dir)
+		}
+		return err
+	}
+	if aside != "" {
+		return os.RemoveAll(aside)
+	}
+	return nil
+}
