@@ -22,20 +22,11 @@ type Result struct {
 // equal and every image needs at least one reference; otherwise the error
 // names the first offending image id.
 func Evaluate(refs map[int][]string, preds map[int]string) (*Result, error) {
-	ids, err := checkKeys(refs, preds)
+	s, err := Score(refs, preds)
 	if err != nil {
 		return nil, err
 	}
-	refToks := make([][][]string, len(ids))
-	predToks := make([][]string, len(ids))
-	for i, id := range ids {
-		refToks[i] = make([][]string, len(refs[id]))
-		for j, r := range refs[id] {
-			refToks[i][j] = Tokenize(r)
-		}
-		predToks[i] = Tokenize(preds[id])
-	}
-	return evaluateTokens(ids, refToks, predToks), nil
+	return s.Result(), nil
 }
 
 // EvaluateOrdered is Evaluate with the captions tokenized as pycocoevalcap
@@ -81,27 +72,7 @@ func EvaluateOrdered(refs map[int][]string, preds map[int]string, order []int) (
 		refToks[i], predToks[i] = refStream[k:k+n:k+n], predStream[j]
 		k += n
 	}
-	return evaluateTokens(ids, refToks, predToks), nil
-}
-
-// evaluateTokens scores tokenized captions; ids are ascending.
-func evaluateTokens(ids []int, refToks [][][]string, predToks [][]string) *Result {
-	cider := newCIDErDTokens(refToks)
-	res := &Result{PerImageCIDErD: make(map[int]float64, len(ids))}
-	bleu := make([]bleuCounts, len(ids))
-	rougeSum, ciderSum := 0.0, 0.0
-	for i, id := range ids {
-		l := lookup{base: cider.vocab}
-		bleu[i] = bleuImage(l.ids(predToks[i]), cider.images[i])
-		rougeSum += rougeL(predToks[i], refToks[i])
-		c := cider.scoreTokens(i, predToks[i])
-		res.PerImageCIDErD[id] = c
-		ciderSum += c
-	}
-	res.BLEU = corpusBLEU(bleu)
-	res.ROUGEL = rougeSum / float64(len(ids))
-	res.CIDErD = ciderSum / float64(len(ids))
-	return res
+	return scoreTokens(ids, refToks, predToks).Result(), nil
 }
 
 // checkKeys enforces pycocoevalcap's assertions (equal key sets, at least

@@ -35,6 +35,11 @@ func Score(refs map[int][]string, preds map[int]string) (*Scored, error) {
 		}
 		predToks[i] = Tokenize(preds[id])
 	}
+	return scoreTokens(ids, refToks, predToks), nil
+}
+
+// scoreTokens scores tokenized captions; ids are ascending.
+func scoreTokens(ids []int, refToks [][][]string, predToks [][]string) *Scored {
 	cider := newCIDErDTokens(refToks)
 	s := &Scored{IDs: ids, bleu: make([]bleuCounts, len(ids)), rouge: make([]float64, len(ids)), cider: make([]float64, len(ids))}
 	for i := range ids {
@@ -43,7 +48,7 @@ func Score(refs map[int][]string, preds map[int]string) (*Scored, error) {
 		s.rouge[i] = rougeL(predToks[i], refToks[i])
 		s.cider[i] = cider.scoreTokens(i, predToks[i])
 	}
-	return s, nil
+	return s
 }
 
 // Result is the corpus result over every image once: Evaluate's, bit for bit.
