@@ -34,13 +34,14 @@ func checkImageType(contentType string) error {
 // kinds: an unsupported format 415, too many pixels 413, the rest 400.
 func DecodeImage(data []byte, maxPixels int64) (image.Image, string, error) {
 	img, format, err := loader.DecodeImage(data, maxPixels)
+	kind := ErrBadRequest
 	switch {
 	case err == nil:
 		return img, format, nil
 	case errors.Is(err, loader.ErrImageFormat):
-		return nil, format, errorf(ErrUnsupportedMedia, "%s", strings.TrimPrefix(err.Error(), loader.ErrImageFormat.Error()+": "))
+		kind = ErrUnsupportedMedia
 	case errors.Is(err, loader.ErrImageTooLarge):
-		return nil, format, errorf(ErrTooLarge, "%s", strings.TrimPrefix(err.Error(), loader.ErrImageTooLarge.Error()+": "))
+		kind = ErrTooLarge
 	}
-	return nil, format, errorf(ErrBadRequest, "%s", err.Error())
+	return nil, format, errorf(kind, "%s", err)
 }

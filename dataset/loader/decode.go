@@ -20,12 +20,26 @@ import (
 // evaluation and the server all read images through DecodeImage, so a
 // model sees the same pixels whichever way an image reaches it.
 
-// Errors of DecodeImage, for callers that map them (the server's 415 and
-// 413); every other failure is a bad (undecodable) image.
+// Errors of DecodeImage, for callers that map them with errors.Is (the
+// server's 415 and 413); every other failure is a bad (undecodable) image.
 var (
 	ErrImageFormat   = errors.New("unsupported image format")
 	ErrImageTooLarge = errors.New("image too large")
 )
+
+// kindError is a message of its own classified as kind: the text says
+// what happened, errors.Is tells which kind.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+func kindErrorf(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
 
 // Formats are the image formats decoded (image.RegisterFormat names).
 // imaging also registers TIFF; it is refused.
@@ -56,13 +70,13 @@ func decode(r io.ReadSeeker, maxPixels int64) (image.Image, string, error) {
 		return nil, "", fmt.Errorf("undecodable %s image header: %v", format, err)
 	}
 	if !Formats[format] {
-		return nil, format, fmt.Errorf("%w: %s images are not supported (JPEG, PNG, GIF, WebP, BMP)", ErrImageFormat, format)
+		return nil, format, kindErrorf(ErrImageFormat, "%s images are not supported (JPEG, PNG, GIF, WebP, BMP)", format)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 {
 		return nil, format, fmt.Errorf("%s image of %dx%d pixels", format, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
-		return nil, format, fmt.Errorf("%w: %s image of %dx%d = %d pixels is too large (the limit is %d)", ErrImageTooLarge, format, cfg.Width, cfg.Height, px, maxPixels)
+		return nil, format, kindErrorf(ErrImageTooLarge, "%s image of %dx%d = %d pixels is too large (the limit is %d)", format, cfg.Width, cfg.Height, px, maxPixels)
 	}
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, format, err
