@@ -3,12 +3,12 @@ package batch
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
 
 	"rewardvision/api"
+	"rewardvision/models/repo"
 	"rewardvision/models/task"
 )
 
@@ -51,22 +51,11 @@ func OpenServer(ctx context.Context, c *api.Client, base, variant, wantTask stri
 	if best == nil {
 		return nil, fmt.Errorf("server %s serves no %s model of variant %q (its %s variants: %v)", base, wantTask, variant, wantTask, variants)
 	}
-	var man struct {
-		Labels []struct {
-			Index      int    `json:"index"`
-			CategoryID int    `json:"category_id"`
-			Name       string `json:"name"`
-		} `json:"labels"`
+	man, err := repo.Parse(best.Manifest)
+	if err != nil {
+		return nil, fmt.Errorf("server %s: model %s: %w", base, best.Name, err)
 	}
-	if err := json.Unmarshal(best.Manifest, &man); err != nil {
-		return nil, fmt.Errorf("server %s: model %s: manifest: %w", base, best.Name, err)
-	}
-	info := ModelInfo{Entry: base + "#" + variant, Name: best.Name, Version: best.Version, Task: wantTask, Variant: variant,
-		Labels: map[int]int{}, LabelNames: map[int]string{}}
-	for _, l := range man.Labels {
-		info.Labels[l.Index] = l.CategoryID
-		info.LabelNames[l.CategoryID] = l.Name
-	}
+	info := infoFromManifest(base+"#"+variant, man)
 	return &serverModel{c: c, info: info, route: route}, nil
 }
 
