@@ -17,12 +17,29 @@ import (
 
 // imagesTensor stacks the normalised images idx of s: [len, size, size, 3].
 func imagesTensor(s *split, idx []int) *tensors.Tensor {
+	return tensors.FromFlatDataAndDimensions(flatImages(s, idx), len(idx), s.size, s.size, 3)
+}
+
+// flatImages is the normalised images idx of s, one after the other
+// (what ONNX Runtime's runner takes).
+func flatImages(s *split, idx []int) []float32 {
 	per := s.size * s.size * 3
 	flat := make([]float32, len(idx)*per)
 	for j, i := range idx {
 		s.normalize(i, flat[j*per:(j+1)*per])
 	}
-	return tensors.FromFlatDataAndDimensions(flat, len(idx), s.size, s.size, 3)
+	return flat
+}
+
+// decoded is one generated sequence up to its EOS with each token's
+// probability (from log-probabilities).
+func decoded(tokens []int32, logProbs []float32) ([]int32, []float32) {
+	toks := codec.UpToEOS(tokens)
+	probs := make([]float32, len(toks))
+	for k := range toks {
+		probs[k] = float32(math.Exp(float64(logProbs[k])))
+	}
+	return toks, probs
 }
 
 // greedy decodes the first n images of s (all when n is 0 or more than
@@ -42,11 +59,7 @@ func greedy(m *seq.Model, s *split, n, batch int, mask []float32, fn func(i int,
 			return fmt.Errorf("validation images %d..%d: %w", lo, lo+len(idx)-1, err)
 		}
 		for j, i := range idx {
-			toks := codec.UpToEOS(gen.Tokens[j])
-			probs := make([]float32, len(toks))
-			for k := range toks {
-				probs[k] = float32(math.Exp(float64(gen.LogProbs[j][k])))
-			}
+			toks, probs := decoded(gen.Tokens[j], gen.LogProbs[j])
 			if err := fn(i, toks, probs); err != nil {
 				return err
 			}

@@ -80,16 +80,14 @@ type rewardSaved struct {
 	Seed        int64   `json:"seed"`
 }
 
-// rewardLogLine is one JSONL record of a reward run; the plot reads step,
-// loss and eval as it does for MLE runs.
+// rewardLogLine is one JSONL record of a reward run: an MLE run's record
+// (the plot reads step, loss and eval alike) plus the REINFORCE statistics.
 type rewardLogLine struct {
-	Step     int      `json:"step"`
-	Loss     *float64 `json:"loss"`
-	GradNorm *float64 `json:"grad_norm"`
-	LR       float64  `json:"lr"`
-	// Reward is the mean reward of the step's samples; Baseline the mean
-	// leave-one-out baseline; AdvStd the spread of the advantages.
-	Reward   *float64 `json:"reward,omitempty"` // nil on the step-0 validation line
+	logLine
+	// Reward is the mean reward of the step's samples (nil on the step-0
+	// validation line); Baseline the mean leave-one-out baseline; AdvStd
+	// the spread of the advantages.
+	Reward   *float64 `json:"reward,omitempty"`
 	Baseline float64  `json:"baseline"`
 	AdvStd   float64  `json:"adv_std"`
 	// Entropy is the mean −log p per sampled token, an estimate of the
@@ -99,14 +97,10 @@ type rewardLogLine struct {
 	// LogProbDiff is the largest |Σ log p| difference between the
 	// rollout engine (ONNX Runtime) and the update (GoMLX) on the step's
 	// samples: how on-policy the update is.
-	LogProbDiff float64            `json:"logprob_diff"`
-	RolloutS    float64            `json:"rollout_s"`
-	RewardS     float64            `json:"reward_s"`
-	UpdateS     float64            `json:"update_s"`
-	StepsPerS   float64            `json:"steps_per_s,omitempty"`
-	WallS       float64            `json:"wall_s"`
-	Eval        map[string]float64 `json:"eval,omitempty"`
-	Event       string             `json:"event,omitempty"`
+	LogProbDiff float64 `json:"logprob_diff"`
+	RolloutS    float64 `json:"rollout_s"`
+	RewardS     float64 `json:"reward_s"`
+	UpdateS     float64 `json:"update_s"`
 }
 
 func (c *RewardConfig) withDefaults() (RewardConfig, error) {
@@ -181,17 +175,16 @@ func (c *RewardConfig) checkResume(taskName string) error {
 
 // rewardRun holds what a reward run's steps share.
 type rewardRun struct {
-	cfg       RewardConfig
-	spec      taskSpec
-	rw        rewarder
-	model     *seq.Model
-	live      *export.Live
-	st        *stepper
-	train     *split
-	val       *split
-	mask      []float32
-	order     *sampler
-	imageSize int
+	cfg   RewardConfig
+	spec  taskSpec
+	rw    rewarder
+	model *seq.Model
+	live  *export.Live
+	st    *stepper
+	train *split
+	val   *split
+	mask  []float32
+	order *sampler
 }
 
 // RunReward tunes cfg.Init on the task reward for cfg.Steps steps (or
@@ -226,16 +219,17 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 			return nil, err
 		}
 	}
-	r := &rewardRun{cfg: cfg, imageSize: initMeta.Model.ImageSize}
+	r := &rewardRun{cfg: cfg}
+	size := initMeta.Model.ImageSize
 	if r.spec, err = specFromMeta(cfg.Init, initMeta); err != nil {
 		return nil, err
 	}
 	r.mask = r.spec.mask()
 	t0 := time.Now()
-	if r.train, err = loadSplit(ctx, cfg.TrainDir, initMeta.Task, r.imageSize, cfg.Workers, cfg.SkipBad, log); err != nil {
+	if r.train, err = loadSplit(ctx, cfg.TrainDir, initMeta.Task, size, cfg.Workers, cfg.SkipBad, log); err != nil {
 		return nil, err
 	}
-	if r.val, err = loadSplit(ctx, cfg.ValDir, initMeta.Task, r.imageSize, cfg.Workers, cfg.SkipBad, log); err != nil {
+	if r.val, err = loadSplit(ctx, cfg.ValDir, initMeta.Task, size, cfg.Workers, cfg.SkipBad, log); err != nil {
 		return nil, err
 	}
 	log.Info("data loaded", "train", r.train.len(), "val", r.val.len(), "elapsed", time.Since(t0).Round(time.Millisecond))
@@ -358,21 +352,15 @@ type rollout struct {
 // sample draws Samples outputs for each image of the step's batch.
 func (r *rewardRun) sample(step int) (*rollout, error) {
 	n, B := r.cfg.Samples, r.cfg.Batch
-	per := r.imageSize * r.imageSize * 3
 	ro := &rollout{idx: make([]int, B*n)}
-	flat := make([]float32, B*n*per)
 	for j := range B {
 		i := r.order.index(int64(step)*int64(B) + int64(j))
-		r.train.normalize(i, flat[j*n*per:(j*n+1)*per])
-		for k := 1; k < n; k++ {
-			copy(flat[(j*n+k)*per:(j*n+k+1)*per], flat[j*n*per:(j*n+1)*per])
-		}
 		for k := range n {
 			ro.idx[j*n+k] = i
 		}
 	}
 	seed := uint64(r.cfg.Seed)*0x9e3779b97f4a7c15 ^ uint64(step)
-	gen, err := r.live.Runner().Generate(flat, B*n, runner.GenerateOptions{Temperature: r.cfg.Temperature, Seed: seed, GrammarMask: r.mask})
+	gen, err := r.live.Runner().Generate(flatImages(r.train, ro.idx), B*n, runner.GenerateOptions{Temperature: r.cfg.Temperature, Seed: seed, GrammarMask: r.mask})
 	if err != nil {
 		return nil, fmt.Errorf("rollout: %w", err)
 	}
@@ -459,7 +447,7 @@ func (r *rewardRun) loop(ctx context.Context, start int, meta *task.Meta) (*Resu
 		}
 		metrics["step"] = 0
 		log.Info("validation", "step", 0, r.spec.headline(), metrics[r.spec.headline()], "reward", metrics["reward"], "metrics", metrics)
-		if err := jl.Encode(rewardLogLine{Eval: metrics}); err != nil {
+		if err := jl.Encode(rewardLogLine{logLine: logLine{Eval: metrics}}); err != nil {
 			return res, fmt.Errorf("write log: %w", err)
 		}
 	}
@@ -602,24 +590,18 @@ func ortGreedy(run *runner.Runner, s *split, n, batch int, mask []float32, fn fu
 	if n <= 0 || n > s.len() {
 		n = s.len()
 	}
-	per := s.size * s.size * 3
 	for lo := 0; lo < n; lo += batch {
-		hi := min(n, lo+batch)
-		flat := make([]float32, (hi-lo)*per)
-		for i := lo; i < hi; i++ {
-			s.normalize(i, flat[(i-lo)*per:(i-lo+1)*per])
+		idx := make([]int, 0, batch)
+		for i := lo; i < min(n, lo+batch); i++ {
+			idx = append(idx, i)
 		}
-		gen, err := run.Generate(flat, hi-lo, runner.GenerateOptions{GrammarMask: mask})
+		gen, err := run.Generate(flatImages(s, idx), len(idx), runner.GenerateOptions{GrammarMask: mask})
 		if err != nil {
-			return fmt.Errorf("validation images %d..%d: %w", lo, hi-1, err)
+			return fmt.Errorf("validation images %d..%d: %w", lo, lo+len(idx)-1, err)
 		}
-		for j := range hi - lo {
-			toks := codec.UpToEOS(gen.Tokens[j])
-			probs := make([]float32, len(toks))
-			for k := range toks {
-				probs[k] = float32(math.Exp(float64(gen.LogProbs[j][k])))
-			}
-			if err := fn(lo+j, toks, probs); err != nil {
+		for j, i := range idx {
+			toks, probs := decoded(gen.Tokens[j], gen.LogProbs[j])
+			if err := fn(i, toks, probs); err != nil {
 				return err
 			}
 		}

@@ -54,9 +54,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
 			taskName := fs.String("task", "", "", "detection or captioning")
-			data := fs.String("data", "", "", "split folder with train/ and val/ inside")
-			trainDir := fs.String("train", "", "", "training split folder (instead of --data)")
-			valDir := fs.String("val", "", "", "validation split folder (instead of --data)")
+			splits := addSplitFlags(fs)
 			out := fs.String("out", "", "", "output folder (checkpoints, meta.json, log.jsonl)")
 			steps := fs.Int("steps", "", 3000, "total optimizer steps")
 			batch := fs.Int("batch", "", 32, "images per step")
@@ -96,18 +94,16 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			if *taskName != "detection" && *taskName != "captioning" {
 				return cli.Usagef("train mle: --task must be detection or captioning, got %q", *taskName)
 			}
-			if *data != "" {
-				if *trainDir != "" || *valDir != "" {
-					return cli.Usagef("train mle: give --data or --train/--val, not both")
-				}
-				*trainDir, *valDir = filepath.Join(*data, "train"), filepath.Join(*data, "val")
+			trainDir, valDir, err := splits.dirs("train mle")
+			if err != nil {
+				return err
 			}
-			if *trainDir == "" || *valDir == "" || *out == "" {
+			if trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train mle: --data (or --train and --val) and --out are required (see --help)")
 			}
 			term := cli.IsTerminal(os.Stderr)
 			cfg := train.Config{
-				Task: *taskName, TrainDir: *trainDir, ValDir: *valDir, OutDir: *out,
+				Task: *taskName, TrainDir: trainDir, ValDir: valDir, OutDir: *out,
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Model:   train.ModelSize{PatchSize: *patch, Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
@@ -126,6 +122,29 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			return writeTrainSummary(stdout, cfg, res)
 		},
 	}
+}
+
+// splitFlags are --data (a folder with train/ and val/) or --train and
+// --val.
+type splitFlags struct{ data, train, val *string }
+
+func addSplitFlags(fs *cli.FlagSet) splitFlags {
+	return splitFlags{
+		data:  fs.String("data", "", "", "split folder with train/ and val/ inside"),
+		train: fs.String("train", "", "", "training split folder (instead of --data)"),
+		val:   fs.String("val", "", "", "validation split folder (instead of --data)"),
+	}
+}
+
+// dirs resolves the training and validation folders ("" when not given).
+func (f splitFlags) dirs(cmd string) (train, val string, err error) {
+	if *f.data == "" {
+		return *f.train, *f.val, nil
+	}
+	if *f.train != "" || *f.val != "" {
+		return "", "", cli.Usagef("%s: give --data or --train/--val, not both", cmd)
+	}
+	return filepath.Join(*f.data, "train"), filepath.Join(*f.data, "val"), nil
 }
 
 // stepReporter shows step, loss (and a reward run's mean sample reward),

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"rewardvision/internal/buildinfo"
@@ -41,9 +40,7 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 			fs := cli.NewFlagSet("train reward", "rewardvision train reward --init CKPT --data DIR --out DIR [flags]\n\n"+trainRewardHelp)
 			taskName := fs.String("task", "", "", "detection or captioning: checked against --init's task (optional)")
 			initDir := fs.String("init", "", "", "checkpoint folder to start from (meta.json + weights)")
-			data := fs.String("data", "", "", "split folder with train/ and val/ inside")
-			trainDir := fs.String("train", "", "", "training split folder (instead of --data)")
-			valDir := fs.String("val", "", "", "validation split folder (instead of --data)")
+			splits := addSplitFlags(fs)
 			out := fs.String("out", "", "", "output folder (checkpoints, meta.json, log.jsonl)")
 			samples := fs.Int("samples", "", 4, "samples per image (≥ 2: the leave-one-out baseline)")
 			temperature := fs.Float64("temperature", "", 1, "sampling temperature")
@@ -73,18 +70,16 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 			if fs.NArg() > 0 {
 				return cli.Usagef("train reward takes no arguments, got %q", fs.Args())
 			}
-			if *data != "" {
-				if *trainDir != "" || *valDir != "" {
-					return cli.Usagef("train reward: give --data or --train/--val, not both")
-				}
-				*trainDir, *valDir = filepath.Join(*data, "train"), filepath.Join(*data, "val")
+			trainDir, valDir, err := splits.dirs("train reward")
+			if err != nil {
+				return err
 			}
-			if *initDir == "" || *trainDir == "" || *valDir == "" || *out == "" {
+			if *initDir == "" || trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train reward: --init, --data (or --train and --val) and --out are required (see --help)")
 			}
 			term := cli.IsTerminal(os.Stderr)
 			cfg := train.RewardConfig{
-				Task: *taskName, Init: *initDir, TrainDir: *trainDir, ValDir: *valDir, OutDir: *out,
+				Task: *taskName, Init: *initDir, TrainDir: trainDir, ValDir: valDir, OutDir: *out,
 				Samples: *samples, Temperature: *temperature, Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup,
 				WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
