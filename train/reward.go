@@ -17,7 +17,6 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
-	"rewardvision/internal/atomicfile"
 	"rewardvision/models/backend"
 	"rewardvision/models/codec"
 	"rewardvision/models/export"
@@ -275,10 +274,10 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		return nil, err
 	}
 	meta := r.newMeta(initMeta)
-	if meta.VocabFile != "" {
+	if t, ok := r.spec.(*captionTask); ok {
 		// The run folder is a checkpoint folder like the MLE one: export and
 		// ship find the vocabulary beside the weights.
-		if err := copyFile(filepath.Join(cfg.Init, meta.VocabFile), filepath.Join(cfg.OutDir, meta.VocabFile)); err != nil {
+		if err := codec.SaveVocab(t.vocab, filepath.Join(cfg.OutDir, meta.VocabFile)); err != nil {
 			return nil, err
 		}
 	}
@@ -607,12 +606,4 @@ func ortGreedy(run *runner.Runner, s *split, n, batch int, mask []float32, fn fu
 		}
 	}
 	return nil
-}
-
-func copyFile(from, to string) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(to, data)
 }
