@@ -14,29 +14,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"rewardvision/internal/testfix"
 )
 
 // A minimal DevTools-protocol client for the page's browser tests. It
 // talks to Debian's chromium over --remote-debugging-pipe (JSON messages
 // separated by NUL bytes on file descriptors 3 and 4), so the tests need
 // no websocket library and open no port besides the server's.
-
-// chromiumBin finds chromium. `make test` installs it when missing
-// (scripts/install-chromium.sh) and sets RV_REQUIRE_BROWSER=1, so there a
-// missing browser fails the test instead of skipping it.
-func chromiumBin(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("RV_REQUIRE_BROWSER") == "1" {
-		t.Fatal("chromium not found (scripts/install-chromium.sh installs it)")
-	}
-	t.Skip("chromium not installed; make test installs it (scripts/install-chromium.sh)")
-	return ""
-}
 
 type cdpMessage struct {
 	ID        int             `json:"id,omitempty"`
@@ -70,7 +55,7 @@ type browser struct {
 // window size, attaches to the page and enables what the tests use.
 func startBrowser(t *testing.T, width, height int) *browser {
 	t.Helper()
-	bin := chromiumBin(t)
+	bin := testfix.Chromium(t)
 	cmdR, cmdW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

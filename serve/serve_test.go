@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -23,6 +22,7 @@ import (
 	"golang.org/x/image/tiff"
 
 	"rewardvision/api"
+	"rewardvision/internal/testfix"
 )
 
 // errorOf reads an error envelope and checks the status.
@@ -88,19 +88,6 @@ func TestDetectAndCaption(t *testing.T) {
 	}
 }
 
-// pngWithHeader is a PNG signature and an IHDR claiming w×h pixels: what
-// a decompression bomb shows before its data.
-func pngWithHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := []byte{'I', 'H', 'D', 'R', byte(w >> 24), byte(w >> 16), byte(w >> 8), byte(w), byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h), 8, 2, 0, 0, 0}
-	b.Write([]byte{0, 0, 0, 13})
-	b.Write(ihdr)
-	crc := crc32.ChecksumIEEE(ihdr)
-	b.Write([]byte{byte(crc >> 24), byte(crc >> 16), byte(crc >> 8), byte(crc)})
-	return b.Bytes()
-}
-
 func TestErrors(t *testing.T) {
 	s, ts := newServer(t, nil, Config{MaxBodyBytes: 100_000, MaxPixels: 1_000_000})
 	det := detImage(t)
@@ -139,8 +126,8 @@ func TestErrors(t *testing.T) {
 		{"multipart without image", "POST", "/v1/detect", ctMulti, multiNoImage, 400, api.CodeBadRequest, `without field "image"`},
 		{"multipart without boundary", "POST", "/v1/detect", "multipart/form-data", det, 400, api.CodeBadRequest, "boundary"},
 		{"body over the limit", "POST", "/v1/detect", "image/png", make([]byte, 100_001), 413, api.CodeTooLarge, "100001 bytes, the limit is 100000"},
-		{"pixels over the limit", "POST", "/v1/detect", "image/png", pngWithHeader(1001, 1000), 413, api.CodeTooLarge, "1001x1000 = 1001000 pixels"},
-		{"decompression bomb", "POST", "/v1/detect", "image/png", pngWithHeader(100_000, 100_000), 413, api.CodeTooLarge, "the limit is 1000000"},
+		{"pixels over the limit", "POST", "/v1/detect", "image/png", testfix.PNGHeader(1001, 1000), 413, api.CodeTooLarge, "1001x1000 = 1001000 pixels"},
+		{"decompression bomb", "POST", "/v1/detect", "image/png", testfix.PNGHeader(100_000, 100_000), 413, api.CodeTooLarge, "the limit is 1000000"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,24 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// chromiumPath finds Debian's chromium. `make test` installs it when
-// missing (scripts/install-chromium.sh) and sets RV_REQUIRE_BROWSER=1, so
-// there a missing browser fails the test instead of skipping it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("RV_REQUIRE_BROWSER") == "1" {
-		t.Fatal("chromium not found (scripts/install-chromium.sh installs it)")
-	}
-	t.Skip("chromium not installed; make test installs it (scripts/install-chromium.sh)")
-	return ""
-}
+	"rewardvision/internal/testfix"
+)
 
 // headless runs chromium headless on a file with extra flags and returns
 // stdout.
@@ -64,7 +49,7 @@ func headless(t *testing.T, bin, file string, flags ...string) []byte {
 // builds must hold the tables, the plots and the drawn examples, and the
 // screenshot must show them (not a blank page).
 func checkReportInBrowser(t *testing.T, html string) {
-	bin := chromiumPath(t)
+	bin := testfix.Chromium(t)
 	dom := string(headless(t, bin, html, "--dump-dom"))
 	for _, want := range []string{`<table id="metrics">`, `<table id="wtl">`, `<table id="models">`,
 		`<div class="plot" id="hist"><svg`, `<div class="plot" id="delta"><svg`, "per-image reward distribution",

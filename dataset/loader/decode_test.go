@@ -3,7 +3,6 @@ package loader
 import (
 	"bytes"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,19 +10,9 @@ import (
 	"testing"
 
 	"golang.org/x/image/tiff"
-)
 
-// pngHeader is a PNG signature and IHDR claiming w×h pixels, no pixel data.
-func pngHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := []byte{'I', 'H', 'D', 'R', byte(w >> 24), byte(w >> 16), byte(w >> 8), byte(w), byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h), 8, 2, 0, 0, 0}
-	b.Write([]byte{0, 0, 0, 13})
-	b.Write(ihdr)
-	crc := crc32.ChecksumIEEE(ihdr)
-	b.Write([]byte{byte(crc >> 24), byte(crc >> 16), byte(crc >> 8), byte(crc)})
-	return b.Bytes()
-}
+	"rewardvision/internal/testfix"
+)
 
 func TestDecodeImage(t *testing.T) {
 	img := image.NewNRGBA(image.Rect(0, 0, 3, 2))
@@ -53,7 +42,7 @@ func TestDecodeImage(t *testing.T) {
 		{"not an image", []byte("hello"), 100, nil, "not JPEG, PNG, GIF, WebP or BMP"},
 		{"tiff", tiffData.Bytes(), 100, ErrImageFormat, "tiff images are not supported"},
 		{"one pixel over", pngData.Bytes(), 5, ErrImageTooLarge, "3x2 = 6 pixels is too large (the limit is 5)"},
-		{"bomb", pngHeader(100_000, 100_000), MaxPixels, ErrImageTooLarge, "10000000000 pixels is too large"},
+		{"bomb", testfix.PNGHeader(100_000, 100_000), MaxPixels, ErrImageTooLarge, "10000000000 pixels is too large"},
 		{"truncated", pngData.Bytes()[:40], 100, nil, "undecodable png image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
