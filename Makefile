@@ -92,6 +92,20 @@ train-captioning: build
 	$(BIN) train mle --task captioning --data $(SHAPES) --out runs/captioning-mle --steps 1200 --batch 32 --lr 1e-3 --warmup 200 --weight-decay 1e-4 --clip 1 --seed 1 --pos-init random --eval-every 300 --eval-n 500 --ckpt-every 200 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES)/train --n 20000 --seed 1 --split train $(SHAPES_FLAGS)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/captioning-mle --to assets/checkpoints/captioning-mle --val $(SHAPES)/val
 
+## colorization (UViM-style): stage I, a k-means codebook of chroma patches,
+## then stage II, the sequence model from the gray image to the codes. It
+## trains on the captioning world, whose object colours are drawn
+## independently of the shape: the colours are genuinely ambiguous.
+.PHONY: train-vq-colorization train-colorization train-reward-colorization
+COLOR_DESC := make data-shapes: data gen --out $(SHAPES)/train --n 20000 --seed 1 --split train $(SHAPES_FLAGS)
+
+train-vq-colorization: build
+	$(BIN) train vq --task colorization --data $(SHAPES) --out assets/checkpoints/colorization-vq --k 512 --patch 8 --sub 2 --images 8000 --iters 25 --seed 1 --eval-n 500 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)"
+
+train-colorization: build
+	$(BIN) train mle --task colorization --vq assets/checkpoints/colorization-vq --data $(SHAPES) --out runs/colorization-mle --steps 1600 --batch 32 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 400 --eval-n 200 --ckpt-every 100 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train ship --from runs/colorization-mle --to assets/checkpoints/colorization-mle --val $(SHAPES)/val
+
 ## reward tuning (REINFORCE, the paper's Algorithm 2) from the shipped MLE
 ## checkpoints; `TRAIN_FLAGS=--resume` continues a stopped run
 .PHONY: train-reward-detection train-reward-captioning

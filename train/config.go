@@ -16,7 +16,7 @@ const (
 
 // Config is one training run.
 type Config struct {
-	Task     string // task.Detection or task.Captioning
+	Task     string // task.Detection, task.Captioning or task.Colorization
 	TrainDir string // split folder (instances.json, images/, captions.json)
 	ValDir   string
 	OutDir   string // checkpoints, meta.json, log.jsonl, vocab.json
@@ -41,6 +41,7 @@ type Config struct {
 	Bins     int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
 	BoxOrder string    // detection box layout: BoxOrderCoords (pix2seq's, default) or BoxOrderClass
 	Boxes    int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
+	VQ       string    // colorization: the stage-I codebook (a `train vq` folder or its codebook.json)
 	MaxLen   int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
 
 	Workers int  // image decoding goroutines
@@ -86,8 +87,8 @@ const maxSteps = 1 << 30
 
 func (c *Config) withDefaults() (Config, error) {
 	d := *c
-	if d.Task != task.Detection && d.Task != task.Captioning {
-		return d, fmt.Errorf("task %q: want %s or %s", d.Task, task.Detection, task.Captioning)
+	if d.Task != task.Detection && d.Task != task.Captioning && d.Task != task.Colorization {
+		return d, fmt.Errorf("task %q: want %s, %s or %s", d.Task, task.Detection, task.Captioning, task.Colorization)
 	}
 	if d.TrainDir == "" || d.ValDir == "" || d.OutDir == "" {
 		return d, fmt.Errorf("train, val and out folders are required")

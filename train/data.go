@@ -37,6 +37,9 @@ type split struct {
 	widths   []int
 	heights  []int
 	cats     []coco.Category // thing categories, class index k ↔ cats[k]
+	// gray: the model sees each image's luminance (colorization); pixels
+	// keep the colour image, the target.
+	gray bool
 }
 
 // loadSplit reads dir (the `data gen` layout) for the given task:
@@ -101,7 +104,7 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, ski
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("%s: no readable images", dir)
 	}
-	s := &split{dir: dir, size: size, cats: cats}
+	s := &split{dir: dir, size: size, cats: cats, gray: taskName == task.Colorization}
 	for i, smp := range samples {
 		r := smp.Record
 		var boxes []codec.Box
@@ -132,7 +135,7 @@ func (s *split) len() int { return len(s.ids) }
 
 // normalize writes image i as float32 model input into dst (size²·3).
 func (s *split) normalize(i int, dst []float32) {
-	task.Input{Mean: inputMean, Std: inputStd}.Normalize(dst[:0], s.pixels[i])
+	task.Input{Mean: inputMean, Std: inputStd, Gray: s.gray}.Normalize(dst[:0], s.pixels[i])
 }
 
 // maxBoxes is the most non-crowd thing boxes in one image.

@@ -85,7 +85,13 @@ func specFromMeta(dir string, meta *task.Meta) (taskSpec, error) {
 			t.ids = append(t.ids, int64(l.CategoryID))
 		}
 		return t, nil
-	default: // task.Load accepts only the two tasks
+	case task.Colorization:
+		cb, err := codec.LoadChroma(filepath.Join(dir, meta.Colorization.CodebookFile))
+		if err != nil {
+			return nil, err
+		}
+		return &colorizationTask{cb: cb}, nil
+	default: // task.Captioning: task.Load accepts no other
 		v, err := codec.LoadVocab(filepath.Join(dir, meta.VocabFile), captions.Tokenize)
 		if err != nil {
 			return nil, err

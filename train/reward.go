@@ -17,6 +17,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
+	"rewardvision/eval/colorize"
 	"rewardvision/models/backend"
 	"rewardvision/models/codec"
 	"rewardvision/models/export"
@@ -242,6 +243,8 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		}
 	case *captionTask:
 		r.rw = newCaptionRewarder(t.vocab, r.train)
+	case *colorizationTask:
+		r.rw = &colorizationRewarder{cb: t.cb, weight: colorize.DefaultSimilarityWeight}
 	}
 	r.order = newSampler(r.train, r.spec, cfg.Seed)
 
@@ -274,10 +277,15 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		return nil, err
 	}
 	meta := r.newMeta(initMeta)
-	if t, ok := r.spec.(*captionTask); ok {
-		// The run folder is a checkpoint folder like the MLE one: export and
-		// ship find the vocabulary beside the weights.
+	// The run folder is a checkpoint folder like the MLE one: export and
+	// ship find the vocabulary or codebook beside the weights.
+	switch t := r.spec.(type) {
+	case *captionTask:
 		if err := codec.SaveVocab(t.vocab, filepath.Join(cfg.OutDir, meta.VocabFile)); err != nil {
+			return nil, err
+		}
+	case *colorizationTask:
+		if err := codec.SaveChroma(t.cb, filepath.Join(cfg.OutDir, meta.Colorization.CodebookFile)); err != nil {
 			return nil, err
 		}
 	}
@@ -578,6 +586,9 @@ func scoreOutputs(spec taskSpec, val *split, n int, decode decodeFunc) (map[stri
 		m, _, err := t.score(val, n, decode)
 		return m, err
 	case *captionTask:
+		m, _, err := t.score(val, n, decode)
+		return m, err
+	case *colorizationTask:
 		m, _, err := t.score(val, n, decode)
 		return m, err
 	}

@@ -90,9 +90,12 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	log.Info("data loaded", "train", trainSet.len(), "val", valSet.len(), "elapsed", time.Since(t0).Round(time.Millisecond))
 
 	var spec taskSpec
-	if cfg.Task == task.Detection {
+	switch cfg.Task {
+	case task.Detection:
 		spec, err = newDetectionTask(&cfg, trainSet)
-	} else {
+	case task.Colorization:
+		spec, err = newColorizationTask(&cfg, trainSet)
+	default:
 		spec, err = newCaptionTask(&cfg, trainSet)
 	}
 	if err != nil {

@@ -132,6 +132,16 @@ func writeShipped(dir, from, to string, weights *context.Context, meta *task.Met
 		}
 		written[meta.VocabFile] = true
 	}
+	if c := meta.Colorization; c != nil {
+		cb, err := codec.LoadChroma(filepath.Join(from, c.CodebookFile))
+		if err != nil {
+			return err
+		}
+		if err := codec.SaveChroma(cb, filepath.Join(dir, c.CodebookFile)); err != nil {
+			return err
+		}
+		written[c.CodebookFile] = true
+	}
 	for _, f := range []struct {
 		name string
 		data []byte

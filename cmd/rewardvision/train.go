@@ -18,7 +18,7 @@ import (
 	"rewardvision/train"
 )
 
-const trainMLEHelp = `Trains a detection or captioning model by maximum likelihood (Algorithm 1 of
+const trainMLEHelp = `Trains a detection, captioning or colorization model by maximum likelihood (Algorithm 1 of
 the paper): teacher-forced token cross-entropy, AdamW with decoupled weight
 decay, linear warmup then cosine decay, global-norm gradient clipping.
 
@@ -26,7 +26,9 @@ decay, linear warmup then cosine decay, global-norm gradient clipping.
 (or give --train and --val). --out receives GoMLX checkpoints (every
 --ckpt-every steps, the last --keep kept), meta.json (models/task metadata with
 the last validation metrics), log.jsonl (one line per logged step: loss, lr,
-gradient norm, steps/s, validation metrics) and, for captioning, vocab.json.
+gradient norm, steps/s, validation metrics) and, for captioning, vocab.json;
+for colorization (stage II: the gray image to the codes of the --vq codebook
+from 'train vq'), codebook.json.
 A run is a function of --seed: --resume continues a stopped run exactly.
 A non-finite loss stops the run and keeps the last good checkpoint.`
 
@@ -42,7 +44,7 @@ func trainCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Short: "train models (MLE), ship checkpoints, plot training logs",
-		Subs:  []*cli.Command{trainMLECommand(stdout), trainRewardCommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
+		Subs:  []*cli.Command{trainVQCommand(stdout), trainMLECommand(stdout), trainRewardCommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
 	}
 }
 
@@ -52,8 +54,8 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 		Short: "maximum-likelihood training of a detection or captioning model",
 		Long:  trainMLEHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
-			taskName := fs.String("task", "", "", "detection or captioning")
+			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning|colorization --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
+			taskName := fs.String("task", "", "", "detection, captioning or colorization")
 			splits := addSplitFlags(fs)
 			out := fs.String("out", "", "", "output folder (checkpoints, meta.json, log.jsonl)")
 			steps := fs.Int("steps", "", 3000, "total optimizer steps")
@@ -79,6 +81,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size + 1, one per pixel)")
 			boxOrder := fs.String("box-order", "", train.BoxOrderCoords, "detection: box tokens as pix2seq, coordinates then class ("+train.BoxOrderCoords+"), or class then coordinates ("+train.BoxOrderClass+")")
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
+			vq := fs.String("vq", "", "", "colorization: the stage-I codebook, a 'train vq' folder or its codebook.json")
 			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
 			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
 			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning (see data check) instead of failing")
@@ -91,8 +94,11 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			if fs.NArg() > 0 {
 				return cli.Usagef("train mle takes no arguments, got %q", fs.Args())
 			}
-			if *taskName != "detection" && *taskName != "captioning" {
-				return cli.Usagef("train mle: --task must be detection or captioning, got %q", *taskName)
+			if *taskName != task.Detection && *taskName != task.Captioning && *taskName != task.Colorization {
+				return cli.Usagef("train mle: --task must be detection, captioning or colorization, got %q", *taskName)
+			}
+			if (*vq != "") != (*taskName == task.Colorization) && !*resume {
+				return cli.Usagef("train mle: --vq (the stage-I codebook) is for --task colorization, and colorization needs it")
 			}
 			trainDir, valDir, err := splits.dirs("train mle")
 			if err != nil {
@@ -107,7 +113,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Model:   train.ModelSize{PatchSize: *patch, Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
-				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
+				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, VQ: *vq, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(os.Stderr, term, false, slog.Default()),

@@ -13,12 +13,14 @@ import (
 	"path/filepath"
 
 	"rewardvision/models/arch"
+	"rewardvision/models/codec"
 )
 
 // Task names.
 const (
-	Detection  = "detection"
-	Captioning = "captioning"
+	Detection    = "detection"
+	Captioning   = "captioning"
+	Colorization = "colorization"
 )
 
 // Variants: trained by maximum likelihood, or then tuned with the task reward.
@@ -42,6 +44,9 @@ type Meta struct {
 	// Captioning: the vocabulary file (codec.SaveVocab format), relative to
 	// the checkpoint directory, and the tokenizer it was built with.
 	VocabFile string `json:"vocab_file,omitempty"`
+	// Colorization: the stage-I chroma codebook (codec.Chroma) the decoder's
+	// codes index.
+	Colorization *ColorizationCodec `json:"colorization,omitempty"`
 
 	Labels   []Label    `json:"labels,omitempty"`
 	Decoding Decoding   `json:"decoding"`
@@ -58,11 +63,23 @@ type Input struct {
 	// top-left, pad right/bottom with Pad (0..1 value). See dataset/loader.
 	Letterbox bool    `json:"letterbox"`
 	Pad       float32 `json:"pad"`
+	// Gray: the model sees the image's luminance (codec.Luma) in all three
+	// channels (colorization).
+	Gray bool `json:"gray,omitempty"`
 }
 
 // Normalize appends letterboxed RGB bytes (3 a pixel) to dst as the model
 // input: (v/255 − Mean[c]) / Std[c]. Training and serving both use it.
 func (in Input) Normalize(dst []float32, pix []uint8) []float32 {
+	if in.Gray {
+		for i := 0; i+2 < len(pix); i += 3 {
+			v := float32(codec.Luma(pix[i], pix[i+1], pix[i+2])) / 255
+			for c := range 3 {
+				dst = append(dst, (v-in.Mean[c])/in.Std[c])
+			}
+		}
+		return dst
+	}
 	for i, v := range pix {
 		c := i % 3
 		dst = append(dst, (float32(v)/255-in.Mean[c])/in.Std[c])
@@ -82,6 +99,14 @@ type DetectionCodec struct {
 	NumClasses int  `json:"num_classes"`
 	MaxBoxes   int  `json:"max_boxes"`
 	ClassFirst bool `json:"class_first,omitempty"` // class token before the coordinates
+}
+
+// ColorizationCodec names the stage-I codebook file (codec.SaveChroma
+// format, relative to the checkpoint directory) and its code grid.
+type ColorizationCodec struct {
+	CodebookFile string `json:"codebook_file"`
+	Grid         int    `json:"grid"`  // codes per side
+	Codes        int    `json:"codes"` // codebook size K
 }
 
 // Label maps a class index to the dataset's category.
@@ -125,8 +150,17 @@ func (m *Meta) Validate() error {
 		if m.VocabFile == "" {
 			return errors.New("captioning task without a vocab_file")
 		}
+	case Colorization:
+		c := m.Colorization
+		if c == nil || c.CodebookFile == "" || c.Grid < 1 || c.Codes < 1 {
+			return errors.New("colorization task without a codebook (colorization.codebook_file, grid, codes)")
+		}
+		if m.Model.VocabSize != codec.CodeOffset+c.Codes || m.Model.SeqLen != c.Grid*c.Grid+1 {
+			return fmt.Errorf("colorization: %d codes on a %d² grid need vocabulary %d and sequence %d, the model has %d and %d",
+				c.Codes, c.Grid, codec.CodeOffset+c.Codes, c.Grid*c.Grid+1, m.Model.VocabSize, m.Model.SeqLen)
+		}
 	default:
-		return fmt.Errorf("unknown task %q (want %s or %s)", m.Task, Detection, Captioning)
+		return fmt.Errorf("unknown task %q (want %s, %s or %s)", m.Task, Detection, Captioning, Colorization)
 	}
 	if m.Variant != MLE && m.Variant != Reward {
 		return fmt.Errorf("unknown variant %q (want %s or %s)", m.Variant, MLE, Reward)

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"rewardvision/internal/buildinfo"
+	"rewardvision/internal/cli"
+	"rewardvision/models/task"
+	"rewardvision/train"
+)
+
+const trainVQHelp = `Stage I of the colorization model (UViM's discrete code of the target): a
+k-means codebook of chroma patches. Each training image's Cb and Cr planes
+(BT.601) are cut into --patch × --patch pixel patches, subsampled by --sub,
+and clustered into --k codes by Lloyd's algorithm from --k random patches; an
+empty cluster restarts at the worst-fitted patch, so no code is dead. The
+luminance is never coded: outputs take it from the input.
+
+--out receives codebook.json (the codes, for 'train mle --task colorization
+--vq') and vq.json: the oracle (true codes of the validation images decoded
+onto their luminance: PSNR, SSIM, colourfulness against the ground truth's,
+mean reward), the fraction of codes those images use, and provenance. The
+oracle bounds what stage II can reach.`
+
+func trainVQCommand(stdout io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:  "vq",
+		Short: "stage I of colorization: a k-means codebook of chroma patches, with its oracle",
+		Long:  trainVQHelp,
+		Run: func(ctx context.Context, args []string) error {
+			fs := cli.NewFlagSet("train vq", "rewardvision train vq --task colorization --data DIR --out DIR [flags]\n\n"+trainVQHelp)
+			taskName := fs.String("task", "", task.Colorization, "colorization (the only dense task with a stage I so far)")
+			splits := addSplitFlags(fs)
+			out := fs.String("out", "", "", "output folder (codebook.json, vq.json)")
+			k := fs.Int("k", "", 512, "codebook size")
+			patch := fs.Int("patch", "", 8, "pixels per code, each side (dividing the image size)")
+			sub := fs.Int("sub", "", 2, "chroma subsampling inside a patch (dividing --patch)")
+			images := fs.Int("images", "", 8000, "training images whose patches are clustered (0: all)")
+			iters := fs.Int("iters", "", 25, "k-means iterations")
+			seed := fs.Int("seed", "", 1, "seed of the image choice and the initial centres")
+			evalN := fs.Int("eval-n", "", 500, "validation images of the oracle (0: all)")
+			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
+			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning instead of failing")
+			dataDesc := fs.String("data-desc", "", "", "how the data was made, for provenance")
+			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
+			world := fs.String("world", "", "", "data gen flags of the training world, for provenance")
+			if err := fs.Parse(args); err != nil {
+				return err
+			}
+			if fs.NArg() > 0 {
+				return cli.Usagef("train vq takes no arguments, got %q", fs.Args())
+			}
+			if *taskName != task.Colorization {
+				return cli.Usagef("train vq: --task must be colorization, got %q", *taskName)
+			}
+			trainDir, valDir, err := splits.dirs("train vq")
+			if err != nil {
+				return err
+			}
+			if trainDir == "" || valDir == "" || *out == "" {
+				return cli.Usagef("train vq: --data (or --train and --val) and --out are required (see --help)")
+			}
+			term := cli.IsTerminal(os.Stderr)
+			cfg := train.VQConfig{TrainDir: trainDir, ValDir: valDir, OutDir: *out,
+				Patch: *patch, Sub: *sub, K: *k, Images: *images, Iters: *iters, Seed: int64(*seed), EvalN: *evalN,
+				Workers: *workers, SkipBad: *skipBad,
+				Command: "rewardvision train vq " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
+				Commit: buildinfo.Revision(), Logger: slog.Default(),
+				OnIter: func(it train.VQIter) {
+					eta := it.Elapsed * time.Duration(it.Total-it.Iter) / time.Duration(it.Iter)
+					if term {
+						fmt.Fprintf(os.Stderr, "\riteration %d/%d  mse %.2f  restarted %d  ETA %s   ", it.Iter, it.Total, it.MSE, it.Restarted, eta.Round(time.Second))
+						return
+					}
+					slog.Info("train vq", "iter", it.Iter, "total", it.Total, "mse", it.MSE, "restarted", it.Restarted, "eta", eta.Round(time.Second).String())
+				},
+			}
+			meta, err := train.RunVQ(ctx, cfg)
+			if term {
+				fmt.Fprintln(os.Stderr)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "codebook of %d codes on a %d² grid (patch %d, sub %d) from %d patches of %d images in %s\n",
+				meta.K, meta.Grid, meta.Patch, meta.Sub, meta.Patches, meta.Images, *out)
+			fmt.Fprintf(stdout, "oracle on %d validation images: PSNR %.2f dB, SSIM %.4f, colourfulness %.2f (ground truth %.2f), reward %.2f; codes used %.1f%%\n",
+				meta.Oracle.Images, meta.Oracle.PSNR, meta.Oracle.SSIM, meta.Oracle.Colorfulness, meta.Oracle.ColorfulnessGT, meta.Oracle.Reward, 100*meta.CodesUsed)
+			return nil
+		},
+	}
+}
