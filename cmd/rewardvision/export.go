@@ -122,6 +122,9 @@ func printVerify(w io.Writer, rep *export.Report) error {
 	fmt.Fprintf(w, "verify: %d images, %d decoder steps: max |logit diff| %.3g (encoder outputs %.3g, tolerance %g); greedy tokens agree: %s; ORT %.0f ms, GoMLX %.0f ms\n",
 		len(rep.Images), rep.Steps, rep.MaxLogitDiff, rep.MaxCrossDiff, export.Tolerance, agree,
 		float64(rep.ORT.Microseconds())/1e3, float64(rep.GoMLX.Microseconds())/1e3)
+	if rep.MaxChromaDiff >= 0 {
+		fmt.Fprintf(w, "verify: code decoder, ORT against GoMLX on the greedy codes: max |chroma diff| %.3g (tolerance %g)\n", rep.MaxChromaDiff, export.Tolerance)
+	}
 	for _, ic := range rep.Images {
 		if ic.TokensAgree {
 			fmt.Fprintf(w, "  image %d: %d tokens, same; %s\n", ic.Index, len(ic.ORTTokens), ic.ORTDecoded)
@@ -130,8 +133,8 @@ func printVerify(w io.Writer, rep *export.Report) error {
 		fmt.Fprintf(w, "  image %d: DIFFERENT\n    ORT   %v %s\n    GoMLX %v %s\n", ic.Index, ic.ORTTokens, ic.ORTDecoded, ic.GoTokens, ic.GoDecoded)
 	}
 	if !rep.OK() {
-		return fmt.Errorf("verify failed: max |logit diff| %.3g (encoder %.3g, tolerance %g), greedy tokens agree: %s",
-			rep.MaxLogitDiff, rep.MaxCrossDiff, export.Tolerance, agree)
+		return fmt.Errorf("verify failed: max |logit diff| %.3g (encoder %.3g, code decoder %.3g, tolerance %g), greedy tokens agree: %s",
+			rep.MaxLogitDiff, rep.MaxCrossDiff, rep.MaxChromaDiff, export.Tolerance, agree)
 	}
 	fmt.Fprintln(w, "verify: OK")
 	return nil

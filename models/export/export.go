@@ -89,6 +89,20 @@ func FromCheckpoint(o Options) (*Result, error) {
 		}
 		tokenizer = v.TokenizerName()
 	}
+	var codebook *codec.Chroma
+	if meta.Task == task.Colorization {
+		path := filepath.Join(o.Checkpoint, meta.Colorization.CodebookFile)
+		if codebook, err = codec.LoadChroma(path); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		if codebook.K() != meta.Colorization.Codes || codebook.Grid() != meta.Colorization.Grid || codebook.Size != meta.Model.ImageSize {
+			return nil, fmt.Errorf("export: codebook %s (%d codes, grid %d, %d²) does not match meta.json (%d codes, grid %d, %d²)",
+				path, codebook.K(), codebook.Grid(), codebook.Size, meta.Colorization.Codes, meta.Colorization.Grid, meta.Model.ImageSize)
+		}
+		if extra[CodebookFile], err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+	}
 	be := o.Backend
 	if be == nil {
 		if be, err = backend.New(); err != nil {
@@ -105,6 +119,13 @@ func FromCheckpoint(o Options) (*Result, error) {
 	traced, err := Trace(model.Context(), SeqGraphs(meta.Model, onnx.Initializers))
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", o.Checkpoint, err)
+	}
+	if codebook != nil {
+		code, err := Trace(CodeDecoderContext(codebook), CodeDecoderGraphs(codebook))
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", o.Checkpoint, err)
+		}
+		traced = append(traced, code...)
 	}
 	res.Trace = time.Since(start)
 

@@ -45,6 +45,9 @@ func NewManifest(meta *task.Meta, name string, version int, ckpt, commit string)
 	if meta.Task == task.Captioning {
 		m.Tokens.VocabFile = VocabFile
 	}
+	if c := meta.Colorization; c != nil {
+		m.Tokens.Codes = &repo.CodeTokens{Grid: c.Grid, Codes: c.Codes, CodeOffset: codec.CodeOffset, CodebookFile: CodebookFile}
+	}
 	return m
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"rewardvision/dataset/shapes"
 	"rewardvision/models/codec"
@@ -43,6 +44,9 @@ type ImageCheck struct {
 type Report struct {
 	MaxLogitDiff float64 // over every step compared, every image
 	MaxCrossDiff float64 // encoder outputs
+	// MaxChromaDiff: colorization's code decoder on the ORT greedy codes,
+	// ORT against the same graph in GoMLX (chroma levels; -1: no code decoder).
+	MaxChromaDiff float64
 	Steps        int     // decoder steps compared
 	TokensAgree  bool
 	Images       []ImageCheck
@@ -52,7 +56,7 @@ type Report struct {
 // OK reports whether the export passed: logits within Tolerance and the
 // same greedy tokens.
 func (r *Report) OK() bool {
-	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance
+	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance && r.MaxChromaDiff <= Tolerance
 }
 
 // Verify runs the exported entry in ONNX Runtime and model (the
@@ -84,7 +88,7 @@ func Verify(entryDir string, model *seq.Model, rt *ortrun.Runtime, o VerifyOptio
 	for _, p := range prep {
 		batch = append(batch, p.Pixels...)
 	}
-	rep := &Report{TokensAgree: true}
+	rep := &Report{TokensAgree: true, MaxChromaDiff: -1}
 
 	// Encoder outputs.
 	cross, err := r.Encode(batch, n)
@@ -144,7 +148,48 @@ func Verify(entryDir string, model *seq.Model, rt *ortrun.Runtime, o VerifyOptio
 		ic.ORTDecoded, ic.GoDecoded = describe(op, caption), describe(gp, caption)
 		rep.Images = append(rep.Images, ic)
 	}
+	if cb := r.Chroma(); cb != nil {
+		if rep.MaxChromaDiff, err = verifyCodeDecoder(r, model, cb, og.Tokens); err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+	}
 	return rep, nil
+}
+
+// verifyCodeDecoder runs the exported code decoder in ONNX Runtime and the
+// same graph in GoMLX on the codes of tokens, and returns the largest
+// difference of their chroma planes.
+func verifyCodeDecoder(r *runner.Runner, model *seq.Model, cb *codec.Chroma, tokens [][]int32) (float64, error) {
+	codes := make([][]int32, len(tokens))
+	flat := make([]int32, 0, len(tokens)*cb.Grid()*cb.Grid())
+	for i, t := range tokens {
+		c, err := cb.Codes(t)
+		if err != nil {
+			return 0, fmt.Errorf("image %d: %w", i, err)
+		}
+		codes[i] = c
+		flat = append(flat, c...)
+	}
+	ortPlanes, err := r.DecodeCodes(codes)
+	if err != nil {
+		return 0, err
+	}
+	e, err := context.NewExec(model.Backend(), CodeDecoderContext(cb).Reuse(), CodeDecoderGraph(cb))
+	if err != nil {
+		return 0, fmt.Errorf("compile the code decoder: %w", err)
+	}
+	defer e.Finalize()
+	out, err := e.Exec(tensors.FromFlatDataAndDimensions(flat, len(codes), cb.Grid()*cb.Grid()))
+	if err != nil {
+		return 0, fmt.Errorf("code decoder in GoMLX: %w", err)
+	}
+	goFlat := tensors.MustCopyFlatData[float32](out[0])
+	per := 2 * cb.Size * cb.Size
+	d := 0.0
+	for i, p := range ortPlanes {
+		d = max(d, maxDiff(p, goFlat[i*per:(i+1)*per]))
+	}
+	return d, nil
 }
 
 // VerifyImages renders n shapes-world scenes at 1.5× size.
@@ -169,6 +214,13 @@ func VerifyImages(size, n int, seed int64) []image.Image {
 func describe(p runner.Prediction, caption bool) string {
 	if caption {
 		return fmt.Sprintf("%q", p.Caption)
+	}
+	if p.Codes != nil {
+		distinct := map[int32]bool{}
+		for _, c := range p.Codes {
+			distinct[c] = true
+		}
+		return fmt.Sprintf("%d codes, %d distinct", len(p.Codes), len(distinct))
 	}
 	if len(p.Boxes) == 0 {
 		return "no boxes"

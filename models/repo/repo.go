@@ -4,6 +4,7 @@
 //	REPO/<name>/<version>/model.json   the Manifest
 //	REPO/<name>/<version>/*.onnx       the graphs it names, by role
 //	REPO/<name>/<version>/vocab.json   captioning models: the vocabulary
+//	REPO/<name>/<version>/codebook.json colorization models: the stage-I codebook
 //
 // A model made elsewhere (a pix2seq or UViM export) is served the same way
 // once it has a model.json whose graphs follow the I/O names below.
@@ -23,6 +24,11 @@
 //	                   past_k_<i>, past_v_<i> [batch, heads, past_len, head_dim]
 //	              out: logits [batch, vocab] float32,
 //	                   present_k_<i>, present_v_<i> [batch, heads, past_len+1, head_dim]
+//
+//	code_decoder  in:  codes [batch, grid²] int32 (code k, not token)
+//	              out: chroma [batch, size, size, 2] float32: Cb, Cr centred on 0
+//	                   (codec.Chroma.Decode); the colour image is this plane
+//	                   upsampled onto the uploaded image's luminance (codec.Colorize)
 //
 // for decoder layers i = 0 .. dec_depth−1. Dimension names (batch,
 // past_len, past_len_plus_1) are the ONNX files' dim_params.
@@ -62,6 +68,8 @@ const (
 	InputToken = "token"
 	InputPos   = "pos"
 	OutLogits  = "logits"
+	InputCodes = "codes"  // code_decoder
+	OutChroma  = "chroma" // code_decoder of colorization
 )
 
 // CrossK, CrossV, PastK, PastV, PresentK and PresentV name layer i's
@@ -105,6 +113,17 @@ type Tokens struct {
 	// model.json, and the tokenizer it was built with.
 	VocabFile string `json:"vocab_file,omitempty"`
 	Tokenizer string `json:"tokenizer,omitempty"`
+	// Colorization: Grid² codes then EOS, code k is token CodeOffset+k;
+	// the codebook file (codec.SaveChroma format) beside model.json.
+	Codes *CodeTokens `json:"codes,omitempty"`
+}
+
+// CodeTokens is the layout of a dense task's code sequence.
+type CodeTokens struct {
+	Grid         int    `json:"grid"`  // codes per side
+	Codes        int    `json:"codes"` // codebook size
+	CodeOffset   int    `json:"code_offset"`
+	CodebookFile string `json:"codebook_file"`
 }
 
 // DetectionTokens is the detection codec's layout: each box is the tokens
@@ -224,6 +243,9 @@ func (m *Manifest) Validate() error {
 		}
 		meta.Detection = &task.DetectionCodec{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes, ClassFirst: classFirst}
 	}
+	if c := m.Tokens.Codes; c != nil {
+		meta.Colorization = &task.ColorizationCodec{CodebookFile: c.CodebookFile, Grid: c.Grid, Codes: c.Codes}
+	}
 	if err := meta.Validate(); err != nil {
 		return err
 	}
@@ -247,7 +269,11 @@ func (m *Manifest) Validate() error {
 	if n := m.Decoding.MaxTokens; n < 0 || n > m.Tokens.MaxLen {
 		return fmt.Errorf("decoding max_tokens %d: want 0..%d", n, m.Tokens.MaxLen)
 	}
-	for _, role := range []string{RoleEncoder, RoleDecoderStep} {
+	roles := []string{RoleEncoder, RoleDecoderStep}
+	if m.Task == task.Colorization {
+		roles = append(roles, RoleCodeDecoder)
+	}
+	for _, role := range roles {
 		if _, ok := m.Graphs[role]; !ok {
 			return fmt.Errorf("graphs: no %q graph", role)
 		}
@@ -290,6 +316,17 @@ func (t Tokens) validate(taskName string, cfg arch.Config) error {
 	case task.Captioning:
 		if t.VocabFile == "" || !filepath.IsLocal(t.VocabFile) {
 			return fmt.Errorf("tokens: vocab_file %q: want a file name inside the entry", t.VocabFile)
+		}
+	case task.Colorization:
+		c := t.Codes
+		if c == nil {
+			return errors.New("tokens: colorization task without a code layout")
+		}
+		if c.CodeOffset != codec.CodeOffset {
+			return fmt.Errorf("tokens: code_offset %d, this runtime supports %d", c.CodeOffset, codec.CodeOffset)
+		}
+		if c.CodebookFile == "" || !filepath.IsLocal(c.CodebookFile) {
+			return fmt.Errorf("tokens: codebook_file %q: want a file name inside the entry", c.CodebookFile)
 		}
 	}
 	return nil

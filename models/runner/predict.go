@@ -22,6 +22,10 @@ type Prediction struct {
 	Boxes []codec.Box
 	// Captioning: the caption.
 	Caption string
+	// Colorization: the Grid² codes, and (from Predict) the colour image at
+	// the source resolution, the source's luminance with the model's chroma.
+	Codes     []int32
+	Colorized *image.RGBA
 }
 
 // Predict preprocesses images, generates, and decodes. A nil
@@ -58,6 +62,11 @@ func (r *Runner) PredictContext(ctx context.Context, imgs []image.Image, opts Ge
 			return nil, fmt.Errorf("predict image %d: %w", i, err)
 		}
 	}
+	if r.chroma != nil {
+		if err := r.colorize(imgs, out, prep); err != nil {
+			return nil, fmt.Errorf("predict: %w", err)
+		}
+	}
 	return out, nil
 }
 
@@ -91,6 +100,12 @@ func (r *Runner) DecodeTokens(tokens []int32, logProbs []float32, lb loader.Lett
 		}
 	case task.Captioning:
 		p.Caption = r.vocab.Decode(tokens)
+	case task.Colorization:
+		codes, err := r.chroma.Codes(tokens)
+		if err != nil {
+			return p, err
+		}
+		p.Codes = codes
 	}
 	return p, nil
 }

@@ -49,8 +49,10 @@ type Runner struct {
 	Device   ortrun.Device // the device sessions run on (auto resolved)
 
 	enc, step *session
+	code      *session         // code decoder of dense tasks, else nil
 	det       *codec.Detection // detection models
 	vocab     *codec.Vocab     // captioning models
+	chroma    *codec.Chroma    // colorization models
 	mask      []float32        // the task's grammar mask [max_len·vocab]
 
 	// bindMu: Generate holds it for reading, Bind for writing, so weights
@@ -83,8 +85,11 @@ func OpenWith(path string, rt *ortrun.Runtime, dev ortrun.Device, opts Options) 
 		return nil, err
 	}
 	graphs := map[string][]byte{}
-	for _, role := range []string{repo.RoleEncoder, repo.RoleDecoderStep} {
-		g := m.Graphs[role]
+	for _, role := range []string{repo.RoleEncoder, repo.RoleDecoderStep, repo.RoleCodeDecoder} {
+		g, ok := m.Graphs[role]
+		if !ok {
+			continue // Validate has checked that the task's roles are there
+		}
 		file := filepath.Join(dir, g.File)
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -158,6 +163,12 @@ func New(m *repo.Manifest, dir string, graphs map[string][]byte, rt *ortrun.Runt
 		r.enc.s.Destroy()
 		return nil, err
 	}
+	if r.chroma != nil {
+		if r.code, err = openSession(m, repo.RoleCodeDecoder, graphs[repo.RoleCodeDecoder], []string{repo.InputCodes}, []string{repo.OutChroma}, so); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -221,6 +232,19 @@ func (r *Runner) loadCodec() error {
 		}
 		r.vocab = v
 		r.mask = v.GrammarMask(m.Tokens.MaxLen)
+	case task.Colorization:
+		t := m.Tokens.Codes
+		path := filepath.Join(r.Dir, t.CodebookFile)
+		c, err := codec.LoadChroma(path)
+		if err != nil {
+			return err
+		}
+		if c.K() != t.Codes || c.Grid() != t.Grid || c.Size != m.Input.Size || c.VocabSize() != m.Tokens.VocabSize {
+			return fmt.Errorf("codebook %s (%d codes, grid %d, %d²) does not match model.json (%d codes, grid %d, input %d²)",
+				path, c.K(), c.Grid(), c.Size, t.Codes, t.Grid, m.Input.Size)
+		}
+		r.chroma = c
+		r.mask = padMask(c.GrammarMask(), c.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
 	}
 	return nil
 }
@@ -252,6 +276,9 @@ func (r *Runner) Detection() *codec.Detection { return r.det }
 
 // Vocab returns the caption vocabulary (nil for other tasks).
 func (r *Runner) Vocab() *codec.Vocab { return r.vocab }
+
+// Chroma returns the colorization codebook (nil for other tasks).
+func (r *Runner) Chroma() *codec.Chroma { return r.chroma }
 
 // BoundInputs lists the inputs of role that Bind must supply (weights fed
 // as inputs), in order; none for a repository entry.
@@ -285,6 +312,8 @@ func (r *Runner) session(role string) *session {
 		return r.enc
 	case repo.RoleDecoderStep:
 		return r.step
+	case repo.RoleCodeDecoder:
+		return r.code
 	}
 	return nil
 }
@@ -311,7 +340,7 @@ func (s *session) run(inputs []ort.Value) ([]ort.Value, error) {
 // Close releases the sessions.
 func (r *Runner) Close() error {
 	var errs []error
-	for _, s := range []*session{r.enc, r.step} {
+	for _, s := range []*session{r.enc, r.step, r.code} {
 		if s != nil && s.s != nil {
 			errs = append(errs, s.s.Destroy())
 			s.s = nil

@@ -1,0 +1,94 @@
+package runner
+
+import (
+	"fmt"
+	"image"
+	"image/draw"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"rewardvision/models/codec"
+)
+
+// DecodeCodes runs the code decoder on n images' codes (each Grid² codes,
+// not tokens) and returns each image's chroma plane, size·size·2 values
+// (see codec.Chroma.Decode, which computes the same in Go).
+func (r *Runner) DecodeCodes(codes [][]int32) ([][]float32, error) {
+	if r.code == nil || r.chroma == nil {
+		return nil, fmt.Errorf("decode codes: model %s has no code decoder", r.Manifest.Name)
+	}
+	n, per := len(codes), r.chroma.Grid()*r.chroma.Grid()
+	if n == 0 {
+		return nil, nil
+	}
+	flat := make([]int32, 0, n*per)
+	for i, c := range codes {
+		if len(c) != per {
+			return nil, badInput("codes", "image %d has %d codes, want %d", i, len(c), per)
+		}
+		for j, k := range c {
+			if k < 0 || int(k) >= r.chroma.K() {
+				return nil, badInput("codes", "image %d: code %d at position %d, want 0..%d", i, k, j, r.chroma.K()-1)
+			}
+		}
+		flat = append(flat, c...)
+	}
+	x, err := ort.NewTensor(ort.NewShape(int64(n), int64(per)), flat)
+	if err != nil {
+		return nil, fmt.Errorf("decode codes: %w", engine("codes tensor", err))
+	}
+	defer x.Destroy()
+	r.bindMu.RLock()
+	out, err := r.code.run([]ort.Value{x})
+	r.bindMu.RUnlock()
+	if err != nil {
+		return nil, fmt.Errorf("decode codes: %w", err)
+	}
+	defer destroy(out)
+	data, err := floats(out[0], "chroma")
+	if err != nil {
+		return nil, err
+	}
+	size := r.chroma.Size * r.chroma.Size * 2
+	if len(data) != n*size {
+		return nil, fmt.Errorf("decode codes: %d chroma values for %d images of %d", len(data), n, size)
+	}
+	planes := make([][]float32, n)
+	for i := range planes {
+		planes[i] = append([]float32(nil), data[i*size:(i+1)*size]...)
+	}
+	return planes, nil
+}
+
+// colorize puts each prediction's chroma plane onto its source image's
+// luminance at the source resolution (codec.Colorize), filling Colorized.
+func (r *Runner) colorize(imgs []image.Image, preds []Prediction, prep []Prepared) error {
+	codes := make([][]int32, len(preds))
+	for i, p := range preds {
+		codes[i] = p.Codes
+	}
+	planes, err := r.DecodeCodes(codes)
+	if err != nil {
+		return err
+	}
+	for i, img := range imgs {
+		b := img.Bounds()
+		src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+		rgb := make([]uint8, 0, 3*b.Dx()*b.Dy())
+		for j := 0; j < len(src.Pix); j += 4 {
+			rgb = append(rgb, src.Pix[j], src.Pix[j+1], src.Pix[j+2])
+		}
+		lb := prep[i].Letterbox
+		out, err := codec.Colorize(rgb, b.Dx(), b.Dy(), planes[i], r.chroma.Size, lb.W, lb.H)
+		if err != nil {
+			return fmt.Errorf("image %d: %w", i, err)
+		}
+		preds[i].Colorized = &image.RGBA{Pix: src.Pix, Stride: src.Stride, Rect: src.Rect}
+		for j := range b.Dx() * b.Dy() {
+			copy(preds[i].Colorized.Pix[4*j:4*j+3], out[3*j:3*j+3])
+			preds[i].Colorized.Pix[4*j+3] = 255
+		}
+	}
+	return nil
+}
