@@ -47,10 +47,10 @@ type Report struct {
 	// MaxChromaDiff: colorization's code decoder on the ORT greedy codes,
 	// ORT against the same graph in GoMLX (chroma levels; -1: no code decoder).
 	MaxChromaDiff float64
-	Steps        int     // decoder steps compared
-	TokensAgree  bool
-	Images       []ImageCheck
-	ORT, GoMLX   time.Duration // greedy decoding time of each
+	Steps         int // decoder steps compared
+	TokensAgree   bool
+	Images        []ImageCheck
+	ORT, GoMLX    time.Duration // greedy decoding time of each
 }
 
 // OK reports whether the export passed: logits within Tolerance and the
