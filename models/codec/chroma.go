@@ -82,17 +82,21 @@ func (c *Chroma) VocabSize() int { return CodeOffset + c.K() }
 func (c *Chroma) SeqLen() int    { return c.Grid()*c.Grid() + 1 }
 
 // GrammarMask allows only codes at the Grid² code positions and only EOS
-// at the last: [SeqLen·VocabSize], 1 allowed.
+// at the last: the additive logit mask [SeqLen·VocabSize] of the other
+// codecs, 0 where allowed, MaskValue elsewhere.
 func (c *Chroma) GrammarMask() []float32 {
 	v, n := c.VocabSize(), c.SeqLen()
-	m := make([]float32, n*v)
-	for p := range n - 1 {
-		for t := CodeOffset; t < v; t++ {
-			m[p*v+t] = 1
+	return grammarMask(n, v, func(p int) []bool {
+		ok := make([]bool, v)
+		if p == n-1 {
+			ok[EOS] = true
+			return ok
 		}
-	}
-	m[(n-1)*v+EOS] = 1
-	return m
+		for t := CodeOffset; t < v; t++ {
+			ok[t] = true
+		}
+		return ok
+	})
 }
 
 // Tokens turns codes into a target sequence (codes, then EOS).
