@@ -2,12 +2,15 @@ package export
 
 import (
 	"fmt"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	ort "github.com/yalue/onnxruntime_go"
 
+	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/ortrun"
 	"rewardvision/models/runner"
@@ -52,8 +55,23 @@ func NewLive(model *seq.Model, meta *task.Meta, ckptDir string, rt *ortrun.Runti
 	}
 	m := NewManifest(meta, "live", 1, ckptDir, "")
 	m.Tokens.VocabFile = meta.VocabFile
+	all := traced
+	if c := meta.Colorization; c != nil {
+		// The code decoder holds only the fixed codebook: traced with it
+		// as an initializer, never refreshed.
+		m.Tokens.Codes.CodebookFile = c.CodebookFile
+		cb, err := codec.LoadChroma(filepath.Join(ckptDir, c.CodebookFile))
+		if err != nil {
+			return nil, fmt.Errorf("live runner: %w", err)
+		}
+		code, err := Trace(CodeDecoderContext(cb), CodeDecoderGraphs(cb))
+		if err != nil {
+			return nil, fmt.Errorf("live runner: %w", err)
+		}
+		all = append(slices.Clone(traced), code...)
+	}
 	graphs := map[string][]byte{}
-	for _, t := range traced {
+	for _, t := range all {
 		data, err := t.Model.Marshal()
 		if err != nil {
 			return nil, fmt.Errorf("live runner: %w", err)
