@@ -417,7 +417,7 @@ func wantColours(y float32, cb, cr [][]float32) []uint8 {
 }
 
 func TestColorizeResamples(t *testing.T) {
-	const junk = 1000 // outside the content: must never be sampled
+	junk := float32(math.NaN()) // outside the content: must never be sampled
 	// plane builds a size² plane whose top-left rows×cols hold cb, cr and
 	// the rest junk.
 	plane := func(size int, cb, cr [][]float32) []float32 {
