@@ -7,6 +7,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"rewardvision/dataset/loader"
 	"rewardvision/models/codec"
 )
 
@@ -61,7 +62,7 @@ func (r *Runner) DecodeCodes(codes [][]int32) ([][]float32, error) {
 }
 
 // colorize puts each prediction's chroma plane onto its source image's
-// luminance at the source resolution (codec.Colorize), filling Colorized.
+// luminance at the source resolution (Colorize), filling Colorized.
 func (r *Runner) colorize(imgs []image.Image, preds []Prediction, prep []Prepared) error {
 	codes := make([][]int32, len(preds))
 	for i, p := range preds {
@@ -72,23 +73,34 @@ func (r *Runner) colorize(imgs []image.Image, preds []Prediction, prep []Prepare
 		return err
 	}
 	for i, img := range imgs {
-		b := img.Bounds()
-		src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-		draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
-		rgb := make([]uint8, 0, 3*b.Dx()*b.Dy())
-		for j := 0; j < len(src.Pix); j += 4 {
-			rgb = append(rgb, src.Pix[j], src.Pix[j+1], src.Pix[j+2])
-		}
-		lb := prep[i].Letterbox
-		out, err := codec.Colorize(rgb, b.Dx(), b.Dy(), planes[i], r.chroma.Size, lb.W, lb.H)
-		if err != nil {
+		if preds[i].Colorized, err = r.Colorize(img, planes[i], prep[i].Letterbox); err != nil {
 			return fmt.Errorf("image %d: %w", i, err)
-		}
-		preds[i].Colorized = &image.RGBA{Pix: src.Pix, Stride: src.Stride, Rect: src.Rect}
-		for j := range b.Dx() * b.Dy() {
-			copy(preds[i].Colorized.Pix[4*j:4*j+3], out[3*j:3*j+3])
-			preds[i].Colorized.Pix[4*j+3] = 255
 		}
 	}
 	return nil
+}
+
+// Colorize puts one chroma plane (DecodeCodes) onto img's luminance at
+// img's resolution (codec.Colorize); lb is img's letterbox (Preprocess),
+// which says where img lies in the plane. The result is opaque.
+func (r *Runner) Colorize(img image.Image, plane []float32, lb loader.Letterbox) (*image.RGBA, error) {
+	if r.chroma == nil {
+		return nil, fmt.Errorf("colorize: model %s is not a colorization model", r.Manifest.Name)
+	}
+	b := img.Bounds()
+	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
+	rgb := make([]uint8, 0, 3*b.Dx()*b.Dy())
+	for j := 0; j < len(src.Pix); j += 4 {
+		rgb = append(rgb, src.Pix[j], src.Pix[j+1], src.Pix[j+2])
+	}
+	out, err := codec.Colorize(rgb, b.Dx(), b.Dy(), plane, r.chroma.Size, lb.W, lb.H)
+	if err != nil {
+		return nil, err
+	}
+	for j := range b.Dx() * b.Dy() {
+		copy(src.Pix[4*j:4*j+3], out[3*j:3*j+3])
+		src.Pix[4*j+3] = 255
+	}
+	return src, nil
 }
