@@ -26,6 +26,8 @@ func TestQueryEncoding(t *testing.T) {
 			ScoreThreshold: Ptr(0.25), MaxDetections: Ptr(10),
 		}.Query(), "compare=true&decoding=sample&image_id=12&max_detections=10&score_threshold=0.25&seed=9223372036854775808&temperature=0.5&top_k=0&top_p=0.9&variant=reward"},
 		{"caption", CaptionOptions{NumSamples: 3}.Query(), "num_samples=3"},
+		{"colorize", ColorizeOptions{RequestOptions: RequestOptions{Variant: "reward", ImageID: 2},
+			DecodeOptions: DecodeOptions{Seed: Ptr(uint64(7)), TopP: Ptr(0.8)}}.Query(), "image_id=2&seed=7&top_p=0.8&variant=reward"},
 	}
 	for _, tc := range tests {
 		if got := tc.q.Encode(); got != tc.want {
@@ -113,5 +115,73 @@ func TestErrorString(t *testing.T) {
 	e := &Error{Status: 400, ErrorDetail: ErrorDetail{Code: CodeBadParameter, Message: "parameter top_k: bad", Param: "top_k"}}
 	if got := e.Error(); got != "400 bad_parameter: parameter top_k: bad (parameter top_k)" {
 		t.Errorf("%q", got)
+	}
+}
+
+// TestClientColorizeForms: Colorize asks for JSON and ColorizePNG for the
+// bare PNG; each reads the answer it gets in either form.
+func TestClientColorizeForms(t *testing.T) {
+	png := []byte("\x89PNG\r\n\x1a\n the colour image")
+	var accept []string
+	mode := "" // "bare": the bare PNG whatever was asked; "json": JSON whatever was asked
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		accept = append(accept, r.Header.Get("Accept"))
+		if mode == "json" {
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, "{}")
+			return
+		}
+		if r.URL.Query().Get("compare") == "true" {
+			json.NewEncoder(w).Encode(CompareResponse[ColorizeResponse]{Task: TaskColorize,
+				Results: []ColorizeResponse{{Model: ModelRef{Variant: "mle"}, PNG: png}, {Model: ModelRef{Variant: "reward"}, PNG: png}}})
+			return
+		}
+		if mode == "bare" || r.Header.Get("Accept") == MediaPNG {
+			w.Header().Set("Content-Type", MediaPNG)
+			w.Header().Set(HeaderModel, "colorization-reward/2")
+			w.Header().Set(HeaderVariant, "reward")
+			w.Write(png)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(ColorizeResponse{Model: ModelRef{Name: "colorization-mle", Version: 1, Variant: "mle"},
+			Image: ImageInfo{Width: 96, Height: 40, Format: "png"}, PNG: png})
+	}))
+	defer ts.Close()
+	c, err := NewClient(ts.URL, ts.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	img := Image{Data: []byte("\x89PNG\r\n\x1a\n an upload")}
+	r, err := c.Colorize(ctx, img, ColorizeOptions{})
+	if err != nil || string(r.PNG) != string(png) || r.Image.Width != 96 || r.Model.Name != "colorization-mle" {
+		t.Errorf("JSON answer: %+v %v", r, err)
+	}
+	p, err := c.ColorizePNG(ctx, img, ColorizeOptions{})
+	if err != nil || string(p.PNG) != string(png) || p.Model != "colorization-reward/2" || p.Variant != "reward" {
+		t.Errorf("bare answer: %+v %v", p, err)
+	}
+	cmp, err := c.ColorizeCompare(ctx, img, ColorizeOptions{})
+	if err != nil || len(cmp.Results) != 2 || string(cmp.Results[1].PNG) != string(png) {
+		t.Errorf("compare answer: %+v %v", cmp, err)
+	}
+	if want := []string{MediaJSON, MediaPNG, MediaJSON}; strings.Join(accept, " ") != strings.Join(want, " ") {
+		t.Errorf("Accept sent %q, want %q", accept, want)
+	}
+	// A server that answers the bare PNG to a JSON request still fills
+	// the PNG and the model.
+	mode = "bare"
+	r, err = c.Colorize(ctx, img, ColorizeOptions{})
+	if err != nil || string(r.PNG) != string(png) || r.Model != (ModelRef{Name: "colorization-reward", Version: 2, Variant: "reward"}) {
+		t.Errorf("bare answer to Colorize: %+v %v", r, err)
+	}
+	if _, err := c.Detect(ctx, img, DetectOptions{}); err == nil || !strings.Contains(err.Error(), "image/png answer where JSON was expected") {
+		t.Errorf("bare answer to Detect: %v", err)
+	}
+	// ColorizePNG refuses a JSON answer.
+	mode = "json"
+	if _, err := c.ColorizePNG(ctx, img, ColorizeOptions{}); err == nil || !strings.Contains(err.Error(), `"application/json" answer, want image/png`) {
+		t.Errorf("JSON answer to ColorizePNG: %v", err)
 	}
 }

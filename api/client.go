@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -54,28 +56,28 @@ func NewClient(base string, hc *http.Client) (*Client, error) {
 func (c *Client) Detect(ctx context.Context, img Image, o DetectOptions) (*DetectResponse, error) {
 	o.Compare = false
 	var out DetectResponse
-	return &out, c.upload(ctx, "/v1/"+TaskDetect, img, o.Query(), o.ClientID, &out)
+	return &out, c.upload(ctx, "/v1/"+TaskDetect, img, o.Query(), o.ClientID, MediaJSON, &out)
 }
 
 // DetectCompare runs every detection variant on img (compare=true).
 func (c *Client) DetectCompare(ctx context.Context, img Image, o DetectOptions) (*CompareResponse[DetectResponse], error) {
 	o.Compare = true
 	var out CompareResponse[DetectResponse]
-	return &out, c.upload(ctx, "/v1/"+TaskDetect, img, o.Query(), o.ClientID, &out)
+	return &out, c.upload(ctx, "/v1/"+TaskDetect, img, o.Query(), o.ClientID, MediaJSON, &out)
 }
 
 // Caption runs /v1/caption on img.
 func (c *Client) Caption(ctx context.Context, img Image, o CaptionOptions) (*CaptionResponse, error) {
 	o.Compare = false
 	var out CaptionResponse
-	return &out, c.upload(ctx, "/v1/"+TaskCaption, img, o.Query(), o.ClientID, &out)
+	return &out, c.upload(ctx, "/v1/"+TaskCaption, img, o.Query(), o.ClientID, MediaJSON, &out)
 }
 
 // CaptionCompare runs every captioning variant on img (compare=true).
 func (c *Client) CaptionCompare(ctx context.Context, img Image, o CaptionOptions) (*CompareResponse[CaptionResponse], error) {
 	o.Compare = true
 	var out CompareResponse[CaptionResponse]
-	return &out, c.upload(ctx, "/v1/"+TaskCaption, img, o.Query(), o.ClientID, &out)
+	return &out, c.upload(ctx, "/v1/"+TaskCaption, img, o.Query(), o.ClientID, MediaJSON, &out)
 }
 
 // Panoptic runs /v1/panoptic on img.
@@ -83,15 +85,39 @@ func (c *Client) Panoptic(ctx context.Context, img Image, o RequestOptions) (*Pa
 	q := url.Values{}
 	o.encode(q)
 	var out PanopticResponse
-	return &out, c.upload(ctx, "/v1/"+TaskPanoptic, img, q, o.ClientID, &out)
+	return &out, c.upload(ctx, "/v1/"+TaskPanoptic, img, q, o.ClientID, MediaJSON, &out)
 }
 
-// Colorize runs /v1/colorize on img.
-func (c *Client) Colorize(ctx context.Context, img Image, o RequestOptions) (*ColorizeResponse, error) {
-	q := url.Values{}
-	o.encode(q)
+// Colorize runs /v1/colorize on img; the answer's PNG is the colour image
+// at the uploaded image's size. It asks for JSON; should a server answer
+// the bare PNG anyway, PNG and Model come from it and the rest stays zero.
+func (c *Client) Colorize(ctx context.Context, img Image, o ColorizeOptions) (*ColorizeResponse, error) {
+	o.Compare = false
 	var out ColorizeResponse
-	return &out, c.upload(ctx, "/v1/"+TaskColorize, img, q, o.ClientID, &out)
+	return &out, c.upload(ctx, "/v1/"+TaskColorize, img, o.Query(), o.ClientID, MediaJSON, &out)
+}
+
+// ColorizeCompare runs every colorization variant on img (compare=true).
+func (c *Client) ColorizeCompare(ctx context.Context, img Image, o ColorizeOptions) (*CompareResponse[ColorizeResponse], error) {
+	o.Compare = true
+	var out CompareResponse[ColorizeResponse]
+	return &out, c.upload(ctx, "/v1/"+TaskColorize, img, o.Query(), o.ClientID, MediaJSON, &out)
+}
+
+// PNGAnswer is an answer sent as a bare PNG: the image, and the model
+// that made it as its headers name it.
+type PNGAnswer struct {
+	PNG     []byte
+	Model   string // "name/version" (X-Model)
+	Variant string // X-Model-Variant
+}
+
+// ColorizePNG runs /v1/colorize asking for the bare PNG (Accept:
+// image/png): no base64, no JSON.
+func (c *Client) ColorizePNG(ctx context.Context, img Image, o ColorizeOptions) (*PNGAnswer, error) {
+	o.Compare = false
+	var out PNGAnswer
+	return &out, c.upload(ctx, "/v1/"+TaskColorize, img, o.Query(), o.ClientID, MediaPNG, &out)
 }
 
 // Models lists the served models.
@@ -110,7 +136,7 @@ func (c *Client) Ready(ctx context.Context) error {
 	return c.get(ctx, "/readyz", &Health{})
 }
 
-func (c *Client) upload(ctx context.Context, path string, img Image, q url.Values, clientID string, out any) error {
+func (c *Client) upload(ctx context.Context, path string, img Image, q url.Values, clientID, accept string, out any) error {
 	if len(img.Data) == 0 {
 		return errors.New("upload: empty image")
 	}
@@ -124,7 +150,7 @@ func (c *Client) upload(ctx context.Context, path string, img Image, q url.Value
 		ct = http.DetectContentType(img.Data)
 	}
 	req.Header.Set("Content-Type", ct)
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	if clientID != "" {
 		req.Header.Set(HeaderClientID, clientID)
 	}
@@ -170,8 +196,33 @@ func (c *Client) do(req *http.Request, out any) error {
 		}
 		return e
 	}
+	// A bare PNG answer (colorize with Accept: image/png) fills a
+	// PNGAnswer, or the PNG and model of a ColorizeResponse.
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt == MediaPNG {
+		a := PNGAnswer{PNG: body, Model: resp.Header.Get(HeaderModel), Variant: resp.Header.Get(HeaderVariant)}
+		switch o := out.(type) {
+		case *PNGAnswer:
+			*o = a
+			return nil
+		case *ColorizeResponse:
+			o.PNG, o.Model.Variant = a.PNG, a.Variant
+			name, v, _ := strings.Cut(a.Model, "/")
+			o.Model.Name, o.Model.Version = name, atoiOr0(v)
+			return nil
+		}
+		return fmt.Errorf("%s %s: an image/png answer where JSON was expected", req.Method, req.URL.Path)
+	}
+	if _, ok := out.(*PNGAnswer); ok {
+		return fmt.Errorf("%s %s: a %q answer, want image/png", req.Method, req.URL.Path, mt)
+	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("%s %s: decoding the answer: %w", req.Method, req.URL.Path, err)
 	}
 	return nil
+}
+
+func atoiOr0(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -13,6 +13,7 @@ const (
 	CodeBadParameter     = "bad_parameter"      // 400: a parameter's value; Param names it
 	CodeNotFound         = "not_found"          // 404: route, model or variant
 	CodeMethodNotAllowed = "method_not_allowed" // 405
+	CodeNotAcceptable    = "not_acceptable"     // 406: no media type the Accept header allows
 	CodeTooLarge         = "too_large"          // 413: body or decoded pixels over the limit
 	CodeUnsupportedMedia = "unsupported_media"  // 415: content type or image format
 	CodeOverloaded       = "overloaded"         // 503: queue full, or shutting down

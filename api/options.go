@@ -44,6 +44,13 @@ type CaptionOptions struct {
 	NumSamples int // > 1: that many sampled candidates with log-probabilities
 }
 
+// ColorizeOptions are the parameters of /v1/colorize: the codes are
+// generated token by token, so the decoding options apply.
+type ColorizeOptions struct {
+	RequestOptions
+	DecodeOptions
+}
+
 // Query parameter names, shared by the server's parser and the client.
 const (
 	ParamVariant        = "variant"
@@ -111,6 +118,14 @@ func (o CaptionOptions) Query() url.Values {
 	if o.NumSamples != 0 {
 		q.Set(ParamNumSamples, strconv.Itoa(o.NumSamples))
 	}
+	return q
+}
+
+// Query returns the URL query of the options.
+func (o ColorizeOptions) Query() url.Values {
+	q := url.Values{}
+	o.RequestOptions.encode(q)
+	o.DecodeOptions.encode(q)
 	return q
 }
 

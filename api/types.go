@@ -19,11 +19,21 @@ const (
 	TaskColorize = "colorize"
 )
 
-// Variant header and client-id header of A/B routing.
+// Variant header and client-id header of A/B routing. HeaderVariant and
+// HeaderModel ("name/version") also name the model of an answer that is
+// not JSON (a colorized PNG).
 const (
 	HeaderVariant   = "X-Model-Variant"
+	HeaderModel     = "X-Model"
 	HeaderClientID  = "X-Client-Id"
 	HeaderRequestID = "X-Request-Id"
+)
+
+// Media types of answers: JSON always; /v1/colorize also answers a bare
+// PNG to a request whose Accept header prefers it.
+const (
+	MediaJSON = "application/json"
+	MediaPNG  = "image/png"
 )
 
 // ModelRef names the model that served a result.
@@ -122,13 +132,18 @@ type PanopticResponse struct {
 	Timing       Timing    `json:"timing"`
 }
 
-// ColorizeResponse is the answer of POST /v1/colorize: a PNG that keeps
-// the input's luminance, base64.
+// ColorizeResponse is the answer of POST /v1/colorize: the colour image
+// as a PNG (base64 in JSON) of the uploaded image's size, the model's
+// colours on the input's luminance. With Accept: image/png the server
+// sends the PNG alone (Content-Type image/png) and names the model in the
+// X-Model and X-Model-Variant headers.
 type ColorizeResponse struct {
-	Model  ModelRef  `json:"model"`
-	Image  ImageInfo `json:"image"`
-	PNG    []byte    `json:"png"`
-	Timing Timing    `json:"timing"`
+	Model    ModelRef  `json:"model"`
+	Image    ImageInfo `json:"image"`
+	Decoding Decoding  `json:"decoding"`
+	ImageID  int64     `json:"image_id"`
+	PNG      []byte    `json:"png"`
+	Timing   Timing    `json:"timing"`
 }
 
 // CompareResponse is the answer of compare=true: every variant of the

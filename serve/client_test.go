@@ -73,7 +73,7 @@ func TestClientRoundTrip(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 404 || ae.Message != "no model for task panoptic" {
 		t.Errorf("panoptic: %v", err)
 	}
-	_, err = c.Colorize(ctx, det, api.RequestOptions{})
+	_, err = c.Colorize(ctx, det, api.ColorizeOptions{})
 	if !errors.As(err, &ae) || ae.Status != 404 || !strings.Contains(ae.Message, "no model for task colorize") {
 		t.Errorf("colorize: %v", err)
 	}

@@ -50,6 +50,7 @@ type taskOptions struct {
 	task string
 	det  api.DetectOptions
 	capt api.CaptionOptions
+	col  api.ColorizeOptions
 	req  api.RequestOptions
 }
 
@@ -80,7 +81,9 @@ func (f decodeFlags) options(task string, imageID int64, variant string) (taskOp
 		}
 	case api.TaskCaption:
 		o.capt = api.CaptionOptions{RequestOptions: o.req, DecodeOptions: d, NumSamples: *f.numSamples}
-	case api.TaskPanoptic, api.TaskColorize:
+	case api.TaskColorize:
+		o.col = api.ColorizeOptions{RequestOptions: o.req, DecodeOptions: d}
+	case api.TaskPanoptic:
 	default:
 		return o, cli.Usagef("--task %q: want detect, caption, panoptic or colorize", task)
 	}
@@ -94,6 +97,8 @@ func (o taskOptions) query() url.Values {
 		return o.det.Query()
 	case api.TaskCaption:
 		return o.capt.Query()
+	case api.TaskColorize:
+		return o.col.Query()
 	}
 	return api.CaptionOptions{RequestOptions: o.req}.Query()
 }
@@ -108,7 +113,7 @@ func (o taskOptions) remote(ctx context.Context, c *api.Client, img api.Image) (
 	case api.TaskPanoptic:
 		return c.Panoptic(ctx, img, o.req)
 	case api.TaskColorize:
-		return c.Colorize(ctx, img, o.req)
+		return c.Colorize(ctx, img, o.col)
 	}
 	return nil, fmt.Errorf("unknown task %q", o.task)
 }
@@ -118,13 +123,14 @@ func predictCommand(stdout io.Writer) *cli.Command {
 		Name:  "predict",
 		Short: "run a model on images, in-process (the server's own code path) or through a running server",
 		Long: "Prints one JSON answer per image, as the HTTP API returns it. --out draws the boxes and labels\n" +
-			"(detection; small images are scaled up so labels stay readable).",
+			"(detection; small images are scaled up so labels stay readable) or writes the colorized image\n" +
+			"(colorize; the PNG of the answer, at the input's size).",
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("predict", "rewardvision predict --task detect|caption|panoptic|colorize IMAGE... [--server URL] [--variant V] [--out FILE] [flags]")
 			taskName := fs.String("task", "", "", "detect, caption, panoptic or colorize")
 			server := fs.String("server", "RV_SERVER", "", "URL of a running server (default: run in-process)")
 			variant := fs.String("variant", "", "", "model variant (mle, reward; default: the server's routing)")
-			out := fs.String("out", "", "", "detect: write the image with boxes drawn here (PNG; with several images, a folder)")
+			out := fs.String("out", "", "", "detect: write the image with boxes drawn here; colorize: the colorized image (PNG; with several images, a folder)")
 			df := addDecodeFlags(fs)
 			mf := addModelFlags(fs)
 			images, err := fs.ParseMixed(args)
@@ -134,8 +140,8 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			if len(images) == 0 {
 				return cli.Usagef("predict: no images given")
 			}
-			if *out != "" && *taskName != api.TaskDetect {
-				return cli.Usagef("predict: --out draws detections; it needs --task detect")
+			if *out != "" && *taskName != api.TaskDetect && *taskName != api.TaskColorize {
+				return cli.Usagef("predict: --out writes drawn detections or the colorized image; it needs --task detect or colorize")
 			}
 			if _, err := df.options(*taskName, 0, ""); err != nil {
 				return err
@@ -197,18 +203,24 @@ func predictCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// writeDrawn writes the image with the detections of body drawn.
+// writeDrawn writes the image with the detections of body drawn, or the
+// colorized image of body as the server encoded it.
 func writeDrawn(dst string, data []byte, body any) error {
-	det, ok := body.(*api.DetectResponse)
-	if !ok {
-		return fmt.Errorf("--out: no detections in the answer (%T)", body)
-	}
-	img, _, err := serve.DecodeImage(data, serve.DefaultMaxPixels)
-	if err != nil {
-		return err
+	var write func(w io.Writer) error
+	switch b := body.(type) {
+	case *api.DetectResponse:
+		img, _, err := serve.DecodeImage(data, serve.DefaultMaxPixels)
+		if err != nil {
+			return err
+		}
+		write = func(w io.Writer) error { return png.Encode(w, serve.DrawDetections(img, b.Detections)) }
+	case *api.ColorizeResponse:
+		write = func(w io.Writer) error { _, err := w.Write(b.PNG); return err }
+	default:
+		return fmt.Errorf("--out: nothing to draw in the answer (%T)", body)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	return atomicfile.Write(dst, func(w io.Writer) error { return png.Encode(w, serve.DrawDetections(img, det.Detections)) })
+	return atomicfile.Write(dst, write)
 }
