@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -208,4 +209,68 @@ func cmpOr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// TestClientColorize: the client's colorize methods against the server,
+// both answer forms: JSON (the PNG decoded from base64) and the bare PNG.
+func TestClientColorize(t *testing.T) {
+	reg := sharedRegistry(t)
+	needColorize(t, reg)
+	_, ts := newServer(t, reg, Config{})
+	c, err := api.NewClient(ts.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	upload := colorUpload(t, 96, 40, true)
+	img := api.Image{Data: upload}
+
+	r, err := c.Colorize(ctx, img, api.ColorizeOptions{RequestOptions: api.RequestOptions{ImageID: 9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Model.Name != "colorization-mle" || r.ImageID != 9 || r.Image != (api.ImageInfo{Width: 96, Height: 40, Format: "png"}) {
+		t.Errorf("colorize: %+v %+v", r.Model, r.Image)
+	}
+	checkColorized(t, "client", upload, decodePNG(t, r.PNG))
+
+	p, err := c.ColorizePNG(ctx, img, api.ColorizeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(p.PNG, r.PNG) || p.Model != "colorization-mle/1" || p.Variant != "mle" {
+		t.Errorf("bare PNG: model %q variant %q, same image %v", p.Model, p.Variant, bytes.Equal(p.PNG, r.PNG))
+	}
+
+	seed := api.DecodeOptions{Seed: api.Ptr(uint64(4)), TopK: api.Ptr(20)}
+	cmp, err := c.ColorizeCompare(ctx, img, api.ColorizeOptions{DecodeOptions: seed})
+	if err != nil || len(cmp.Results) != 2 {
+		t.Fatalf("compare: %+v %v", cmp, err)
+	}
+	for i, v := range []string{"mle", "reward"} {
+		got := cmp.Results[i]
+		if got.Model.Variant != v || got.Decoding != (api.Decoding{Method: api.Sample, Temperature: 1, TopK: 20, Seed: 4}) {
+			t.Errorf("compare %d: %+v %+v", i, got.Model, got.Decoding)
+		}
+		// The same options for one variant give that variant's image.
+		one, err := c.ColorizePNG(ctx, img, api.ColorizeOptions{RequestOptions: api.RequestOptions{Variant: v}, DecodeOptions: seed})
+		if err != nil || !bytes.Equal(one.PNG, got.PNG) || one.Variant != v {
+			t.Errorf("variant %s alone: %v, same image %v", v, err, err == nil && bytes.Equal(one.PNG, got.PNG))
+		}
+	}
+
+	var ae *api.Error
+	bad := api.Image{Data: []byte("not an image"), ContentType: "image/png"}
+	for _, call := range []func() error{
+		func() error { _, err := c.Colorize(ctx, bad, api.ColorizeOptions{}); return err },
+		func() error { _, err := c.ColorizePNG(ctx, bad, api.ColorizeOptions{}); return err },
+	} {
+		if err := call(); !errors.As(err, &ae) || ae.Status != 400 || ae.Code != api.CodeBadRequest || ae.RequestID == "" {
+			t.Errorf("bad image: %v", err)
+		}
+	}
+	_, err = c.Colorize(ctx, img, api.ColorizeOptions{RequestOptions: api.RequestOptions{Variant: "tuned"}})
+	if !errors.As(err, &ae) || ae.Status != 404 {
+		t.Errorf("unknown variant: %v", err)
+	}
 }

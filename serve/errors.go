@@ -16,6 +16,7 @@ import (
 var (
 	ErrNotFound         = errors.New("not found")
 	ErrMethodNotAllowed = errors.New("method not allowed")
+	ErrNotAcceptable    = errors.New("not acceptable")
 	ErrBadRequest       = errors.New("bad request")
 	ErrTooLarge         = errors.New("too large")
 	ErrUnsupportedMedia = errors.New("unsupported media type")
@@ -70,6 +71,8 @@ func classify(err error) (status int, detail api.ErrorDetail) {
 		return http.StatusNotFound, api.ErrorDetail{Code: api.CodeNotFound, Message: err.Error()}
 	case errors.Is(err, ErrMethodNotAllowed):
 		return http.StatusMethodNotAllowed, api.ErrorDetail{Code: api.CodeMethodNotAllowed, Message: err.Error()}
+	case errors.Is(err, ErrNotAcceptable):
+		return http.StatusNotAcceptable, api.ErrorDetail{Code: api.CodeNotAcceptable, Message: err.Error()}
 	case errors.Is(err, ErrTooLarge):
 		return http.StatusRequestEntityTooLarge, api.ErrorDetail{Code: api.CodeTooLarge, Message: err.Error()}
 	case errors.Is(err, ErrUnsupportedMedia):

@@ -36,6 +36,10 @@ func (s *Server) inference(task string) handlerFunc {
 		if err != nil {
 			return nil, err
 		}
+		media, err := answerMedia(c, task, params)
+		if err != nil {
+			return nil, err
+		}
 		// The request's context ends when the client goes away; the
 		// timeout bounds the work even when it stays.
 		ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
@@ -48,8 +52,31 @@ func (s *Server) inference(task string) handlerFunc {
 		c.Set(keyVariant, res.Variant)
 		c.Set(keyModel, res.Model)
 		c.Header("Server-Timing", serverTiming(res.Timing))
+		if col, ok := res.Body.(*api.ColorizeResponse); ok && media == api.MediaPNG {
+			c.Header(api.HeaderModel, col.Model.Name+"/"+strconv.Itoa(col.Model.Version))
+			c.Header(api.HeaderVariant, col.Model.Variant)
+			return rawBody{contentType: api.MediaPNG, data: col.PNG}, nil
+		}
 		return res.Body, nil
 	}
+}
+
+// answerMedia negotiates the media type of an inference answer. Only
+// /v1/colorize has a choice: its PNG as JSON (base64, the default) or
+// bare (image/png); a compare answer, holding several images, is JSON
+// only. The other tasks answer JSON whatever Accept says, as they always
+// did.
+func answerMedia(c *gin.Context, task string, params url.Values) (string, error) {
+	if task != api.TaskColorize {
+		return api.MediaJSON, nil
+	}
+	c.Header("Vary", "Accept")
+	offers := []string{api.MediaJSON, api.MediaPNG}
+	// An unreadable compare value is parseParams' 400, after this.
+	if compare, _ := strconv.ParseBool(strings.TrimSpace(params.Get(api.ParamCompare))); compare {
+		offers = offers[:1]
+	}
+	return negotiate(c.GetHeader("Accept"), offers)
 }
 
 // serverTiming renders the stages as a Server-Timing header value.

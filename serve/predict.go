@@ -1,10 +1,12 @@
 package serve
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
 	"image"
+	"image/png"
 	"net/url"
 	"slices"
 	"strings"
@@ -26,7 +28,7 @@ type Request struct {
 
 // Result is Predict's answer.
 type Result struct {
-	Body    any        // *api.DetectResponse, *api.CaptionResponse or api.CompareResponse of them
+	Body    any        // *api.DetectResponse, *api.CaptionResponse, *api.ColorizeResponse or api.CompareResponse of them
 	Timing  api.Timing // of the first model run (the only one unless compare)
 	Variant string     // the variant served, "compare" for compare=true
 	Model   string     // name of the model served ("" for compare)
@@ -92,8 +94,10 @@ func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 			body, err = s.detect(ctx, m, img, info, p, &tm)
 		case api.TaskCaption:
 			body, err = s.caption(ctx, m, img, info, p, &tm)
+		case api.TaskColorize:
+			body, err = s.colorize(ctx, m, img, info, p, &tm)
 		default:
-			// Dense tasks load no model yet (their manifests do not
+			// Panoptic models load none yet (their manifests do not
 			// validate), so Lookup already answered 404.
 			err = errorf(ErrNotFound, "no pipeline for task %s", req.Task)
 		}
@@ -126,6 +130,12 @@ func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 			out.Results = append(out.Results, b.(*api.CaptionResponse))
 		}
 		res.Body = out
+	case api.TaskColorize:
+		out := api.CompareResponse[*api.ColorizeResponse]{Task: req.Task}
+		for _, b := range bodies {
+			out.Results = append(out.Results, b.(*api.ColorizeResponse))
+		}
+		res.Body = out
 	}
 	return res, nil
 }
@@ -135,6 +145,8 @@ func setTotal(body any, total float64) {
 	case *api.DetectResponse:
 		b.Timing.TotalMS = total
 	case *api.CaptionResponse:
+		b.Timing.TotalMS = total
+	case *api.ColorizeResponse:
 		b.Timing.TotalMS = total
 	}
 }
@@ -229,6 +241,39 @@ func (s *Server) caption(ctx context.Context, m *Model, img image.Image, info ap
 	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
 	out.Timing = *tm
 	return out, nil
+}
+
+// colorize generates the image's codes (through the batcher, like the
+// other tasks' tokens), then, as postprocessing, turns them into the
+// chroma plane with the model's code decoder (a codebook lookup, run
+// outside the inference slots), puts it on the upload's luminance at the
+// upload's size and encodes the PNG.
+func (s *Server) colorize(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.ColorizeResponse, error) {
+	opts, dec := p.generateOptions(m.Runner)
+	gen, prep, err := s.infer(ctx, m, img, 1, opts, tm)
+	if err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	pred, err := m.Runner.DecodeTokens(gen.Tokens[0], gen.LogProbs[0], prep.Letterbox)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the model's tokens: %w", err)
+	}
+	planes, err := m.Runner.DecodeCodes([][]int32{pred.Codes})
+	if err != nil {
+		return nil, err
+	}
+	out, err := m.Runner.Colorize(img, planes[0], prep.Letterbox)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, out); err != nil {
+		return nil, fmt.Errorf("encoding the PNG: %w", err)
+	}
+	tm.PostprocessMS = ms(time.Since(t))
+	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
+	return &api.ColorizeResponse{Model: m.Ref, Image: info, Decoding: dec, ImageID: p.imageID, PNG: buf.Bytes(), Timing: *tm}, nil
 }
 
 func ms(d time.Duration) float64 { return round(float64(d.Nanoseconds())/1e6, 3) }

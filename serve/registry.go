@@ -23,8 +23,8 @@ import (
 )
 
 // routeTask maps a model's task (model.json) to its route (/v1/<route>).
-// Panoptic and colorization models do not exist yet; their routes answer
-// 404 until an entry of that task is loaded.
+// Panoptic models do not exist yet; their route answers 404 until an
+// entry of that task is loaded.
 var routeTask = map[string]string{
 	task.Detection:  api.TaskDetect,
 	task.Captioning: api.TaskCaption,

@@ -45,14 +45,25 @@ func (s *Server) routes() *gin.Engine {
 }
 
 // handlerFunc is a handler that returns its answer or an error; handle
-// writes either (200 JSON, or the envelope via writeError).
+// writes either (200 JSON, a rawBody as it is, or the envelope via
+// writeError).
 type handlerFunc func(c *gin.Context) (any, error)
+
+// rawBody is an answer that is not JSON (a colorized PNG).
+type rawBody struct {
+	contentType string
+	data        []byte
+}
 
 func (s *Server) handle(h handlerFunc) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := h(c)
 		if err != nil {
 			s.writeError(c, err)
+			return
+		}
+		if b, ok := v.(rawBody); ok {
+			c.Data(http.StatusOK, b.contentType, b.data)
 			return
 		}
 		c.JSON(http.StatusOK, v)

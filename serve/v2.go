@@ -24,8 +24,8 @@ import (
 // The Open Inference Protocol (KServe v2, as Triton speaks it) over the
 // task pipelines: a model's inputs are the encoded image (or its RGB
 // pixels) and the decoding options, its outputs the task's answer, so a
-// standard v2 client gets boxes or captions, not logits. Errors are
-// {"error": "..."} with the status classify gives.
+// standard v2 client gets boxes, captions or colorized PNGs, not logits.
+// Errors are {"error": "..."} with the status classify gives.
 
 // v2 tensor names.
 const (
@@ -40,6 +40,7 @@ const (
 	v2LogProb       = "log_prob"
 	v2Candidates    = "candidates"
 	v2CandLogProbs  = "candidate_log_probs"
+	v2PNG           = "png" // BYTES [N]: the colorized images, PNG at each input's size
 	maxV2Images     = 64
 )
 
@@ -76,6 +77,7 @@ var v2TaskOutputs = map[string][]api.V2TensorMetadata{
 		{Name: v2Candidates, Datatype: api.TypeBytes, Shape: []int64{-1, -1}},
 		{Name: v2CandLogProbs, Datatype: api.TypeFP32, Shape: []int64{-1, -1}},
 	},
+	api.TaskColorize: {{Name: v2PNG, Datatype: api.TypeBytes, Shape: []int64{-1}}},
 }
 
 // v2Extensions are the protocol extensions the server speaks.
@@ -234,12 +236,14 @@ func (s *Server) v2Infer(c *gin.Context) (any, error) {
 			binOut[o.Name] = b
 		}
 	}
+	// Encoded images (colorize's png) are base64 in JSON, raw in binary,
+	// as the image input is.
 	data, n, err := resp.Encode(func(name string) bool {
 		if b, ok := binOut[name]; ok {
 			return b
 		}
 		return binAll
-	})
+	}, v2PNG)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the v2 response: %w", err)
 	}
@@ -341,6 +345,8 @@ func (s *Server) inferV2(ctx context.Context, m *Model, req *api.InferRequest) (
 				bodies[i], errs[i] = s.detect(ctx, m, im.img, im.info, p, &tms[i])
 			case api.TaskCaption:
 				bodies[i], errs[i] = s.caption(ctx, m, im.img, im.info, p, &tms[i])
+			case api.TaskColorize:
+				bodies[i], errs[i] = s.colorize(ctx, m, im.img, im.info, p, &tms[i])
 			default:
 				errs[i] = errorf(ErrNotFound, "no v2 pipeline for task %s", m.Route)
 			}
@@ -364,6 +370,12 @@ func (s *Server) inferV2(ctx context.Context, m *Model, req *api.InferRequest) (
 		resp.Outputs = detectTensors(bodies)
 	case api.TaskCaption:
 		resp.Outputs = captionTensors(bodies, p.numSamples > 1)
+	case api.TaskColorize:
+		pngs := make([][]byte, len(bodies))
+		for i, b := range bodies {
+			pngs[i] = b.(*api.ColorizeResponse).PNG
+		}
+		resp.Outputs = []*api.InferTensor{api.BytesTensor(v2PNG, []int64{int64(len(pngs))}, pngs)}
 	}
 	if len(outNames) > 0 {
 		resp.Outputs = slices.DeleteFunc(resp.Outputs, func(t *api.InferTensor) bool { return !outNames[t.Name] })

@@ -78,6 +78,7 @@ func TestV2Golden(t *testing.T) {
 		{"ready", "GET", "/v2/health/ready", ""},
 		{"metadata-detection", "GET", "/v2/models/detection-mle", ""},
 		{"metadata-captioning", "GET", "/v2/models/captioning-mle/versions/1", ""},
+		{"metadata-colorization", "GET", "/v2/models/colorization-mle", ""},
 		{"model-ready", "GET", "/v2/models/detection-mle/versions/1/ready", ""},
 		{"unknown-model", "GET", "/v2/models/nope", ""},
 		{"unknown-version", "GET", "/v2/models/detection-mle/versions/9/ready", ""},

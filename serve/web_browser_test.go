@@ -569,11 +569,12 @@ func directCaption(t *testing.T, base string, img []byte, query string) api.Capt
 	return out
 }
 
-// TestWebBrowserDense checks the drawings of the tasks that have no model
-// yet (panoptic overlay and legend, colorized image beside the input)
-// against canned answers: the page and every other route are the real
-// server's, /v1/models, /v1/panoptic and /v1/colorize answer as a server
-// with such models would.
+// TestWebBrowserDense checks the drawings of the dense tasks: the
+// panoptic overlay and legend against a canned answer (no panoptic model
+// exists yet: /v1/models and /v1/panoptic answer as a server with one
+// would), and the colorized image beside the input from the shipped
+// colorization model; the page and every other route are the real
+// server's.
 func TestWebBrowserDense(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts chromium")
@@ -594,15 +595,8 @@ func TestWebBrowserDense(t *testing.T) {
 			}
 		}
 	}
-	var panPNG, colPNG bytes.Buffer
+	var panPNG bytes.Buffer
 	if err := png.Encode(&panPNG, pan); err != nil {
-		t.Fatal(err)
-	}
-	col := image.NewRGBA(image.Rect(0, 0, 64, 64))
-	for i := range col.Pix {
-		col.Pix[i] = uint8(i * 7)
-	}
-	if err := png.Encode(&colPNG, col); err != nil {
 		t.Fatal(err)
 	}
 	info := api.ImageInfo{Width: 64, Height: 64, Format: "png"}
@@ -630,9 +624,6 @@ func TestWebBrowserDense(t *testing.T) {
 		SegmentsInfo: []api.Segment{{ID: 1, CategoryID: 1, Label: "circle", Area: 1920, BBox: [4]float64{0, 0, 30, 64}},
 			{ID: 2, CategoryID: 11, Label: "sky", Area: 1920, BBox: [4]float64{34, 0, 30, 64}}},
 		PNG: panPNG.Bytes(), Timing: timing}))
-	mux.HandleFunc("POST /v1/colorize", answer(api.ColorizeResponse{
-		Model: api.ModelRef{Name: "colorization-mle", Version: 1, Task: "colorization", Variant: "mle"}, Image: info,
-		PNG: colPNG.Bytes(), Timing: timing}))
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 
@@ -691,6 +682,11 @@ func TestWebBrowserDense(t *testing.T) {
 	b.js(&figs, `[...document.querySelectorAll("#results .pair figcaption")].map(e => e.textContent)`)
 	if want := []string{"input", "colorized"}; !equalStrings(figs, want) {
 		t.Errorf("colorize figures %q, want %q", figs, want)
+	}
+	var meta string
+	b.js(&meta, `document.querySelector("#results .result .meta").textContent`)
+	if meta != "colorization · image 64×64 png · greedy" {
+		t.Errorf("colorize meta %q", meta)
 	}
 	b.shown("#results .pair img")
 	shots.take("colorize", false)
