@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/color"
 	"image/png"
 	"io"
 	"os"
@@ -79,6 +82,86 @@ func TestPredictInProcess(t *testing.T) {
 	}
 }
 
+// writeUpload writes a w×h RGB PNG (a gradient) for predict to read.
+func writeUpload(t *testing.T, path string, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), 128, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkColorizeOut checks predict's JSON answer for a colorize request and
+// that out holds its PNG, of the upload's size.
+func checkColorizeOut(t *testing.T, answer []byte, out string, w, h int) {
+	t.Helper()
+	var r api.ColorizeResponse
+	if err := json.Unmarshal(answer, &r); err != nil {
+		t.Fatalf("predict output %q: %v", answer, err)
+	}
+	if r.Model.Task != "colorization" || r.Image.Width != w || r.Image.Height != h {
+		t.Errorf("answer %+v %+v", r.Model, r.Image)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, r.PNG) {
+		t.Errorf("%s is not the answer's PNG", out)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Errorf("%s: %v, %v; want %dx%d", out, img.Bounds(), err, w, h)
+	}
+}
+
+// TestPredictColorize: predict --task colorize prints the JSON answer and
+// --out writes its PNG (a folder of them for several images).
+func TestPredictColorize(t *testing.T) {
+	dir := t.TempDir()
+	wide, tall := filepath.Join(dir, "wide.png"), filepath.Join(dir, "tall.png")
+	writeUpload(t, wide, 96, 40)
+	writeUpload(t, tall, 30, 70)
+	out := filepath.Join(dir, "out.png")
+	stdout, stderr, code := runCLI(t, nil, "predict", "--task", "colorize", "--repo", testRepo, "--variant", "reward", "--decoding", "sample", "--seed", "3", "--out", out, wide)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	checkColorizeOut(t, []byte(stdout), out, 96, 40)
+	if !strings.Contains(stdout, `"variant": "reward"`) || !strings.Contains(stdout, `"seed": 3`) {
+		t.Errorf("variant or seed not applied: %.300s", stdout)
+	}
+
+	folder := filepath.Join(dir, "colorized")
+	stdout, stderr, code = runCLI(t, nil, "predict", "--task", "colorize", "--repo", testRepo, "--out", folder, wide, tall)
+	if code != 0 {
+		t.Fatalf("two images: exit %d: %s", code, stderr)
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	for _, c := range []struct {
+		name string
+		w, h int
+	}{{"wide", 96, 40}, {"tall", 30, 70}} {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			t.Fatal(err)
+		}
+		checkColorizeOut(t, raw, filepath.Join(folder, c.name+".png"), c.w, c.h)
+	}
+	if _, stderr, code := runCLI(t, nil, "predict", "--task", "panoptic", "--out", out, wide); code != 2 || !strings.Contains(stderr, "detect or colorize") {
+		t.Errorf("--out with panoptic: exit %d, %s", code, stderr)
+	}
+}
+
 // TestServeBinary starts `rewardvision serve` on a free loopback port,
 // runs predict --server against it, and stops it with SIGTERM (exit 0).
 func TestServeBinary(t *testing.T) {
@@ -118,6 +201,12 @@ func TestServeBinary(t *testing.T) {
 	if want := goldenDetections(t); len(got.Detections) != len(want) || got.Detections[0] != want[0] {
 		t.Errorf("--server detections %v, golden %v", got.Detections, want)
 	}
+	out := filepath.Join(t.TempDir(), "colorized.png")
+	stdout, stderr, code = runCLI(t, nil, "predict", "--task", "colorize", "--server", addr, "--out", out, testImage)
+	if code != 0 {
+		t.Fatalf("predict --task colorize --server: exit %d: %s", code, stderr)
+	}
+	checkColorizeOut(t, []byte(stdout), out, 64, 64)
 	_, stderr, code = runCLI(t, nil, "predict", "--task", "panoptic", "--server", addr, testImage)
 	if code != 1 || !strings.Contains(stderr, "no model for task panoptic") {
 		t.Errorf("panoptic: exit %d, %s", code, stderr)
