@@ -14,11 +14,14 @@ import (
 	"rewardvision/eval/report"
 	"rewardvision/internal/cli"
 	"rewardvision/models/runner"
+	"rewardvision/models/task"
 )
 
 const evalRunHelp = `Runs one or more model-repository entries over every image of a COCO-format
 dataset and scores them: the benchmark (detection: COCO's 12 bbox stats;
-captioning: CIDEr-D, BLEU-1..4, ROUGE-L) and the paper's per-image reward.
+captioning: CIDEr-D, BLEU-1..4, ROUGE-L; colorization: PSNR, SSIM,
+colourfulness, luminance similarity, a Fréchet colour distance) and the
+paper's per-image reward.
 With two models it compares them (B − A, the MLE model as A): a paired
 bootstrap 95% interval per metric, win/tie/loss on the per-image reward,
 reward histograms and the images that differ most, in DIR/report.html and
@@ -37,6 +40,18 @@ is given; uniform weights when there is none); captioning scores CIDEr-D with
 the document frequencies of the training references (--train-ann; default
 SPLIT/../train/captions.json; else the evaluated references). metrics.json
 names the source used.
+
+Colorization: the split's images (instances.json + images/) are both the
+input and the ground truth: each model gets the colour image and sees its
+luminance (model.json's input.gray), and its output, at the image's
+resolution, is scored against the colour image: PSNR (identical images
+count 100 dB), SSIM, the M3 colourfulness of the output and of the ground
+truth, the luminance similarity, and the reward (colorize.ColorizationReward,
+colourfulness + 1 × similarity, with the ground truth as the luminance
+reference). The colorized images are kept as DIR/<variant>/colorized/ID.png,
+the per-image scores in DIR/<variant>/scores.csv, and the report shows the
+gray input, each model's output and the ground truth side by side
+(DIR/examples.png).
 
 --shard i/N (or --shards N with $JOB_COMPLETION_INDEX, as a Kubernetes Indexed
 Job sets it) evaluates positions p ≡ i (mod N) of the id-sorted image list
@@ -68,7 +83,7 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 		Long:  evalRunHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval run", "rewardvision eval run --task T (--data SPLIT | --ann FILE --images DIR) --model ENTRY [--model ENTRY ...] --out DIR [flags]\n\n"+evalRunHelp)
-			taskName := fs.String("task", "RV_TASK", "", "detection or captioning")
+			taskName := fs.String("task", "RV_TASK", "", "detection, captioning or colorization")
 			data := fs.String("data", "RV_DATA", "", "split folder (instances.json or captions.json, images/)")
 			ann := fs.String("ann", "", "", "annotation file (instead of --data)")
 			imagesDir := fs.String("images", "", "", "image folder (with --ann)")
@@ -112,6 +127,8 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("eval run: --resamples %d: want ≥ 1", *resamples)
 			case *seed < 0:
 				return cli.Usagef("eval run: --seed %d: want ≥ 0", *seed)
+			case *taskName == task.Colorization && *trainAnn != "":
+				return cli.Usagef("eval run: --train-ann: the colorization reward uses no training annotations")
 			}
 			annPath, imgDir := *ann, *imagesDir
 			if *data != "" {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
 	"io"
 	"log/slog"
 	"math"
@@ -466,4 +467,123 @@ func sortedDets(t *testing.T, path string) []resultDet {
 		return 0
 	})
 	return ds
+}
+
+// Colorization entries: placeholders from a short pilot until the trained
+// models replace them (same layout); the tests assert none of their values.
+const (
+	colorMLE    = "../../assets/models/colorization-mle/1"
+	colorReward = "../../assets/models/colorization-reward/1"
+)
+
+// TestEvalRunColorization runs both colorization entries over a small
+// split: metrics.json's shape (golden), the report's rows, figure and
+// panels, the per-image files, and the usage errors of the task.
+func TestEvalRunColorization(t *testing.T) {
+	for _, e := range []string{colorMLE, colorReward} {
+		if _, err := os.Stat(e); err != nil {
+			t.Skipf("no colorization entry at %s", e)
+		}
+	}
+	const n = 12
+	cfg, err := shapes.Preset("captioning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	val := filepath.Join(t.TempDir(), "val")
+	if _, err := shapes.Generate(context.Background(), cfg, shapes.Options{Out: val, N: n, Seed: 2, Split: "val", Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	stdout := mustRun(t, "eval", "run", "--task", "colorization", "--data", val, "--model", colorMLE, "--model", colorReward,
+		"--out", out, "--resamples", "200", "--log-format", "json")
+
+	var raw any
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "metrics.json")), &raw); err != nil {
+		t.Fatal(err)
+	}
+	shape, err := json.MarshalIndent(jsonShape(raw), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testfix.Golden(t, "testdata/eval_run_colorization_metrics_shape.golden.json", append(shape, '\n'), os.Getenv("RV_UPDATE_GOLDEN") == "1")
+
+	md := string(readFile(t, filepath.Join(out, "report.md")))
+	var rows []string
+	sc := bufio.NewScanner(strings.NewReader(md))
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| image") {
+			rows = append(rows, strings.SplitN(l, " |", 2)[0][2:])
+		}
+	}
+	want := []string{"metric", "PSNR", "SSIM", "colorfulness", "colorfulness_gt", "similarity", "color-FD", "reward"}
+	if len(rows) < len(want) || !slices.Equal(rows[:len(want)], want) {
+		t.Errorf("report.md rows %v, want %v first", rows, want)
+	}
+	for _, w := range []string{"](rewards.svg)", "input (gray) | mle | reward | ground truth](examples.png)", "- `color-FD`: "} {
+		if !strings.Contains(md, w) {
+			t.Errorf("report.md lacks %q", w)
+		}
+	}
+	if !strings.Contains(stdout, "| PSNR | ") {
+		t.Errorf("stdout lacks the metrics table:\n%s", stdout)
+	}
+	// The figure: 8 rows (the largest differences) of gray input, the two
+	// models and the ground truth, 128 px cells 4 px apart.
+	f, err := os.Open(filepath.Join(out, "examples.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := grid.Bounds(); b.Dx() != 4*128+5*4 || b.Dy() != 8*128+9*4 {
+		t.Errorf("examples.png is %v, want 4 columns and 8 rows of 128 px", b)
+	}
+	html := string(readFile(t, filepath.Join(out, "report.html")))
+	for _, w := range []string{`<table id="metrics">`, `<table id="wtl">`, `<table id="definitions">`, `<div class="plot" id="delta"><svg`,
+		`<b>input (gray)</b>`, `<b>ground truth</b>`, `href="examples.png"`} {
+		if !strings.Contains(html, w) {
+			t.Errorf("report.html lacks %q", w)
+		}
+	}
+	if got := strings.Count(html, `<svg class="panel"`); got != 8*4 {
+		t.Errorf("report.html has %d panels, want 8 examples × 4", got)
+	}
+	for _, v := range []string{"mle", "reward"} {
+		pngs, _ := filepath.Glob(filepath.Join(out, v, "colorized", "*.png"))
+		if len(pngs) != n || countLines(filepath.Join(out, v, "outputs.jsonl")) != n ||
+			countLines(filepath.Join(out, v, "scores.csv")) != n+1 || countLines(filepath.Join(out, v, "rewards.csv")) != n+1 {
+			t.Errorf("%s: %d PNGs and the per-image files of %d lines, want %d images", v, len(pngs), countLines(filepath.Join(out, v, "scores.csv")), n)
+		}
+	}
+
+	// One model: its examples are the first images, three columns.
+	one := filepath.Join(t.TempDir(), "one")
+	mustRun(t, "eval", "run", "--task", "colorization", "--data", val, "--model", colorMLE, "--out", one, "--limit", "3", "--log-format", "json")
+	md = string(readFile(t, filepath.Join(one, "report.md")))
+	if !strings.Contains(md, "![examples: input (gray) | mle | ground truth](examples.png)") || strings.Contains(md, "95% CI") {
+		t.Errorf("one model's report.md:\n%s", md)
+	}
+
+	// Usage: --help names the task; errors name what is wrong.
+	if help := mustRun(t, "eval", "run", "--help"); !strings.Contains(help, "colorization") {
+		t.Error("eval run --help does not mention colorization")
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--model", colorMLE, "--train-ann", filepath.Join(val, "instances.json")}, 2, "the colorization reward uses no training annotations"},
+		{[]string{"--model", shippedDetection}, 1, "detection-mle/1 is a detection model"},
+	} {
+		args := append([]string{"eval", "run", "--task", "colorization", "--data", val, "--out", t.TempDir()}, tc.args...)
+		_, stderr, code := runCLI(t, nil, args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %s", tc.args, code, stderr)
+		}
+	}
 }

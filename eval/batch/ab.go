@@ -124,8 +124,8 @@ func Compare(ev *Evaluation, ai, bi int, opt ABOptions) (*AB, error) {
 	}
 	for k, name := range names {
 		a, b := va.Metrics[name], vb.Metrics[name]
-		if a < 0 && b < 0 && name != "reward" {
-			continue // undefined on this data (e.g. APl with no large objects)
+		if Undefined(ev.Task, name, a) && Undefined(ev.Task, name, b) || Reference(ev.Task, name) {
+			continue // undefined on this data (e.g. APl with no large objects), or no model's
 		}
 		d := slices.Clone(deltas[k])
 		slices.Sort(d)

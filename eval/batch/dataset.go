@@ -32,6 +32,8 @@ type Dataset struct {
 	GT *cocoeval.GroundTruth
 	// Captioning: reference captions per image id.
 	Refs map[int][]string
+	// Colorization has no annotations: the colour images are the ground
+	// truth (the model sees their luminance).
 }
 
 // SplitFiles returns the annotation file and image folder of a split folder
@@ -42,6 +44,10 @@ func SplitFiles(taskName, split string) (ann, images string, err error) {
 		ann = filepath.Join(split, "instances.json")
 	case task.Captioning:
 		ann = filepath.Join(split, "captions.json")
+	case task.Colorization:
+		// The images are the ground truth; any COCO file listing them
+		// will do, and every split has instances.json.
+		ann = filepath.Join(split, "instances.json")
 	default:
 		return "", "", unsupportedTask(taskName)
 	}
@@ -50,10 +56,10 @@ func SplitFiles(taskName, split string) (ann, images string, err error) {
 
 // Tasks lists the tasks eval run supports: those with a model family in
 // models/runner.
-var Tasks = []string{task.Detection, task.Captioning}
+var Tasks = []string{task.Detection, task.Captioning, task.Colorization}
 
 func unsupportedTask(t string) error {
-	return fmt.Errorf("task %q: eval run supports %v (panoptic and colorization have no runnable model family yet)", t, Tasks)
+	return fmt.Errorf("task %q: eval run supports %v (panoptic has no runnable model family yet)", t, Tasks)
 }
 
 // LoadDataset reads the annotation file of taskName; image files are
@@ -95,6 +101,12 @@ func LoadDataset(taskName, annPath, imageDir string) (*Dataset, error) {
 			}
 		}
 		imgs = c.Images
+	case task.Colorization:
+		in, err := coco.LoadInstances(annPath)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", annPath, err)
+		}
+		imgs = in.Images
 	default:
 		return nil, unsupportedTask(taskName)
 	}
@@ -161,9 +173,10 @@ type TrainRewardSource struct {
 }
 
 // DefaultTrainAnn returns the training annotation file beside a split
-// (SPLIT/../train/<file>) when it exists, else "".
+// (SPLIT/../train/<file>) when it exists, else "". Colorization's reward
+// needs no training statistics: always "".
 func DefaultTrainAnn(taskName, split string) string {
-	if split == "" {
+	if split == "" || taskName == task.Colorization {
 		return ""
 	}
 	ann, _, err := SplitFiles(taskName, filepath.Join(filepath.Dir(filepath.Clean(split)), "train"))
@@ -234,6 +247,8 @@ func LoadTrainRewards(taskName, path string, ds *Dataset) (*TrainRewardSource, e
 			}
 		}
 		src.CIDEr = captions.NewCIDErD(corpus)
+	case task.Colorization:
+		// The reward scores each output against its own image only.
 	default:
 		return nil, unsupportedTask(taskName)
 	}

@@ -11,9 +11,17 @@
 //	run.json                 the run's settings (dataset, models, shard)
 //	<variant>/outputs.jsonl  one line per image, appended as images finish
 //	<variant>/results.json   the COCO results file (detections or captions)
+//	<variant>/colorized/ID.png  colorization: each image's output, written
+//	                         before its JSONL line
+//	<variant>/scores.csv     colorization: image_id and every per-image score
 //	<variant>/rewards.csv    image_id,reward
 //	metrics.json             written last, atomically
 //
-// Shards (--shard i/N) write run.json and the JSONL files only; Merge joins
-// them and scores the whole set, so the numbers are exactly a single run's.
+// Colorization (colorize.go) scores each output against the image it was
+// made from: the model sees the image's luminance, and the colour image is
+// the ground truth.
+//
+// Shards (--shard i/N) write run.json, the JSONL files (and the colorized
+// PNGs) only; Merge joins them and scores the whole set, so the numbers are
+// exactly a single run's.
 package batch

@@ -36,6 +36,14 @@ type ModelInfo struct {
 type Output struct {
 	Detections []Det   `json:"detections,omitempty"`
 	Caption    *string `json:"caption,omitempty"`
+	// Colorization: the model's Grid² codes (in-process only; the server
+	// answers the image) and the colorized PNG, relative to the model's
+	// folder in the run (Run writes Image there and sets it).
+	Codes     []int32 `json:"codes,omitempty"`
+	Colorized string  `json:"colorized,omitempty"`
+	// Image is the colorized image as Predict returns it, at the source
+	// resolution; never stored in the JSONL.
+	Image image.Image `json:"-"`
 }
 
 // Det is one detection, as a COCO results record holds it.
@@ -159,6 +167,11 @@ func (m *runnerModel) Predict(ctx context.Context, img image.Image) (Output, err
 	case task.Captioning:
 		c := p.Caption
 		out.Caption = &c
+	case task.Colorization:
+		if p.Colorized == nil {
+			return Output{}, fmt.Errorf("model %s returned no colorized image", m.info.Key)
+		}
+		out.Codes, out.Image = p.Codes, p.Colorized
 	}
 	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"rewardvision/dataset/loader"
 	"rewardvision/internal/atomicfile"
+	"rewardvision/models/task"
 )
 
 // RunFormat identifies run.json's layout.
@@ -122,7 +123,11 @@ func Run(ctx context.Context, dir string, imgs []ImageRec, models []Model, opt O
 	}()
 	for i, m := range models {
 		path := OutputsFile(dir, m.Info().Key)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		mkdir := filepath.Dir(path)
+		if m.Info().Task == task.Colorization {
+			mkdir = filepath.Join(mkdir, ColorizedDir)
+		}
+		if err := os.MkdirAll(mkdir, 0o755); err != nil {
 			return st, err
 		}
 		recs, size, err := ReadRecords(path)
@@ -217,6 +222,9 @@ func Run(ctx context.Context, dir string, imgs []ImageRec, models []Model, opt O
 				} else {
 					for _, mi := range j.pending {
 						out, err := models[mi].Predict(ctx, img)
+						if err == nil {
+							err = saveColorized(dir, models[mi].Info(), j.img, img.Bounds(), &out)
+						}
 						if err != nil {
 							cancel(fmt.Errorf("model %s on %s (image id %d): %w", models[mi].Info().Key, j.img.Path, j.img.ID, err))
 							return

@@ -7,6 +7,7 @@ import (
 
 	"rewardvision/eval/captions"
 	"rewardvision/eval/cocoeval"
+	"rewardvision/eval/colorize"
 	"rewardvision/models/task"
 )
 
@@ -15,10 +16,46 @@ import (
 var metricNames = map[string][]string{
 	task.Detection:  append(slices.Clone(cocoeval.StatNames), "reward"),
 	task.Captioning: {"CIDEr-D", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "reward"},
+	task.Colorization: {MetricPSNR, MetricSSIM, MetricColorfulness, MetricColorfulnessGT, MetricSimilarity,
+		MetricColorFD, MetricReward},
 }
 
 // MetricNames returns the metrics eval run reports for a task, in order.
 func MetricNames(taskName string) []string { return metricNames[taskName] }
+
+// MetricDefinitions describes a task's metrics where their names do not
+// say enough (colorization), for metrics.json; nil otherwise.
+func MetricDefinitions(taskName string) map[string]string {
+	if taskName == task.Colorization {
+		return colorDefinitions
+	}
+	return nil
+}
+
+// Undefined reports whether v is the value a metric takes where the data
+// leave it undefined: -1 for COCO's stats (e.g. APl without large objects)
+// and for colorization's Fréchet distance of fewer than two images.
+// Such a metric has no A/B.
+func Undefined(taskName, name string, v float64) bool {
+	switch taskName {
+	case task.Detection:
+		return v < 0 && name != "reward"
+	case task.Colorization:
+		return v < 0 && name == MetricColorFD
+	}
+	return false
+}
+
+// Reference reports whether a metric scores the ground truth alone (the
+// same for every model, so no A/B): colorization's colorfulness_gt.
+func Reference(taskName, name string) bool {
+	return taskName == task.Colorization && name == MetricColorfulnessGT
+}
+
+// LowerIsBetter reports whether a smaller value of the metric is better.
+func LowerIsBetter(taskName, name string) bool {
+	return taskName == task.Colorization && name == MetricColorFD
+}
 
 // RewardDefinition says which reward a run used, for metrics.json.
 func RewardDefinition(taskName string, src *TrainRewardSource) string {
@@ -35,6 +72,8 @@ func RewardDefinition(taskName string, src *TrainRewardSource) string {
 			df = "document frequencies from the evaluated references (no training captions found)"
 		}
 		return "per-image CIDEr-D against the image's references, " + df
+	case task.Colorization:
+		return fmt.Sprintf("colorize.ColorizationReward: per image, the M3 colourfulness of the output + %g × its luminance similarity to the ground-truth colour image (−mean|ΔY|, BT.601 on 0..255)", colorize.DefaultSimilarityWeight)
 	}
 	return ""
 }
@@ -46,12 +85,18 @@ type VariantResult struct {
 	// Per evaluated image (Evaluation.ImageIDs order): reward and output.
 	Rewards []float64
 	Outputs []Output
+	// PerImage holds, per metric name, every image's score where the
+	// metric is a mean of per-image scores (colorization).
+	PerImage map[string][]float64
 	// DroppedUnknownCategory counts detections of categories the dataset
 	// does not have (a model trained on other labels), left out of scoring.
 	DroppedUnknownCategory int
 
 	matched *cocoeval.Matched
 	scored  *captions.Scored
+	// Colorization: each image's colour statistics, output and ground
+	// truth (the Fréchet distance's features).
+	colorFeats, gtFeats [][]float64
 }
 
 // Evaluation is every model scored on the same images.
@@ -62,12 +107,13 @@ type Evaluation struct {
 	Skipped  []int      // images some model's run skipped (--skip-bad)
 	Variants []*VariantResult
 	Reward   string // RewardDefinition
+	Dir      string // the run folder scored (colorization reads its PNGs)
 }
 
 // Score reads each model's outputs under dir for the images imgs and
 // scores them. Every image must have an output line for every model.
 func Score(ds *Dataset, imgs []ImageRec, infos []ModelInfo, dir string, src *TrainRewardSource) (*Evaluation, error) {
-	ev := &Evaluation{Task: ds.Task, Reward: RewardDefinition(ds.Task, src)}
+	ev := &Evaluation{Task: ds.Task, Reward: RewardDefinition(ds.Task, src), Dir: dir}
 	all := make([]map[int]Record, len(infos))
 	bad := map[int]bool{}
 	for i, in := range infos {
@@ -119,6 +165,9 @@ func Score(ds *Dataset, imgs []ImageRec, infos []ModelInfo, dir string, src *Tra
 			err = v.scoreDetection(gt, ev.ImageIDs, src)
 		case task.Captioning:
 			err = v.scoreCaptions(ds, ev.ImageIDs, src)
+		case task.Colorization:
+			// Below, every variant at once: the ground truth is
+			// decoded once per image.
 		default:
 			err = unsupportedTask(ds.Task)
 		}
@@ -126,6 +175,11 @@ func Score(ds *Dataset, imgs []ImageRec, infos []ModelInfo, dir string, src *Tra
 			return nil, fmt.Errorf("score %s: %w", in.Key, err)
 		}
 		ev.Variants = append(ev.Variants, v)
+	}
+	if ds.Task == task.Colorization {
+		if err := scoreColorization(ev); err != nil {
+			return nil, fmt.Errorf("score: %w", err)
+		}
 	}
 	return ev, nil
 }
@@ -235,6 +289,10 @@ func (v *VariantResult) resampled(taskName string, counts []int) ([]float64, err
 		out[0] = r.CIDErD
 		copy(out[1:5], r.BLEU[:])
 		out[5] = r.ROUGEL
+	case task.Colorization:
+		if err := v.resampledColor(names, counts, out); err != nil {
+			return nil, err
+		}
 	}
 	out[len(out)-1] = mean(v.Rewards, counts)
 	return out, nil

@@ -20,6 +20,9 @@ type MetricsFile struct {
 	Images  int    `json:"images"`
 	Skipped int    `json:"skipped"`
 	Reward  string `json:"reward_definition"`
+	// Definitions say what metrics whose names do not say enough measure
+	// (colorization).
+	Definitions map[string]string `json:"metric_definitions,omitempty"`
 	// Variants maps a model key to its metrics (MetricNames).
 	Variants map[string]map[string]float64 `json:"variants"`
 	Models   map[string]ModelInfo          `json:"models"`
@@ -42,7 +45,8 @@ type ABInfo struct {
 // Metrics builds metrics.json's content.
 func Metrics(ev *Evaluation, ab *AB) *MetricsFile {
 	mf := &MetricsFile{Task: ev.Task, Images: len(ev.ImageIDs), Skipped: len(ev.Skipped), Reward: ev.Reward,
-		Variants: map[string]map[string]float64{}, Models: map[string]ModelInfo{}}
+		Definitions: MetricDefinitions(ev.Task),
+		Variants:    map[string]map[string]float64{}, Models: map[string]ModelInfo{}}
 	for _, v := range ev.Variants {
 		mf.Variants[v.Info.Key] = v.Metrics
 		mf.Models[v.Info.Key] = v.Info
@@ -56,8 +60,9 @@ func Metrics(ev *Evaluation, ab *AB) *MetricsFile {
 	return mf
 }
 
-// WriteOutputs writes each variant's COCO results file and per-image
-// rewards under dir.
+// WriteOutputs writes each variant's COCO results file (colorization:
+// scores.csv, every per-image score; its PNGs are already there) and
+// per-image rewards under dir.
 func WriteOutputs(dir string, ev *Evaluation) error {
 	for _, v := range ev.Variants {
 		vdir := filepath.Join(dir, v.Info.Key)
@@ -89,6 +94,10 @@ func WriteOutputs(dir string, ev *Evaluation) error {
 			}
 			if err := coco.SaveCaptionResults(filepath.Join(vdir, "results.json"), res); err != nil {
 				return err
+			}
+		case task.Colorization:
+			if err := writeColorScores(filepath.Join(vdir, ScoresFile), ev, v); err != nil {
+				return fmt.Errorf("write scores of %s: %w", v.Info.Key, err)
 			}
 		}
 		err := atomicfile.Write(filepath.Join(vdir, "rewards.csv"), func(w io.Writer) error {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"image"
 	"io"
 	"math"
 	"path/filepath"
@@ -27,6 +28,9 @@ const (
 	// HistogramFile is the reward-distribution chart on its own, for
 	// pages (a README) that link it.
 	HistogramFile = "rewards.svg"
+	// GridFile is colorization's figure: a row per example image, with
+	// the gray input, each model's output and the ground truth.
+	GridFile = "examples.png"
 )
 
 // MaxExamples is the number of largest-difference images shown.
@@ -51,6 +55,11 @@ func Write(dir string, sc *batch.Scored) error {
 	hist := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" + string(page.HistSVG)
 	if err := atomicfile.WriteBytes(filepath.Join(dir, HistogramFile), []byte(hist)); err != nil {
 		return err
+	}
+	if page.grid != nil {
+		if err := writeGrid(filepath.Join(dir, GridFile), page.grid); err != nil {
+			return err
+		}
 	}
 	var md bytes.Buffer
 	writeMarkdown(&md, page)
@@ -85,7 +94,15 @@ type page struct {
 	HistSVG                   template.HTML
 	DeltaSVG                  template.HTML
 	Examples                  []example
+	ExamplesTitle             string
+	// Definitions of the metrics (colorization), in metric order.
+	Definitions []definition
+	// Colorization: the examples' images for GridFile, and its columns.
+	grid        [][]image.Image
+	GridColumns []string
 }
+
+type definition struct{ Metric, Text string }
 
 type row struct {
 	Metric string
@@ -103,6 +120,11 @@ type example struct {
 	Panels  []template.HTML // per variant: the image with its output drawn
 	Texts   []string        // captioning: the caption per variant
 	Refs    []string        // captioning: references
+	// Colorization: the gray input and the ground truth beside the
+	// outputs, and a line of scores per variant and for the truth.
+	Input, Truth template.HTML
+	Scores       []string
+	TruthScores  string
 }
 
 func buildPage(sc *batch.Scored) (*page, error) {
@@ -124,33 +146,48 @@ func buildPage(sc *batch.Scored) (*page, error) {
 		p.Variants = append(p.Variants, ev.Variants[i].Info.Key)
 		p.Models = append(p.Models, ev.Variants[i].Info)
 	}
+	defs := batch.MetricDefinitions(ev.Task)
 	for _, name := range batch.MetricNames(ev.Task) {
 		r := row{Metric: name}
 		for _, i := range order {
-			r.Values = append(r.Values, num(ev.Variants[i].Metrics[name]))
+			r.Values = append(r.Values, metricNum(ev.Task, name, ev.Variants[i].Metrics[name]))
 		}
 		if ab != nil {
 			if m, ok := ab.Metrics[name]; ok {
 				r.Delta = signed(m.Delta)
 				r.CI = fmt.Sprintf("[%s, %s]", signed(m.CI95[0]), signed(m.CI95[1]))
+				better, worse := ab.B, ab.A
+				if batch.LowerIsBetter(ev.Task, name) {
+					better, worse = worse, better
+				}
 				switch {
 				case m.CI95[0] > 0:
-					r.Signif = ab.B + " better"
+					r.Signif = better + " better"
 				case m.CI95[1] < 0:
-					r.Signif = ab.A + " better"
+					r.Signif = worse + " better"
 				}
 			}
 		}
 		p.Rows = append(p.Rows, r)
+		if d, ok := defs[name]; ok {
+			p.Definitions = append(p.Definitions, definition{name, d})
+		}
 	}
 	var err error
 	if p.HistSVG, err = histogramSVG(ev, order); err != nil {
 		return nil, err
 	}
-	if ab != nil {
+	if ev.Task == task.Colorization {
+		if err := colorExamples(p, sc, order); err != nil {
+			return nil, err
+		}
+	} else if ab != nil {
+		p.ExamplesTitle = "Largest reward differences"
 		if p.Examples, err = examples(sc, order); err != nil {
 			return nil, err
 		}
+	}
+	if ab != nil {
 		if p.DeltaSVG, err = deltaSVG(ev, order); err != nil {
 			return nil, err
 		}
@@ -160,6 +197,14 @@ func buildPage(sc *batch.Scored) (*page, error) {
 
 func num(v float64) string {
 	if v == -1 {
+		return "-1 (n/a)"
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// metricNum is a metric's value, "-1 (n/a)" where it is undefined.
+func metricNum(taskName, name string, v float64) string {
+	if batch.Undefined(taskName, name, v) {
 		return "-1 (n/a)"
 	}
 	return fmt.Sprintf("%.4f", v)

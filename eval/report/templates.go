@@ -31,17 +31,23 @@ Reward: {{.Reward}}.</p>
 <table id="metrics"><tr><th>metric</th>{{range .Variants}}<th>{{.}}</th>{{end}}{{if .HasAB}}<th>Δ ({{.B}} − {{.A}})</th><th>95% CI</th><th></th>{{end}}</tr>
 {{range .Rows}}<tr><td>{{.Metric}}</td>{{range .Values}}<td>{{.}}</td>{{end}}{{if $.HasAB}}<td>{{.Delta}}</td><td>{{.CI}}</td><td class="better">{{.Signif}}</td>{{end}}</tr>
 {{end}}</table>
+{{if .Definitions}}<table id="definitions"><tr><th>metric</th><th>definition</th></tr>
+{{range .Definitions}}<tr><td>{{.Metric}}</td><td style="text-align:left">{{.Text}}</td></tr>
+{{end}}</table>{{end}}
 {{if .HasAB}}<p class="meta">Intervals: paired bootstrap over images ({{.Resamples}} resamples, seed {{.Seed}}); each resample recomputes the corpus metric of both models on the same image multiset.</p>
 <h2>Per-image reward: win / tie / loss</h2>
 <table id="wtl"><tr><th>{{.B}} vs {{.A}}</th><th>win</th><th>tie</th><th>loss</th></tr>
 <tr><td>images</td><td>{{.WTL.Win}}</td><td>{{.WTL.Tie}}</td><td>{{.WTL.Loss}}</td></tr></table>{{end}}
 <h2>Reward distribution</h2>
 <div class="plot" id="hist">{{.HistSVG}}</div>
-{{if .HasAB}}<div class="plot" id="delta">{{.DeltaSVG}}</div>
-<h2>Largest reward differences</h2>
-{{range .Examples}}<div class="ex"><div><b>image {{.ImageID}}</b><br><span class="meta">{{.File}}</span><br>Δ reward {{.Diff}}</div>
-{{$ex := .}}{{range $i, $p := .Panels}}<figure>{{$p}}<figcaption><b>{{index $.Variants $i}}</b>: reward {{index $ex.Reward $i}}{{if $ex.Texts}}<br>“{{index $ex.Texts $i}}”{{end}}</figcaption></figure>{{end}}
-{{if .Refs}}<div class="meta">references:<br>{{range .Refs}}{{.}}<br>{{end}}</div>{{end}}</div>
+{{if .HasAB}}<div class="plot" id="delta">{{.DeltaSVG}}</div>{{end}}
+{{if .Examples}}<h2>{{.ExamplesTitle}}</h2>
+{{if .GridColumns}}<p class="meta">The same images in one figure: <a href="examples.png">examples.png</a> (columns: {{range $i, $c := .GridColumns}}{{if $i}} | {{end}}{{$c}}{{end}}).</p>
+{{end}}{{range .Examples}}<div class="ex"><div><b>image {{.ImageID}}</b><br><span class="meta">{{.File}}</span>{{if $.HasAB}}<br>Δ reward {{.Diff}}{{end}}</div>
+{{if .Input}}<figure>{{.Input}}<figcaption><b>input (gray)</b></figcaption></figure>
+{{end}}{{$ex := .}}{{range $i, $p := .Panels}}<figure>{{$p}}<figcaption><b>{{index $.Variants $i}}</b>: reward {{index $ex.Reward $i}}{{if $ex.Texts}}<br>“{{index $ex.Texts $i}}”{{end}}{{if $ex.Scores}}<br>{{index $ex.Scores $i}}{{end}}</figcaption></figure>{{end}}
+{{if .Truth}}<figure>{{.Truth}}<figcaption><b>ground truth</b><br>{{.TruthScores}}</figcaption></figure>
+{{end}}{{if .Refs}}<div class="meta">references:<br>{{range .Refs}}{{.}}<br>{{end}}</div>{{end}}</div>
 {{end}}{{end}}
 </body></html>
 `))
@@ -76,12 +82,30 @@ func writeMarkdown(w io.Writer, p *page) {
 		fmt.Fprintf(w, "\nPaired bootstrap, %d resamples, seed %d. Per-image reward, %s vs %s: %d wins, %d ties, %d losses.\n",
 			p.Resamples, p.Seed, p.B, p.A, p.WTL.Win, p.WTL.Tie, p.WTL.Loss)
 	}
+	if len(p.Definitions) > 0 {
+		fmt.Fprintf(w, "\n")
+		for _, d := range p.Definitions {
+			fmt.Fprintf(w, "- `%s`: %s\n", d.Metric, d.Text)
+		}
+	}
 	fmt.Fprintf(w, "\n![per-image reward distribution](%s)\n", HistogramFile)
+	if len(p.GridColumns) > 0 && len(p.Examples) > 0 {
+		fmt.Fprintf(w, "\n![%s: %s](%s)\n", strings.ToLower(p.ExamplesTitle), strings.Join(p.GridColumns, " | "), GridFile)
+	}
 	if len(p.Examples) > 0 {
-		fmt.Fprintf(w, "\nLargest reward differences (report.html draws them):\n\n| image | %s | Δ |\n|---|%s---|\n",
-			strings.Join(p.Variants, " | "), strings.Repeat("---|", len(p.Variants)))
+		if p.HasAB {
+			fmt.Fprintf(w, "\n%s (report.html draws them):\n\n| image | %s | Δ |\n|---|%s---|\n",
+				p.ExamplesTitle, strings.Join(p.Variants, " | "), strings.Repeat("---|", len(p.Variants)))
+		} else {
+			fmt.Fprintf(w, "\n%s (report.html draws them):\n\n| image | %s |\n|---|%s\n",
+				p.ExamplesTitle, strings.Join(p.Variants, " | "), strings.Repeat("---|", len(p.Variants)))
+		}
 		for _, ex := range p.Examples {
-			fmt.Fprintf(w, "| %d | %s | %s |\n", ex.ImageID, strings.Join(ex.Reward, " | "), ex.Diff)
+			if p.HasAB {
+				fmt.Fprintf(w, "| %d | %s | %s |\n", ex.ImageID, strings.Join(ex.Reward, " | "), ex.Diff)
+			} else {
+				fmt.Fprintf(w, "| %d | %s |\n", ex.ImageID, strings.Join(ex.Reward, " | "))
+			}
 		}
 	}
 }

@@ -1,0 +1,296 @@
+package batch
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"rewardvision/eval/colorize"
+	"rewardvision/internal/atomicfile"
+	"rewardvision/models/task"
+)
+
+// Colorization's metric names. The per-image ones are means over the
+// images; ColorFD is a distance between the sets.
+const (
+	MetricPSNR           = "PSNR"
+	MetricSSIM           = "SSIM"
+	MetricColorfulness   = "colorfulness"
+	MetricColorfulnessGT = "colorfulness_gt"
+	MetricSimilarity     = "similarity"
+	MetricColorFD        = "color-FD"
+	MetricReward         = "reward"
+)
+
+// colorPerImage are colorization's per-image scores, in scores.csv's
+// column order (the reward last).
+var colorPerImage = []string{MetricPSNR, MetricSSIM, MetricColorfulness, MetricColorfulnessGT, MetricSimilarity, MetricReward}
+
+// PSNRCap is the PSNR (dB) an output identical to its ground truth scores
+// instead of +Inf, so that means, intervals and JSON stay finite (training's
+// validation uses the same cap, train/vq.go).
+const PSNRCap = 100
+
+// ColorizedDir is the folder, inside a model's folder of the run, that
+// holds its colorized PNGs (one per image, named by image id).
+const ColorizedDir = "colorized"
+
+// ScoresFile is a colorization model's per-image scores in its folder.
+const ScoresFile = "scores.csv"
+
+// colorizedName is image id's PNG relative to the model's folder, as
+// outputs.jsonl records it.
+func colorizedName(id int) string { return ColorizedDir + "/" + strconv.Itoa(id) + ".png" }
+
+// colorDefinitions describe colorization's metrics, for metrics.json.
+var colorDefinitions = map[string]string{
+	MetricPSNR:           fmt.Sprintf("mean per-image PSNR (dB) of the output against the ground-truth colour image, RGB 0..255; identical images count %d", PSNRCap),
+	MetricSSIM:           "mean per-image SSIM against the ground truth (Gaussian 11×11, σ 1.5, mean of the RGB channels)",
+	MetricColorfulness:   "mean Hasler–Süsstrunk M3 colourfulness of the outputs",
+	MetricColorfulnessGT: "mean M3 colourfulness of the ground-truth images (the same for every model; no A/B)",
+	MetricSimilarity:     "mean luminance similarity −mean|Y(output) − Y(ground truth)| (BT.601, 0..255); 0 keeps the luminance exactly",
+	MetricColorFD:        "Fréchet distance between Gaussians fitted to per-image colour statistics (mean and standard deviation of rg = R − G and yb = (R + G)/2 − B) of the outputs and of the ground truths; lower is closer; -1 with fewer than 2 images",
+	MetricReward:         "mean per-image reward (see reward_definition)",
+}
+
+// ColorScore is one colorized image scored against its ground truth.
+type ColorScore struct {
+	PSNR, SSIM, Colorfulness, ColorfulnessGT, Similarity, Reward float64
+}
+
+// values are the scores in colorPerImage order.
+func (s ColorScore) values() []float64 {
+	return []float64{s.PSNR, s.SSIM, s.Colorfulness, s.ColorfulnessGT, s.Similarity, s.Reward}
+}
+
+// ScoreColorization scores an output against the ground-truth colour
+// image: PSNR (capped at PSNRCap), SSIM, both colourfulnesses, and
+// colorize.ColorizationReward with the ground truth as the luminance
+// reference and the default weight. It also returns the output's colour
+// statistics, for the Fréchet distance.
+func ScoreColorization(out, gt *colorize.RGB) (ColorScore, colorize.Components, error) {
+	var s ColorScore
+	p, err := colorize.PSNR(out, gt)
+	if err != nil {
+		return s, colorize.Components{}, err
+	}
+	ss, err := colorize.SSIM(out, gt)
+	if err != nil {
+		return s, colorize.Components{}, err
+	}
+	r, err := colorize.ColorizationReward(out, gt, colorize.DefaultSimilarityWeight)
+	if err != nil {
+		return s, colorize.Components{}, err
+	}
+	c := colorize.ColorfulnessComponents(out)
+	s = ColorScore{PSNR: min(p, PSNRCap), SSIM: ss, Colorfulness: r.Colorfulness,
+		ColorfulnessGT: colorize.Colorfulness(gt), Similarity: r.Similarity, Reward: r.Total}
+	return s, c, nil
+}
+
+// colorFeature is the vector the Fréchet distance compares.
+func colorFeature(c colorize.Components) []float64 {
+	return []float64{c.MeanRG, c.MeanYB, c.StdRG, c.StdYB}
+}
+
+// saveColorized writes a colorization model's image to its PNG in the run
+// folder and records the file in out (Image is dropped: the JSONL line
+// names the file). Other tasks' outputs are left as they are. The PNG is
+// written before the line, so a line always has its file.
+func saveColorized(dir string, info ModelInfo, rec ImageRec, src image.Rectangle, out *Output) error {
+	if info.Task != task.Colorization {
+		out.Image = nil
+		return nil
+	}
+	if out.Image == nil {
+		return fmt.Errorf("the output holds no colorized image")
+	}
+	if b := out.Image.Bounds(); b.Dx() != src.Dx() || b.Dy() != src.Dy() {
+		return fmt.Errorf("colorized image of %dx%d, the input is %dx%d", b.Dx(), b.Dy(), src.Dx(), src.Dy())
+	}
+	name := colorizedName(rec.ID)
+	err := atomicfile.Write(filepath.Join(dir, info.Key, filepath.FromSlash(name)), func(w io.Writer) error {
+		return png.Encode(w, out.Image)
+	})
+	if err != nil {
+		return err
+	}
+	out.Colorized, out.Image = name, nil
+	return nil
+}
+
+// scoreColorization scores every variant's colorized images against the
+// ground-truth colour images (decoded once per image for all variants),
+// a few images at a time; the first failing image in id order is
+// reported.
+func scoreColorization(ev *Evaluation) error {
+	n := len(ev.ImageIDs)
+	for _, v := range ev.Variants {
+		v.PerImage = map[string][]float64{}
+		for _, name := range colorPerImage {
+			v.PerImage[name] = make([]float64, n)
+		}
+		v.colorFeats = make([][]float64, n)
+	}
+	gtFeats := make([][]float64, n)
+	errs := make([]error, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), n)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				errs[i] = scoreColorImage(ev, i, gtFeats)
+			}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	for _, v := range ev.Variants {
+		v.gtFeats = gtFeats
+		for _, name := range colorPerImage {
+			v.Metrics[name] = mean(v.PerImage[name], nil)
+		}
+		v.Rewards = v.PerImage[MetricReward]
+		fd, err := colorFD(v.colorFeats, gtFeats, nil)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", v.Info.Key, MetricColorFD, err)
+		}
+		v.Metrics[MetricColorFD] = fd
+	}
+	return nil
+}
+
+// scoreColorImage scores image position i for every variant.
+func scoreColorImage(ev *Evaluation, i int, gtFeats [][]float64) error {
+	im := ev.Images[i]
+	src, err := DecodeImage(im)
+	if err != nil {
+		return fmt.Errorf("ground truth %s (image id %d): %w", im.Path, im.ID, err)
+	}
+	gt := colorize.FromImage(src)
+	gtFeats[i] = colorFeature(colorize.ColorfulnessComponents(gt))
+	for _, v := range ev.Variants {
+		key := v.Info.Key
+		name := v.Outputs[i].Colorized
+		if want := colorizedName(im.ID); name != want {
+			return fmt.Errorf("%s: image %d names colorized output %q, want %q", OutputsFile(ev.Dir, key), im.ID, name, want)
+		}
+		path := filepath.Join(ev.Dir, key, filepath.FromSlash(name))
+		out, err := colorize.Load(path)
+		if err != nil {
+			return fmt.Errorf("model %s, image id %d: colorized output: %w", key, im.ID, err)
+		}
+		s, c, err := ScoreColorization(out, gt)
+		if err != nil {
+			return fmt.Errorf("model %s: %s against %s (image id %d): %w", key, path, im.Path, im.ID, err)
+		}
+		for k, val := range s.values() {
+			v.PerImage[colorPerImage[k]][i] = val
+		}
+		v.colorFeats[i] = colorFeature(c)
+	}
+	return nil
+}
+
+// colorFD is the Fréchet distance between the outputs' and the ground
+// truths' colour statistics over counts copies of each image (nil: one
+// each); -1 with fewer than two images.
+func colorFD(feats, gtFeats [][]float64, counts []int) (float64, error) {
+	var a, b [][]float64
+	for i := range feats {
+		c := 1
+		if counts != nil {
+			c = counts[i]
+		}
+		for range c {
+			a = append(a, feats[i])
+			b = append(b, gtFeats[i])
+		}
+	}
+	if len(a) < 2 {
+		return -1, nil
+	}
+	return colorize.FrechetDistance(a, b)
+}
+
+// resampledColor fills out (MetricNames order) with the metrics over counts
+// copies of each image.
+func (v *VariantResult) resampledColor(names []string, counts []int, out []float64) error {
+	for k, name := range names {
+		if name == MetricColorFD {
+			fd, err := colorFD(v.colorFeats, v.gtFeats, counts)
+			if err != nil {
+				return err
+			}
+			out[k] = fd
+			continue
+		}
+		out[k] = mean(v.PerImage[name], counts)
+	}
+	return nil
+}
+
+// ColorizedPath is the colorized PNG of image position pos of a variant.
+func (ev *Evaluation) ColorizedPath(v *VariantResult, pos int) string {
+	return filepath.Join(ev.Dir, v.Info.Key, filepath.FromSlash(v.Outputs[pos].Colorized))
+}
+
+// writeColorScores writes a variant's per-image scores as
+// DIR/<key>/scores.csv: image_id and the colorPerImage columns.
+func writeColorScores(path string, ev *Evaluation, v *VariantResult) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		b := []byte("image_id")
+		for _, name := range colorPerImage {
+			b = append(b, ',')
+			b = append(b, name...)
+		}
+		b = append(b, '\n')
+		for i, id := range ev.ImageIDs {
+			b = strconv.AppendInt(b, int64(id), 10)
+			for _, name := range colorPerImage {
+				b = append(b, ',')
+				b = strconv.AppendFloat(b, v.PerImage[name][i], 'g', -1, 64)
+			}
+			b = append(b, '\n')
+		}
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// copyColorized copies the colorized PNG of record r from one run folder
+// to another (eval merge).
+func copyColorized(from, to, key string, r Record) error {
+	if r.Colorized == "" {
+		return nil
+	}
+	if want := colorizedName(r.ImageID); r.Colorized != want {
+		return fmt.Errorf("%s: image %d names colorized output %q, want %q", OutputsFile(from, key), r.ImageID, r.Colorized, want)
+	}
+	src := filepath.Join(from, key, filepath.FromSlash(r.Colorized))
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(to, key, filepath.FromSlash(r.Colorized))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(dst, data)
+}
