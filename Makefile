@@ -106,6 +106,10 @@ train-colorization: build
 	$(BIN) train mle --task colorization --vq assets/checkpoints/colorization-vq --data $(SHAPES) --out runs/colorization-mle --steps 1600 --batch 32 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 400 --eval-n 200 --ckpt-every 100 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/colorization-mle --to assets/checkpoints/colorization-mle --val $(SHAPES)/val
 
+train-reward-colorization: ort build
+	$(BIN) train reward --init assets/checkpoints/colorization-mle --data $(SHAPES) --out runs/colorization-reward --samples 8 --batch 8 --lr 1e-4 --warmup 20 --clip 1 --seed 1 --steps 300 --eval-every 50 --eval-n 200 --ckpt-every 25 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train ship --from runs/colorization-reward --to assets/checkpoints/colorization-reward --val $(SHAPES)/val
+
 ## reward tuning (REINFORCE, the paper's Algorithm 2) from the shipped MLE
 ## checkpoints; `TRAIN_FLAGS=--resume` continues a stopped run
 .PHONY: train-reward-detection train-reward-captioning

@@ -21,8 +21,8 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no task", []string{"--data", "d", "--out", "o"}, "--task must be detection or captioning"},
-		{"bad task", []string{"--task", "colorization", "--data", "d", "--out", "o"}, `got "colorization"`},
+		{"no task", []string{"--data", "d", "--out", "o"}, "--task must be detection, captioning or colorization"},
+		{"bad task", []string{"--task", "panoptic", "--data", "d", "--out", "o"}, `got "panoptic"`},
 		{"no data", []string{"--task", "detection", "--out", "o"}, "are required"},
 		{"no out", []string{"--task", "detection", "--data", "d"}, "are required"},
 		{"data and train", []string{"--task", "detection", "--data", "d", "--train", "t", "--out", "o"}, "not both"},
