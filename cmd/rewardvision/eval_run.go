@@ -64,7 +64,7 @@ task that the server serves (mle, reward; its highest version), every image
 is uploaded as PNG (the pixels the in-process path sees), and an answer from
 another model than the one chosen at the start is an error. Scores equal
 the in-process run's; boxes in results.json carry the API's rounding (0.01
-px, scores 1e-4).
+px, scores 1e-4); colorization scores the PNG of POST /v1/colorize.
 
 Images listed but missing, unreadable or of another size than the
 annotation file says are an error naming the file; with --skip-bad they are

@@ -587,3 +587,64 @@ func TestEvalRunColorization(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalRunColorizationThroughServer: `eval run --server` of both
+// colorization variants (POST /v1/colorize, its PNG scored) equals the
+// in-process run: the same per-image scores and metrics.
+func TestEvalRunColorizationThroughServer(t *testing.T) {
+	for _, e := range []string{colorMLE, colorReward} {
+		if _, err := os.Stat(e); err != nil {
+			t.Skipf("no colorization entry at %s", e)
+		}
+	}
+	cfg, err := shapes.Preset("captioning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	val := filepath.Join(t.TempDir(), "val")
+	if _, err := shapes.Generate(context.Background(), cfg, shapes.Options{Out: val, N: 6, Seed: 3, Split: "val", Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	repoDir := t.TempDir()
+	copyTree(t, colorMLE, filepath.Join(repoDir, "colorization-mle", "1"))
+	copyTree(t, colorReward, filepath.Join(repoDir, "colorization-reward", "1"))
+	rt, err := ortrun.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg, err := serve.LoadRegistry(repoDir, rt, ortrun.Device{}, runner.Options{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(reg, serve.Config{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+
+	local, remote := t.TempDir(), t.TempDir()
+	mustRun(t, "eval", "run", "--task", "colorization", "--data", val, "--model", colorMLE, "--model", colorReward,
+		"--out", local, "--resamples", "100", "--log-format", "json")
+	mustRun(t, "eval", "run", "--task", "colorization", "--data", val, "--server", hs.URL, "--model", "mle", "--model", "reward",
+		"--out", remote, "--resamples", "100", "--log-format", "json")
+	for _, name := range []string{"mle/scores.csv", "reward/scores.csv", "mle/colorized/4.png"} {
+		if !bytes.Equal(readFile(t, filepath.Join(local, name)), readFile(t, filepath.Join(remote, name))) {
+			t.Errorf("%s differs between the in-process run and the run through the server", name)
+		}
+	}
+	var a, b struct {
+		Variants map[string]map[string]float64 `json:"variants"`
+		AB       map[string]json.RawMessage    `json:"ab"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(local, "metrics.json")), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(remote, "metrics.json")), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) || len(a.Variants) != 2 {
+		t.Errorf("metrics through the server %+v, in-process %+v", b, a)
+	}
+}

@@ -7,16 +7,21 @@ import (
 	"encoding/json"
 	"image"
 	"image/draw"
+	"image/png"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"rewardvision/api"
 	"rewardvision/dataset/shapes"
 	"rewardvision/eval/colorize"
 	"rewardvision/models/ortrun"
+	"rewardvision/models/repo"
 	"rewardvision/models/runner"
 	"rewardvision/models/task"
 )
@@ -437,11 +442,81 @@ func TestColorizationBadInput(t *testing.T) {
 	}
 }
 
-// TestColorizationServerNotYet: --server says it does not do colorization
-// yet, before contacting the server.
-func TestColorizationServerNotYet(t *testing.T) {
-	if _, err := OpenServer(context.Background(), nil, "http://127.0.0.1:1", "mle", task.Colorization); err == nil ||
-		!strings.Contains(err.Error(), "not supported for colorization yet") {
-		t.Errorf("OpenServer: %v", err)
+// TestColorizationThroughServer: with --server, each image goes to POST
+// /v1/colorize and the answer's PNG is scored; a server running the same
+// model answers what the in-process run computes, so the scores are equal.
+// The server here is a stand-in speaking the API (api.ColorizeResponse)
+// with the runner in-process.
+func TestColorizationThroughServer(t *testing.T) {
+	if _, err := os.Stat(colorEntry); err != nil {
+		t.Skipf("no colorization entry at %s", colorEntry)
+	}
+	ds := colorSplit(t, 4)
+	rt, err := ortrun.Load("")
+	if err != nil {
+		t.Fatalf("ONNX Runtime: %v", err)
+	}
+	local, err := OpenEntry(colorEntry, task.Colorization, rt, ortrun.Device{Kind: "cpu"}, runner.Options{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	manifest, err := os.ReadFile(filepath.Join(colorEntry, repo.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, err := repo.Parse(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(api.ModelsResponse{Models: []api.ModelInfo{
+			{Name: man.Name, Version: man.Version, Task: api.TaskColorize, Variant: man.Variant, Ready: true, Manifest: manifest}}})
+	})
+	mux.HandleFunc("POST /v1/colorize", func(w http.ResponseWriter, r *http.Request) {
+		img, err := png.Decode(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		out, err := local.Predict(r.Context(), img)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		var b bytes.Buffer
+		png.Encode(&b, out.Image)
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(api.ColorizeResponse{Model: api.ModelRef{Name: man.Name, Version: man.Version, Variant: man.Variant}, PNG: b.Bytes()})
+	})
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+	c, err := api.NewClient(hs.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote, err := OpenServer(context.Background(), c, hs.URL, man.Variant, task.Colorization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := local.Info()
+	if err := AssignKeysOne(&info); err != nil {
+		t.Fatal(err)
+	}
+	rinfo := remote.Info()
+	if err := AssignKeysOne(&rinfo); err != nil {
+		t.Fatal(err)
+	}
+	a := runAndScore(t, ds, t.TempDir(), keyedModel{local, info})
+	b := runAndScore(t, ds, t.TempDir(), keyedModel{remote, rinfo})
+	ja, _ := json.Marshal(a.Variants[0].PerImage)
+	jb, _ := json.Marshal(b.Variants[0].PerImage)
+	if !bytes.Equal(ja, jb) {
+		t.Errorf("through the server %s, in-process %s", jb, ja)
+	}
+	if _, err := OpenServer(context.Background(), c, hs.URL, "nope", task.Colorization); err == nil ||
+		!strings.Contains(err.Error(), `serves no colorization model of variant "nope"`) {
+		t.Errorf("unknown variant: %v", err)
 	}
 }

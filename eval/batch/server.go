@@ -13,7 +13,8 @@ import (
 )
 
 // routes maps a model task to the server's route name.
-var routes = map[string]string{task.Detection: api.TaskDetect, task.Captioning: api.TaskCaption}
+var routes = map[string]string{task.Detection: api.TaskDetect, task.Captioning: api.TaskCaption,
+	task.Colorization: api.TaskColorize}
 
 // serverModel evaluates through a running server (`rewardvision serve`)
 // with api.Client: the same images, the same answers as in-process, plus
@@ -29,9 +30,6 @@ type serverModel struct {
 // every request asks for that variant, and an answer from another model
 // is an error.
 func OpenServer(ctx context.Context, c *api.Client, base, variant, wantTask string) (Model, error) {
-	if wantTask == task.Colorization {
-		return nil, fmt.Errorf("eval run --server: not supported for colorization yet (the server's POST /v1/colorize is being finished); evaluate in-process, without --server")
-	}
 	route, ok := routes[wantTask]
 	if !ok {
 		return nil, unsupportedTask(wantTask)
@@ -94,6 +92,16 @@ func (m *serverModel) Predict(ctx context.Context, img image.Image) (Output, err
 		}
 		served = r.Model
 		out.Caption = &r.Caption
+	case api.TaskColorize:
+		r, err := m.c.Colorize(ctx, up, api.ColorizeOptions{RequestOptions: req})
+		if err != nil {
+			return Output{}, err
+		}
+		served = r.Model
+		// The answer is a PNG; saveColorized checks its size.
+		if out.Image, err = png.Decode(bytes.NewReader(r.PNG)); err != nil {
+			return Output{}, fmt.Errorf("the server's colorized PNG: %w", err)
+		}
 	}
 	if served.Name != m.info.Name || served.Version != m.info.Version {
 		return Output{}, fmt.Errorf("the server answered with %s/%d, not %s/%d (was the repository reloaded?)", served.Name, served.Version, m.info.Name, m.info.Version)

@@ -73,7 +73,7 @@ func colorExamples(p *page, sc *batch.Scored, order []int) error {
 		if ex.Truth, err = panel(src, nil); err != nil {
 			return err
 		}
-		ex.TruthScores = fmt.Sprintf("colourfulness %.1f", colorize.Colorfulness(colorize.FromImage(src)))
+		ex.TruthScores = fmt.Sprintf("colourfulness %.1f", ev.Variants[order[0]].PerImage[batch.MetricColorfulnessGT][pos])
 		p.Examples = append(p.Examples, ex)
 		p.grid = append(p.grid, row)
 	}
