@@ -138,11 +138,24 @@ func chromaOf(r, g, b uint8) (cb, cr float32) {
 	return -0.168736*R - 0.331264*G + 0.5*B, 0.5*R - 0.418688*G - 0.081312*B
 }
 
-// toRGB recombines luminance y (0..255) with centred chroma, rounded and
-// clipped to 8 bits. Clipping is the only way the output's luminance can
-// move from y: out-of-gamut chroma costs the reward's similarity term.
+// toRGB recombines luminance y (0..255) with centred chroma, rounded to 8
+// bits. Chroma that would take a channel out of 0..255 at this luminance is
+// scaled towards gray until it fits: the chroma offsets carry no luminance,
+// so the output keeps y exactly (up to rounding each channel), where
+// clipping the channels would change it.
 func toRGB(y, cb, cr float32) (uint8, uint8, uint8) {
-	return clip8(y + 1.402*cr), clip8(y - 0.344136*cb - 0.714136*cr), clip8(y + 1.772*cb)
+	d := [3]float32{1.402 * cr, -0.344136*cb - 0.714136*cr, 1.772 * cb}
+	t := float32(1)
+	for _, v := range d {
+		switch {
+		case y+v > 255:
+			t = min(t, (255-y)/v)
+		case y+v < 0:
+			t = min(t, -y/v)
+		}
+	}
+	t = max(t, 0)
+	return clip8(y + t*d[0]), clip8(y + t*d[1]), clip8(y + t*d[2])
 }
 
 func clip8(v float32) uint8 {
@@ -238,8 +251,8 @@ func (c *Chroma) Decode(codes []int32) ([]float32, error) {
 // plane's top-left contentW×contentH pixels hold the image (the letterbox
 // placement of dataset/loader); they are sampled bilinearly at each output
 // pixel's centre, so a size×size image with the full plane maps pixel to
-// pixel. The output's luminance is the input's, up to rounding and
-// clipping.
+// pixel. The output's luminance is the input's, up to rounding (see
+// toRGB).
 func Colorize(pix []uint8, w, h int, plane []float32, size, contentW, contentH int) ([]uint8, error) {
 	switch {
 	case w < 1 || h < 1 || len(pix) != 3*w*h:

@@ -146,12 +146,15 @@ func TestChromaOfAndToRGB(t *testing.T) {
 	if r, g, b := toRGB(100, 10, -20); r != 72 || g != 111 || b != 118 {
 		t.Errorf("toRGB(100, 10, -20) = %d %d %d, want 72 111 118", r, g, b)
 	}
-	// Clipped at both ends.
-	if r, g, b := toRGB(250, 40, 40); r != 255 || g != 208 || b != 255 {
-		t.Errorf("toRGB(250, 40, 40) = %d %d %d, want 255 208 255", r, g, b)
+	// Out of gamut at both ends: the chroma offsets (56.08, −42.33, 70.88)
+	// are scaled by t = 5/70.88 so that B just fits; the luminance stays
+	// (0.299·254 + 0.587·247 + 0.114·255 = 250.0), where clipping the
+	// channels (255, 208, 255) would have made it 232.
+	if r, g, b := toRGB(250, 40, 40); r != 254 || g != 247 || b != 255 {
+		t.Errorf("toRGB(250, 40, 40) = %d %d %d, want 254 247 255", r, g, b)
 	}
-	if r, g, b := toRGB(5, -40, -40); r != 0 || g != 47 || b != 0 {
-		t.Errorf("toRGB(5, -40, -40) = %d %d %d, want 0 47 0", r, g, b)
+	if r, g, b := toRGB(5, -40, -40); r != 1 || g != 8 || b != 0 {
+		t.Errorf("toRGB(5, -40, -40) = %d %d %d, want 1 8 0", r, g, b)
 	}
 }
 
