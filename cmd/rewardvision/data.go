@@ -221,12 +221,16 @@ func dataStatsCommand(stdout io.Writer) *cli.Command {
 		Long:  dataStatsHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("data stats", "rewardvision data stats [DIR] [--instances F] [--panoptic F] [--captions F] [--json]\n\n"+dataStatsHelp)
+			limits := addInputLimits(fs)
 			inst := fs.String("instances", "", "", "COCO instances JSON")
 			pan := fs.String("panoptic", "", "", "COCO panoptic JSON")
 			caps := fs.String("captions", "", "", "COCO captions JSON")
 			asJSON := fs.Bool("json", "", false, "print JSON")
 			dirs, err := fs.ParseMixed(args)
 			if err != nil {
+				return err
+			}
+			if err := limits(); err != nil {
 				return err
 			}
 			var files stats.Files

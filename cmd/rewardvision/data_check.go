@@ -65,11 +65,15 @@ func dataCheckCommand(stdout io.Writer) *cli.Command {
 		Long:  dataCheckHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("data check", "rewardvision data check DIR [--skip-bad] [--workers N] [--json]\n\n"+dataCheckHelp)
+			limits := addInputLimits(fs)
 			skipBad := fs.Bool("skip-bad", "", false, "skip bad records with a warning and count them, instead of failing on the first")
 			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
 			asJSON := fs.Bool("json", "", false, "print the summary as JSON")
 			dirs, err := fs.ParseMixed(args)
 			if err != nil {
+				return err
+			}
+			if err := limits(); err != nil {
 				return err
 			}
 			if len(dirs) != 1 {

@@ -68,12 +68,16 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 		Long:  evalCaptionsHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval captions", "rewardvision eval captions --refs F --preds F [--json] [--strict]\n       rewardvision eval captions --tokenize FILE\n\n"+evalCaptionsHelp)
+			limits := addInputLimits(fs)
 			refsPath := fs.String("refs", "", "", "COCO captions annotation file (reference captions)")
 			predsPath := fs.String("preds", "", "", "COCO captions results file (one prediction per image)")
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of pycocoevalcap's expected.json")
 			strict := fs.Bool("strict", strictEnv, false, "refuse reference images without a prediction instead of leaving them out")
 			tokenize := fs.String("tokenize", "", "", "print the tokens of each line of this file (\"-\": stdin) and exit")
 			if err := fs.ParseNoArgs(args); err != nil {
+				return err
+			}
+			if err := limits(); err != nil {
 				return err
 			}
 			if *tokenize != "" {

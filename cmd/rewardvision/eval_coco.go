@@ -43,6 +43,7 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 		Long:  evalCOCOHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval coco", "rewardvision eval coco --gt F --dt F [--iou-type bbox|segm] [--max-dets 1,10,100] [--strict] [--pycocotools-id0] [--json] [--timing]\n\n"+evalCOCOHelp)
+			limits := addInputLimits(fs)
 			gtPath := fs.String("gt", "", "", "COCO instances ground-truth JSON (.json or .json.gz)")
 			dtPath := fs.String("dt", "", "", "COCO results JSON list (.json or .json.gz)")
 			iouType := fs.String("iou-type", "", "bbox", "bbox or segm")
@@ -53,6 +54,9 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 			strict := fs.Bool("strict", strictEnv, false, "refuse results of unknown categories and masks that do not fit their image")
 			id0Quirk := fs.Bool("pycocotools-id0", "", false, "never match a ground truth with annotation id 0, as pycocotools does")
 			if err := fs.ParseNoArgs(args); err != nil {
+				return err
+			}
+			if err := limits(); err != nil {
 				return err
 			}
 			if *gtPath == "" || *dtPath == "" {

@@ -60,20 +60,25 @@ func evalColorfulnessCommand(stdout io.Writer) *cli.Command {
 		Long:  evalColorfulnessHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval colorfulness", "rewardvision eval colorfulness [--json] [--ref DIR] [--input DIR [--weight W]] IMAGE...\n\n"+evalColorfulnessHelp)
+			limits := addInputLimits(fs)
 			asJSON := fs.Bool("json", "", false, "print JSON")
 			refDir := fs.String("ref", "", "", "folder of ground-truth colour images (same file names): adds PSNR and SSIM")
 			inputDir := fs.String("input", "", "", "folder of gray input images (same file names): adds the colorization reward")
 			weight := fs.Float64("weight", "", colorize.DefaultSimilarityWeight, "weight of the luminance similarity in the reward")
-			if err := fs.Parse(args); err != nil {
+			images, err := fs.ParseMixed(args)
+			if err != nil {
 				return err
 			}
-			if fs.NArg() == 0 {
+			if err := limits(); err != nil {
+				return err
+			}
+			if len(images) == 0 {
 				return cli.Usagef("eval colorfulness: no images given (see --help)")
 			}
 			if math.IsNaN(*weight) || math.IsInf(*weight, 0) || *weight < 0 {
 				return cli.Usagef("eval colorfulness: --weight %v: want a finite value >= 0", *weight)
 			}
-			reps, err := scoreColorImages(ctx, fs.Args(), *refDir, *inputDir, *weight)
+			reps, err := scoreColorImages(ctx, images, *refDir, *inputDir, *weight)
 			if err != nil {
 				return err
 			}

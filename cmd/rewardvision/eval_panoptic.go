@@ -32,6 +32,7 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 		Long:  evalPanopticHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval panoptic", "rewardvision eval panoptic --gt-json F [--gt-dir D] --pred-json F [--pred-dir D] [--strict] [--json]\n\n"+evalPanopticHelp)
+			limits := addInputLimits(fs)
 			gtJSON := fs.String("gt-json", "", "", "COCO panoptic ground-truth JSON")
 			gtDir := fs.String("gt-dir", "", "", "folder of ground-truth PNGs (default: --gt-json without .json, as panopticapi)")
 			predJSON := fs.String("pred-json", "", "", "COCO panoptic prediction JSON")
@@ -40,6 +41,9 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 			workers := fs.Int("workers", "RV_WORKERS", 0, "images decoded and matched at once (0: one per CPU)")
 			strict := fs.Bool("strict", strictEnv, false, "refuse predictions for images the ground truth lacks instead of ignoring them")
 			if err := fs.ParseNoArgs(args); err != nil {
+				return err
+			}
+			if err := limits(); err != nil {
 				return err
 			}
 			if *gtJSON == "" || *predJSON == "" {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"rewardvision/internal/readlimit"
 )
 
 // fieldFunc decodes the value of one top-level key from dec.
@@ -29,9 +31,9 @@ func openMaybeGzip(path string) (io.Reader, func() error, error) {
 			f.Close()
 			return nil, nil, fmt.Errorf("gzip: %w", err)
 		}
-		return zr, func() error { zr.Close(); return f.Close() }, nil
+		return readlimit.Reader(zr, readlimit.JSON(), "JSON"), func() error { zr.Close(); return f.Close() }, nil
 	}
-	return br, f.Close, nil
+	return readlimit.Reader(br, readlimit.JSON(), "JSON"), f.Close, nil
 }
 
 // loadFile opens path and runs read on it, naming the file in errors.

@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"rewardvision/internal/atomicfile"
+
+	"rewardvision/internal/readlimit"
 )
 
 // MaxSegmentID is the largest id an RGB PNG can hold.
@@ -37,7 +39,7 @@ const maxPixels = 1 << 26
 // DecodeIDMap decodes a PNG into an id map. Alpha is ignored; palette and
 // gray PNGs are read through their RGB values.
 func DecodeIDMap(r io.Reader) (*IDMap, error) {
-	data, err := io.ReadAll(r)
+	data, err := readlimit.ReadAll(r, readlimit.Image(), "image")
 	if err != nil {
 		return nil, err
 	}

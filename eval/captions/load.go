@@ -11,6 +11,8 @@ import (
 	"os"
 	"slices"
 	"strconv"
+
+	"rewardvision/internal/readlimit"
 )
 
 // LoadRefs reads a COCO captions annotation file
@@ -91,7 +93,7 @@ func readRefs(r io.Reader, name string, strict bool) (*RefsFile, error) {
 }
 
 func parseRefs(r io.Reader, name string, strict bool) (map[int][]string, []int, map[int]bool, error) {
-	data, err := io.ReadAll(r)
+	data, err := readlimit.ReadAll(r, readlimit.JSON(), "JSON")
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -157,7 +159,7 @@ func parseRefs(r io.Reader, name string, strict bool) (map[int][]string, []int, 
 // ReadPreds is LoadPreds on a reader; name is used in error messages. Two
 // predictions for one image are an error (pycocoevalcap asserts one).
 func ReadPreds(r io.Reader, name string) (map[int]string, error) {
-	data, err := io.ReadAll(r)
+	data, err := readlimit.ReadAll(r, readlimit.JSON(), "JSON")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"rewardvision/internal/readlimit"
 )
 
 // readAll reads r whole, gunzipping it when it starts with the gzip magic
@@ -36,7 +38,7 @@ func readAll(r io.Reader, plainHint, gzHint int) ([]byte, error) {
 	if hint > 0 {
 		buf.Grow(hint + bytes.MinRead)
 	}
-	if _, err := buf.ReadFrom(src); err != nil {
+	if _, err := buf.ReadFrom(readlimit.Reader(src, readlimit.JSON(), "JSON")); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

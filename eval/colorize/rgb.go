@@ -10,6 +10,8 @@ import (
 	_ "image/png"
 	"io"
 	"os"
+
+	"rewardvision/internal/readlimit"
 )
 
 // MaxPixels bounds the size of an image Load accepts (a 16k × 8k image).
@@ -98,21 +100,20 @@ func copyPix(out *RGB, pix []uint8, stride, bpp int) {
 	}
 }
 
-// Decode reads a PNG or JPEG.
+// Decode reads a PNG or JPEG of at most readlimit.Image() bytes. The
+// header is read and checked first, so data that is no image fails
+// without being read whole and a hostile size does not allocate.
 func Decode(r io.Reader) (*RGB, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	// Check the header first so a hostile size does not allocate.
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	lr := readlimit.Reader(r, readlimit.Image(), "image")
+	var head bytes.Buffer
+	cfg, format, err := image.DecodeConfig(io.TeeReader(lr, &head))
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return nil, fmt.Errorf("%s size %dx%d outside 1..%d pixels", format, cfg.Width, cfg.Height, int64(MaxPixels))
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, _, err := image.Decode(io.MultiReader(&head, lr))
 	if err != nil {
 		return nil, err
 	}

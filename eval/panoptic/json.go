@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
+
+	"rewardvision/internal/readlimit"
 )
 
 // MaxSegmentID is the largest id an RGB PNG can hold (R + 256·G + 256²·B).
@@ -44,7 +45,7 @@ type Segment struct {
 
 // LoadFile reads and parses a COCO panoptic JSON file.
 func LoadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.ReadFile(path, readlimit.JSON(), "JSON")
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
@@ -60,7 +61,7 @@ func LoadFile(path string) (*File, error) {
 // dict keyed by image_id there). It returns the positions of the
 // annotations dropped. Strict evaluation uses LoadFile, which refuses them.
 func LoadPredictionFile(path string) (*File, []int, error) {
-	data, err := os.ReadFile(path)
+	data, err := readlimit.ReadFile(path, readlimit.JSON(), "JSON")
 	if err != nil {
 		return nil, nil, fmt.Errorf("load %s: %w", path, err)
 	}
