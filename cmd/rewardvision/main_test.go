@@ -48,7 +48,10 @@ func TestCLIExitCodes(t *testing.T) {
 	}{
 		{"help", nil, []string{"--help"}, 0, "Commands:", ""},
 		{"no subcommand", nil, nil, 2, "", "missing subcommand"},
-		{"unknown subcommand", nil, []string{"frobnicate"}, 2, "", `unknown subcommand "frobnicate"`},
+		{"unknown subcommand", nil, []string{"frobnicate"}, 2, "", `rewardvision: unknown subcommand "frobnicate"`},
+		{"unknown nested subcommand, one prefix", nil, []string{"eval", "frobnicate"}, 2, "", `rewardvision: eval: unknown subcommand "frobnicate"`},
+		{"help of a command group", nil, []string{"help", "eval"}, 0, "Usage: rewardvision eval <command>", ""},
+		{"help of a command", nil, []string{"help", "eval", "coco"}, 0, "Usage: rewardvision eval coco --gt F", ""},
 		{"version help", nil, []string{"version", "--help"}, 0, "--ort-lib", ""},
 		{"unknown flag", nil, []string{"version", "--nope"}, 2, "", "flag provided but not defined: -nope"},
 		{"bad log format", nil, []string{"--log-format", "xml", "version"}, 2, "", "--log-format"},
@@ -71,6 +74,9 @@ func TestCLIExitCodes(t *testing.T) {
 			}
 			if !strings.Contains(errOut, tc.inStderr) {
 				t.Errorf("stderr %q lacks %q", errOut, tc.inStderr)
+			}
+			if strings.Contains(errOut, "rewardvision: rewardvision") {
+				t.Errorf("stderr prefixes the program name twice: %s", errOut)
 			}
 			if strings.Contains(errOut, "panic") || strings.Contains(errOut, "goroutine ") {
 				t.Errorf("stderr shows a panic: %s", errOut)

@@ -136,11 +136,22 @@ func Compute(f Files) (*Stats, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := wrongKind(f.Instances, "instances", len(ds.Annotations), func(i int) bool {
+			a := ds.Annotations[i]
+			return a.BBox[2] > 0 || a.BBox[3] > 0 || a.Segmentation != nil
+		}); err != nil {
+			return nil, err
+		}
 		s.Instances = instanceStats(ds)
 	}
 	if f.Panoptic != "" {
 		p, err := coco.LoadPanoptic(f.Panoptic)
 		if err != nil {
+			return nil, err
+		}
+		if err := wrongKind(f.Panoptic, "panoptic", len(p.Annotations), func(i int) bool {
+			return p.Annotations[i].FileName != ""
+		}); err != nil {
 			return nil, err
 		}
 		s.Panoptic = panopticStats(p)
@@ -150,9 +161,36 @@ func Compute(f Files) (*Stats, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := wrongKind(f.Captions, "captions", len(c.Annotations), func(i int) bool {
+			return c.Annotations[i].Caption != ""
+		}); err != nil {
+			return nil, err
+		}
 		s.Captions = captionStats(c)
 	}
 	return s, nil
+}
+
+// fields names what an annotation of each kind of file must carry.
+var fields = map[string]string{
+	"instances": `a "bbox" or "segmentation"`,
+	"panoptic":  `a "file_name"`,
+	"captions":  `a "caption"`,
+}
+
+// wrongKind refuses a file none of whose n annotations has the fields of
+// kind (ok(i) says whether annotation i has them): a panoptic or captions
+// file given as instances decodes without error but means nothing.
+func wrongKind(path, kind string, n int, ok func(i int) bool) error {
+	for i := range n {
+		if ok(i) {
+			return nil
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: none of its %d annotations has %s: not a COCO %s file", path, n, fields[kind], kind)
 }
 
 func instanceStats(ds *coco.Instances) *InstanceStats {

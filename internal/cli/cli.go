@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -69,6 +70,10 @@ func (c *Command) Execute(ctx context.Context, path string, args []string) error
 		return Usagef("missing subcommand")
 	}
 	name := args[0]
+	if name == "help" && len(args) > 1 {
+		// `help eval coco` is `eval coco --help`.
+		return c.Execute(ctx, path, append(slices.Clone(args[1:]), "--help"))
+	}
 	if name == "-h" || name == "--help" || name == "help" {
 		c.printCommands(os.Stdout, path)
 		return flag.ErrHelp
@@ -78,7 +83,13 @@ func (c *Command) Execute(ctx context.Context, path string, args []string) error
 			return s.Execute(ctx, path+" "+name, args[1:])
 		}
 	}
-	return Usagef("%s: unknown subcommand %q (one of: %s)", path, name, strings.Join(c.subNames(), ", "))
+	// The program name is the error printer's prefix: name only the
+	// command below it ("eval: unknown subcommand").
+	where := ""
+	if i := strings.IndexByte(path, ' '); i >= 0 {
+		where = path[i+1:] + ": "
+	}
+	return Usagef("%sunknown subcommand %q (one of: %s)", where, name, strings.Join(c.subNames(), ", "))
 }
 
 func (c *Command) subNames() []string {
