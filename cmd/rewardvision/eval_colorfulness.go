@@ -25,14 +25,14 @@ In --json output a PSNR of +Inf (identical images) is written as null.`
 
 // colorImageReport is one image of `eval colorfulness --json`.
 type colorImageReport struct {
-	File         string   `json:"file"`
-	Width        int      `json:"width"`
-	Height       int      `json:"height"`
-	Colorfulness float64  `json:"colorfulness"`
-	PSNR         *float64 `json:"psnr,omitempty"`
-	SSIM         *float64 `json:"ssim,omitempty"`
-	Similarity   *float64 `json:"similarity,omitempty"`
-	Reward       *float64 `json:"reward,omitempty"`
+	File         string    `json:"file"`
+	Width        int       `json:"width"`
+	Height       int       `json:"height"`
+	Colorfulness float64   `json:"colorfulness"`
+	PSNR         *psnrJSON `json:"psnr,omitempty"`
+	SSIM         *float64  `json:"ssim,omitempty"`
+	Similarity   *float64  `json:"similarity,omitempty"`
+	Reward       *float64  `json:"reward,omitempty"`
 
 	psnr      float64 // kept when +Inf (JSON cannot hold it)
 	hasPSNR   bool
@@ -40,11 +40,11 @@ type colorImageReport struct {
 }
 
 type colorMean struct {
-	Colorfulness float64  `json:"colorfulness"`
-	PSNR         *float64 `json:"psnr,omitempty"`
-	SSIM         *float64 `json:"ssim,omitempty"`
-	Similarity   *float64 `json:"similarity,omitempty"`
-	Reward       *float64 `json:"reward,omitempty"`
+	Colorfulness float64   `json:"colorfulness"`
+	PSNR         *psnrJSON `json:"psnr,omitempty"`
+	SSIM         *float64  `json:"ssim,omitempty"`
+	Similarity   *float64  `json:"similarity,omitempty"`
+	Reward       *float64  `json:"reward,omitempty"`
 }
 
 type colorReport struct {
@@ -156,10 +156,8 @@ func scoreColorImage(file, refDir, inputDir string, weight float64) (colorImageR
 		if err != nil {
 			return r, fmt.Errorf("%s vs %s: %w", file, refPath, err)
 		}
-		r.psnr, r.hasPSNR, r.SSIM = psnr, true, &ssim
-		if !math.IsInf(psnr, 0) {
-			r.PSNR = &psnr
-		}
+		p := psnrJSON(psnr)
+		r.psnr, r.hasPSNR, r.SSIM, r.PSNR = psnr, true, &ssim, &p
 	}
 	if inputDir != "" {
 		inPath := filepath.Join(inputDir, filepath.Base(file))
@@ -174,6 +172,17 @@ func scoreColorImage(file, refDir, inputDir string, weight float64) (colorImageR
 		r.Similarity, r.Reward, r.hasReward = &rw.Similarity, &rw.Total, true
 	}
 	return r, nil
+}
+
+// psnrJSON is a PSNR that JSON writes as null when it is +Inf (identical
+// images), as --help says, rather than leaving the key out.
+type psnrJSON float64
+
+func (p psnrJSON) MarshalJSON() ([]byte, error) {
+	if math.IsInf(float64(p), 0) || math.IsNaN(float64(p)) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float64(p))
 }
 
 // meanColor averages each column; a mean PSNR with an identical pair in it
@@ -195,9 +204,8 @@ func meanColor(reps []colorImageReport, withRef, withReward bool) colorMean {
 	n := float64(len(reps))
 	m.Colorfulness /= n
 	if withRef {
-		if p := psnr / n; !math.IsInf(p, 0) {
-			m.PSNR = &p
-		}
+		p := psnrJSON(psnr / n)
+		m.PSNR = &p
 		s := ssim / n
 		m.SSIM = &s
 	}
@@ -234,7 +242,7 @@ func writeColorTable(w io.Writer, rep colorReport, withRef, withReward bool) err
 	if len(rep.Images) > 1 {
 		psnr := math.Inf(1)
 		if rep.Mean.PSNR != nil {
-			psnr = *rep.Mean.PSNR
+			psnr = float64(*rep.Mean.PSNR)
 		}
 		row(fmt.Sprintf("mean of %d", len(rep.Images)), "", rep.Mean.Colorfulness, psnr, rep.Mean.SSIM, rep.Mean.Similarity, rep.Mean.Reward)
 	}

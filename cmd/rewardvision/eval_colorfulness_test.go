@@ -59,15 +59,15 @@ func TestEvalColorfulnessJSON(t *testing.T) {
 			t.Errorf("image %d: %v, want %s M3 %v", i, im, names[i], w)
 		}
 		// Against itself: PSNR +Inf (null), SSIM 1, similarity 0, reward = M3.
-		if psnr, ok := im["psnr"]; ok || im["ssim"].(float64) != 1 || im["similarity"].(float64) != 0 || im["reward"].(float64) != c {
+		if psnr, ok := im["psnr"]; !ok || psnr != nil || im["ssim"].(float64) != 1 || im["similarity"].(float64) != 0 || im["reward"].(float64) != c {
 			t.Errorf("image %d self-comparison: psnr %v %v, %v", i, psnr, ok, im)
 		}
 	}
 	if m := got.Mean["colorfulness"].(float64); math.Abs(m-sum/4) > 1e-12 {
 		t.Errorf("mean %v, want %v", m, sum/4)
 	}
-	if _, ok := got.Mean["psnr"]; ok {
-		t.Errorf("mean psnr should be null (infinite): %v", got.Mean)
+	if p, ok := got.Mean["psnr"]; !ok || p != nil {
+		t.Errorf("mean psnr should be null (infinite), the key present: %v", got.Mean)
 	}
 	if got.Meta["ssim"] == nil || got.Meta["reward"] == nil {
 		t.Errorf("meta %v", got.Meta)
