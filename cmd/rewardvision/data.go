@@ -169,6 +169,12 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			}
 			p.Done()
 			el := time.Since(start)
+			if sum.BelowMinObjects > 0 {
+				// Objects that do not fit or stay under --min-visible are
+				// dropped, not redrawn: say how far the split fell short.
+				slog.Warn("images below --min-objects", "images", sum.BelowMinObjects, "of", sum.Images, "min_objects", cfg.MinObjects,
+					"hint", "lower --min-visible or --min-size, or raise --size")
+			}
 			if *asJSON {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")

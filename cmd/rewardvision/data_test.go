@@ -157,3 +157,31 @@ func TestDataUsageErrors(t *testing.T) {
 		t.Errorf("stats of an empty folder: %v", err)
 	}
 }
+
+// Objects dropped for --min-visible leave images below --min-objects; the
+// command says how many instead of passing it over.
+func TestDataGenWarnsBelowMinObjects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		warn string // "" for no warning
+	}{
+		{"unreachable min-visible", []string{"--n", "4", "--min-visible", "100000", "--min-objects", "1"}, `"images":4,"of":4,"min_objects":1`},
+		{"reachable", []string{"--n", "4", "--min-objects", "1", "--max-objects", "2"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--log-format", "json", "data", "gen", "--out", filepath.Join(t.TempDir(), "split")}, tc.args...)
+			_, errOut, code := runCLI(t, nil, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			has := strings.Contains(errOut, "images below --min-objects")
+			if tc.warn == "" && has {
+				t.Fatalf("unexpected warning: %s", errOut)
+			}
+			if tc.warn != "" && (!has || !strings.Contains(errOut, tc.warn)) {
+				t.Fatalf("stderr %s lacks the warning with %s", errOut, tc.warn)
+			}
+		})
+	}
+}

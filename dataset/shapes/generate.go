@@ -44,6 +44,10 @@ type Summary struct {
 	Crowds      int `json:"crowds"`
 	Captions    int `json:"captions"`
 	StuffRegion int `json:"stuff_segments"`
+	// BelowMinObjects counts images with fewer objects (crowd regions
+	// included) than the config's MinObjects: objects that did not fit or
+	// stayed under MinVisiblePixels are dropped, not redrawn.
+	BelowMinObjects int `json:"below_min_objects"`
 }
 
 // info is the "info" object of every file: enough to regenerate the split.
@@ -181,6 +185,9 @@ func writeSplit(ctx context.Context, cfg Config, opt Options) (Summary, error) {
 		sum.Crowds += r.crowds
 		sum.Captions += len(r.captions)
 		sum.StuffRegion += len(r.anns.segments) - r.objects - r.crowds
+		if r.objects+r.crowds < cfg.MinObjects {
+			sum.BelowMinObjects++
+		}
 		if opt.Progress != nil {
 			opt.Progress(1)
 		}
