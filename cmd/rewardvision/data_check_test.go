@@ -71,6 +71,28 @@ func garbleFile(rel string) func(*testing.T, string) {
 	}
 }
 
+// swapFiles exchanges two files of the split (e.g. two images' panoptic
+// PNGs: each still decodes, but its ids are the other image's segments).
+func swapFiles(a, b string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
+		pa, pb := filepath.Join(dir, a), filepath.Join(dir, b)
+		da, err := os.ReadFile(pa)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := os.ReadFile(pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(pa, db, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(pb, da, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestDataCheck(t *testing.T) {
 	img := func(i int) string { return filepath.Join(shapes.ImagesDir, shapes.FileName(i)) }
 	pan := func(i int) string { return filepath.Join(shapes.PanopticDir, shapes.FileName(i)) }
@@ -95,6 +117,9 @@ func TestDataCheck(t *testing.T) {
 		{name: "corrupt panoptic png", corrupt: []func(*testing.T, string){truncateFile(pan(2), 60)},
 			want:    []string{"(image id 3, record 2)", pan(2)},
 			skipped: checkSkipped{ImageFiles: 1}, ok: 5, panOK: 5},
+		{name: "panoptic png swapped with another image's", corrupt: []func(*testing.T, string){swapFiles(pan(1), pan(2))},
+			want:    []string{"(image id 2, record 1)", pan(1) + ": segment"},
+			skipped: checkSkipped{ImageFiles: 2}, ok: 4, panOK: 4},
 		{name: "annotation of unknown image", corrupt: []func(*testing.T, string){addUnknownImageAnnotation}, extraAnns: 1,
 			want:    []string{shapes.InstancesFile + ": annotations[", "(id 9999): image_id 777 is not in images"},
 			skipped: checkSkipped{Annotations: 1}, ok: 6, panOK: 6},

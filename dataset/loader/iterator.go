@@ -172,6 +172,12 @@ func loadSample(rec Record, cfg Config) (Sample, error) {
 		if m.Width != w || m.Height != h {
 			return Sample{}, fmt.Errorf("%w: panoptic PNG %s is %dx%d, image %dx%d", errSize, rec.PanopticPath, m.Width, m.Height, w, h)
 		}
+		// The PNG's ids must be the record's segments, as the panoptic
+		// evaluator requires (a PNG swapped with another image's fails here).
+		a := coco.PanopticAnnotation{ImageID: rec.ImageID, FileName: rec.PanopticPath, SegmentsInfo: rec.Segments}
+		if err := coco.CheckIDMap(a, m); err != nil {
+			return Sample{}, err
+		}
 		s.Panoptic = letterboxIDs(m, lb)
 	}
 	return s, nil
