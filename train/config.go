@@ -85,6 +85,14 @@ type StepInfo struct {
 // maxSteps bounds --steps so step·batch cannot overflow.
 const maxSteps = 1 << 30
 
+// Validate reports the first invalid setting (a flag's value): Run
+// refuses the same, but a command calls this first to tell a usage error
+// from a failure.
+func (c *Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 func (c *Config) withDefaults() (Config, error) {
 	d := *c
 	if d.Task != task.Detection && d.Task != task.Captioning && d.Task != task.Colorization {

@@ -103,6 +103,12 @@ type rewardLogLine struct {
 	UpdateS     float64 `json:"update_s"`
 }
 
+// Validate reports the first invalid setting, as Config.Validate.
+func (c *RewardConfig) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
 func (c *RewardConfig) withDefaults() (RewardConfig, error) {
 	d := *c
 	if d.Init == "" || d.TrainDir == "" || d.ValDir == "" || d.OutDir == "" {

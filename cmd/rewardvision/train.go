@@ -118,6 +118,9 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(os.Stderr, term, false, slog.Default()),
 			}
+			if err := cfg.Validate(); err != nil {
+				return cli.Usagef("train mle: %v", err)
+			}
 			res, err := train.Run(ctx, cfg)
 			if term {
 				fmt.Fprintln(os.Stderr)

@@ -88,6 +88,9 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(os.Stderr, term, true, slog.Default()),
 			}
+			if err := cfg.Validate(); err != nil {
+				return cli.Usagef("train reward: %v", err)
+			}
 			res, err := train.RunReward(ctx, cfg)
 			if term {
 				fmt.Fprintln(os.Stderr)

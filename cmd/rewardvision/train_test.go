@@ -28,6 +28,9 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 		{"data and train", []string{"--task", "detection", "--data", "d", "--train", "t", "--out", "o"}, "not both"},
 		{"argument", []string{"--task", "detection", "--data", "d", "--out", "o", "extra"}, "takes no arguments"},
 		{"bad flag", []string{"--task", "detection", "--steps", "many"}, "invalid value"},
+		{"zero steps", []string{"--task", "detection", "--data", "d", "--out", "o", "--steps", "0"}, "steps 0: want 1.."},
+		{"bad box order", []string{"--task", "detection", "--data", "d", "--out", "o", "--box-order", "diagonal"}, `box order "diagonal"`},
+		{"warmup past steps", []string{"--task", "detection", "--data", "d", "--out", "o", "--steps", "10", "--warmup", "20"}, "warmup 20"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := trainMLECommand(&bytes.Buffer{}).Run(context.Background(), tc.args)
@@ -36,6 +39,19 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 				t.Errorf("err %v, want a usage error containing %q", err, tc.want)
 			}
 		})
+	}
+	// Invalid values of train reward are usage errors too, found before
+	// any data or checkpoint is read.
+	for _, args := range [][]string{
+		{"--init", "i", "--data", "d", "--out", "o", "--samples", "1"},
+		{"--init", "i", "--data", "d", "--out", "o", "--steps", "0"},
+		{"--init", "i", "--data", "d", "--out", "o", "--temperature", "0"},
+	} {
+		err := trainRewardCommand(&bytes.Buffer{}).Run(context.Background(), args)
+		var ue *cli.UsageError
+		if !errors.As(err, &ue) {
+			t.Errorf("train reward %v: err %v, want a usage error", args, err)
+		}
 	}
 	err := trainShipCommand(&bytes.Buffer{}).Run(context.Background(), []string{"--from", "x"})
 	var ue *cli.UsageError
