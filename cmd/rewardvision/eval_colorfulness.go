@@ -78,6 +78,9 @@ func evalColorfulnessCommand(stdout io.Writer) *cli.Command {
 			if math.IsNaN(*weight) || math.IsInf(*weight, 0) || *weight < 0 {
 				return cli.Usagef("eval colorfulness: --weight %v: want a finite value >= 0", *weight)
 			}
+			if *inputDir == "" && fs.Given("weight") {
+				return cli.Usagef("eval colorfulness: --weight weighs the reward, which needs --input")
+			}
 			reps, err := scoreColorImages(ctx, images, *refDir, *inputDir, *weight)
 			if err != nil {
 				return err

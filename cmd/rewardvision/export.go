@@ -62,6 +62,8 @@ func exportCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("export: --verify-images %d: want 1..64", *images)
 			case *threads < 0:
 				return cli.Usagef("export: --threads %d: want ≥ 0", *threads)
+			case !*verify && (fs.Given("device") || fs.Given("ort-lib") || fs.Given("threads") || fs.Given("verify-images")):
+				return cli.Usagef("export: --device, --ort-lib, --threads and --verify-images apply to --verify only")
 			}
 			// Load ONNX Runtime before the (slower) export, so a missing
 			// library fails fast.

@@ -44,6 +44,8 @@ func TestInputLimits(t *testing.T) {
 		{"data stats over the limit", nil, []string{"data", "stats", "--instances", bigObject, "--max-json-mb", "1"}, 1, "larger than the 1 MB limit"},
 		{"zero limit", nil, []string{"eval", "coco", "--gt", big, "--dt", big, "--max-json-mb", "0"}, 2, "want ≥ 1"},
 		{"image limit, flag after the image", nil, []string{"eval", "colorfulness", big, "--max-image-mb", "0"}, 2, "want ≥ 1"},
+		{"flag without effect: --weight without --input", nil, []string{"eval", "colorfulness", big, "--weight", "2"}, 2, "needs --input"},
+		{"flag without effect: export --device without --verify", nil, []string{"export", "--ckpt", dir, "--repo", dir, "--device", "cpu"}, 2, "apply to --verify only"},
 		{"limit from env not a number", []string{"RV_MAX_JSON_MB=lots"}, []string{"eval", "coco", "--gt", big, "--dt", big}, 2, "RV_MAX_JSON_MB"},
 	}
 	for _, tc := range tests {

@@ -212,6 +212,15 @@ func (fs *FlagSet) Duration(name, env string, def time.Duration, help string) *t
 	return p
 }
 
+// Given reports whether the flag was set (on the command line, or for a
+// non-string flag by its env var): commands use it to refuse a flag that
+// has no effect in the combination given.
+func (fs *FlagSet) Given(name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
 // fromEnv sets the flag from its env var now, so that an explicit flag on the
 // command line still wins. A value that does not parse is reported by Parse.
 func (fs *FlagSet) fromEnv(name, env string) {
