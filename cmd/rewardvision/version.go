@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"rewardvision/internal/buildinfo"
@@ -14,23 +15,28 @@ import (
 
 // ortFlags are the ONNX Runtime flags shared by every command that runs models.
 type ortFlags struct {
+	fs     *cli.FlagSet
 	lib    *string
 	device *string
 }
 
 func addORTFlags(fs *cli.FlagSet) ortFlags {
-	return ortFlags{
+	return ortFlags{fs: fs,
 		lib: fs.String("ort-lib", "", "", "path of libonnxruntime.so (default: $"+ortrun.EnvLib+
 			", then third_party/onnxruntime, then the system library path)"),
 		device: fs.String("device", "RV_DEVICE", "cpu", "execution provider: cpu, cuda, cuda:N, or auto (CUDA if it works, else CPU)"),
 	}
 }
 
-// open loads ONNX Runtime and resolves the device.
+// open loads ONNX Runtime and resolves the device. A device name that
+// does not parse is a usage error naming where it came from.
 func (f ortFlags) open() (*ortrun.Runtime, ortrun.Device, error) {
 	dev, err := ortrun.ParseDevice(*f.device)
 	if err != nil {
-		return nil, dev, err
+		if v, ok := os.LookupEnv("RV_DEVICE"); ok && v == *f.device && !f.fs.Given("device") {
+			return nil, dev, cli.Usagef("env RV_DEVICE: %v", err)
+		}
+		return nil, dev, cli.Usagef("%v", err)
 	}
 	rt, err := ortrun.Load(*f.lib)
 	if err != nil {
