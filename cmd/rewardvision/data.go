@@ -144,9 +144,7 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("data gen: %v", err)
 			}
 			if *printConfig {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(cfg)
+				return printJSON(stdout, cfg)
 			}
 			switch {
 			case *out == "":
@@ -176,9 +174,7 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 					"hint", "lower --min-visible or --min-size, or raise --size")
 			}
 			if *asJSON {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"out": *out, "summary": sum, "seconds": el.Seconds(),
+				return printJSON(stdout, map[string]any{"out": *out, "summary": sum, "seconds": el.Seconds(),
 					"images_per_second": float64(sum.Images) / el.Seconds(), "config": cfg})
 			}
 			fmt.Fprintf(stdout, "wrote %d images (%d objects, %d crowd regions, %d stuff segments, %d captions) to %s in %s (%.0f images/s)\n",
@@ -264,9 +260,7 @@ func dataStatsCommand(stdout io.Writer) *cli.Command {
 				return err
 			}
 			if *asJSON {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return printJSON(stdout, st)
 			}
 			return st.WriteText(stdout)
 		},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -87,9 +86,7 @@ func dataCheckCommand(stdout io.Writer) *cli.Command {
 				return err
 			}
 			if *asJSON {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(sum)
+				return printJSON(stdout, sum)
 			}
 			writeCheckSummary(stdout, sum)
 			return nil

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -169,9 +168,7 @@ func writeCaptionsJSON(w io.Writer, res *captions.Result, refs, preds string) er
 	for id, v := range res.PerImageCIDErD {
 		rep.PerImage[strconv.Itoa(id)] = v
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	return printJSON(w, rep)
 }
 
 func writeCaptionsTable(w io.Writer, res *captions.Result, refs, preds string) error {

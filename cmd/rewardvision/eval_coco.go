@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -94,9 +93,7 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 			timingOut := stdout
 			if *asJSON {
 				timingOut = os.Stderr
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", " ")
-				if err := enc.Encode(res.Report(filepath.Base(*dtPath))); err != nil {
+				if err := printJSON(stdout, res.Report(filepath.Base(*dtPath))); err != nil {
 					return err
 				}
 			} else {

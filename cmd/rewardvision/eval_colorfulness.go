@@ -97,9 +97,7 @@ func evalColorfulnessCommand(stdout io.Writer) *cli.Command {
 				rep.Meta["reward"] = fmt.Sprintf("colorfulness + %g * similarity, similarity = -mean|Y(out) - Y(in)|, Y = BT.601 luma on 0..255", *weight)
 			}
 			if *asJSON {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return printJSON(stdout, rep)
 			}
 			return writeColorTable(stdout, rep, *refDir != "", *inputDir != "")
 		},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -103,9 +102,7 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 					"pred":   *predJSON + " + " + *predDir,
 					"images": len(res.PerImage),
 				})
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", " ")
-				return enc.Encode(ref)
+				return printJSON(stdout, ref)
 			}
 			fmt.Fprintf(stdout, "panoptic: %d images, gt %s, pred %s\n\n", len(res.PerImage), *gtJSON, *predJSON)
 			return res.WriteTable(stdout)

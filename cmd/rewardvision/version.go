@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -78,9 +77,7 @@ func versionCommand(stdout io.Writer) *cli.Command {
 				Providers: rt.Providers, Device: dev.String(),
 			}
 			if *asJSON {
-				enc := json.NewEncoder(stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
+				return printJSON(stdout, v)
 			}
 			fmt.Fprintf(stdout, "rewardvision %s\n", v.Commit)
 			fmt.Fprintf(stdout, "go:                  %s\n", v.GoVersion)
