@@ -14,15 +14,27 @@ import (
 	"rewardvision/models/task"
 )
 
-// Evaluate scores the latest checkpoint of dir (a training or shipped
-// folder with meta.json) on the first n images of the validation split
-// valDir (all when n is 0), with the metric training reports: detection
-// AP, AP50, AP75, AR100; captioning CIDEr-D, BLEU-4, ROUGE-L. The "step"
-// entry is the checkpoint's global step. A non-empty resultsPath receives
+// EvalOptions are the inputs of Evaluate.
+type EvalOptions struct {
+	Checkpoint string // training or shipped folder with meta.json
+	Val        string // validation split folder
+	N          int    // first N images (0: all)
+	Workers    int    // image decoding goroutines (0: 1)
+	Results    string // optional results file of the outputs scored
+	Logger     *slog.Logger
+}
+
+// Evaluate scores the latest checkpoint of o.Checkpoint on the first o.N
+// images of the validation split o.Val (all when N is 0), with the metric
+// training reports: detection AP, AP50, AP75, AR100; captioning CIDEr-D,
+// BLEU-4, ROUGE-L; colorization PSNR, SSIM, colourfulness, reward. The
+// "step" entry is the checkpoint's global step. A non-empty o.Results receives
 // the greedy outputs it scored as a COCO results list (detections for
 // `eval coco`, captions for `eval captions`); since those score every
 // image of the split, it needs all of them evaluated.
-func Evaluate(ctx context.Context, dir, valDir string, n, workers int, resultsPath string, log *slog.Logger) (map[string]float64, error) {
+func Evaluate(ctx context.Context, o EvalOptions) (map[string]float64, error) {
+	dir, valDir, n, resultsPath := o.Checkpoint, o.Val, o.N, o.Results
+	workers := max(o.Workers, 1)
 	if resultsPath != "" {
 		// Fail before the evaluation, not after it.
 		if st, err := os.Stat(filepath.Dir(resultsPath)); err != nil || !st.IsDir() {
@@ -41,7 +53,7 @@ func Evaluate(ctx context.Context, dir, valDir string, n, workers int, resultsPa
 	if err != nil {
 		return nil, err
 	}
-	val, err := loadSplit(ctx, valDir, meta.Task, meta.Model.ImageSize, workers, false, log)
+	val, err := loadSplit(ctx, valDir, meta.Task, meta.Model.ImageSize, workers, false, o.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -137,7 +137,7 @@ func TestShip(t *testing.T) {
 	// The captions it scored, written as a results file, score the same
 	// with `eval captions`' readers.
 	resultsPath := filepath.Join(t.TempDir(), "captions.json")
-	metrics, err := Evaluate(context.Background(), to, cfg.ValDir, cfg.EvalN, 1, resultsPath, cfg.Logger)
+	metrics, err := Evaluate(context.Background(), EvalOptions{Checkpoint: to, Val: cfg.ValDir, N: cfg.EvalN, Results: resultsPath, Logger: cfg.Logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,10 +156,10 @@ func TestShip(t *testing.T) {
 		t.Errorf("results file: %d captions, CIDEr-D %v (err %v); evaluation: %v", len(preds), scored, err, metrics)
 	}
 	// Results of part of the split would score the rest as missed: refused.
-	if _, err := Evaluate(context.Background(), to, cfg.ValDir, 2, 1, resultsPath, cfg.Logger); err == nil || !strings.Contains(err.Error(), "only 2 of the") {
+	if _, err := Evaluate(context.Background(), EvalOptions{Checkpoint: to, Val: cfg.ValDir, N: 2, Results: resultsPath, Logger: cfg.Logger}); err == nil || !strings.Contains(err.Error(), "only 2 of the") {
 		t.Errorf("results of 2 images: err %v, want a refusal", err)
 	}
-	if _, err := Evaluate(context.Background(), to, t.TempDir(), 0, 1, "", cfg.Logger); err == nil {
+	if _, err := Evaluate(context.Background(), EvalOptions{Checkpoint: to, Val: t.TempDir(), Logger: cfg.Logger}); err == nil {
 		t.Error("Evaluate on a folder without a split: no error")
 	}
 	// Shipping again replaces the checkpoint instead of adding one.

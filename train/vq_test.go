@@ -649,7 +649,7 @@ func TestColorizationOverfit(t *testing.T) {
 
 	// Greedy decodes through Evaluate, from the folder alone.
 	resultsPath := filepath.Join(t.TempDir(), "codes.json")
-	metrics, err := Evaluate(context.Background(), cfg.OutDir, four, 0, 1, resultsPath, quietLog())
+	metrics, err := Evaluate(context.Background(), EvalOptions{Checkpoint: cfg.OutDir, Val: four, Results: resultsPath, Logger: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}

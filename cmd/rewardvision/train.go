@@ -237,7 +237,7 @@ func trainEvalCommand(stdout io.Writer) *cli.Command {
 			if *ckpt == "" || *val == "" {
 				return cli.Usagef("train eval: --ckpt and --val are required")
 			}
-			metrics, err := train.Evaluate(ctx, *ckpt, *val, *evalN, 2, *resultsPath, slog.Default())
+			metrics, err := train.Evaluate(ctx, train.EvalOptions{Checkpoint: *ckpt, Val: *val, N: *evalN, Workers: 2, Results: *resultsPath, Logger: slog.Default()})
 			if err != nil {
 				return err
 			}
@@ -274,7 +274,7 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 			if *val == "" {
 				return nil
 			}
-			metrics, err := train.Evaluate(ctx, *to, *val, *evalN, 2, "", slog.Default())
+			metrics, err := train.Evaluate(ctx, train.EvalOptions{Checkpoint: *to, Val: *val, N: *evalN, Workers: 2, Logger: slog.Default()})
 			if err != nil {
 				return fmt.Errorf("evaluate %s: %w", *to, err)
 			}
