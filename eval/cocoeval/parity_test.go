@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"rewardvision/internal/testfix"
@@ -16,21 +15,11 @@ const tol = 1e-9
 // fixturesDir is the shared fixtures folder; "" when absent (a clean clone).
 func fixturesDir() string { return testfix.SharedDir() }
 
-// fixtureFile returns the path of a coco-det fixture file, preferring the
-// shared fixtures and falling back to the copy in testdata.
+// fixtureFile returns the path of a coco-det fixture file: the shared
+// fixtures, else the copy in testdata/fixtures.
 func fixtureFile(t testing.TB, set, name string) string {
 	t.Helper()
-	if d := fixturesDir(); d != "" {
-		p := filepath.Join(d, "coco-det", set, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	p := filepath.Join("testdata", set, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("fixture %s/%s not found", set, name)
-	}
-	return p
+	return testfix.Path(t, "coco-det/"+set+"/"+name)
 }
 
 type expectedFile map[string]json.RawMessage
