@@ -57,6 +57,36 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r, err := newMLERun(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	return r.loop(ctx)
+}
+
+// mleRun is one MLE training run: its data, model, compiled step and log.
+type mleRun struct {
+	cfg        Config
+	log        *slog.Logger
+	val        *split
+	spec       taskSpec
+	model      *seq.Model
+	st         *stepper
+	smp        *sampler
+	logf       *os.File
+	jl         *json.Encoder
+	meta       *task.Meta
+	start      int // step the run starts (or resumes) from
+	evalBatch  int
+	runStart   time.Time
+	lastGood   int // step of the last checkpoint written
+	lastMetric map[string]float64
+}
+
+// newMLERun checks the output folder against --resume, loads the data,
+// builds the model (restoring the latest checkpoint) and opens the log.
+func newMLERun(ctx context.Context, cfg Config) (*mleRun, error) {
 	log := cfg.Logger
 	have, err := hasCheckpoints(cfg.OutDir)
 	if err != nil {
@@ -73,8 +103,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 			return nil, err
 		}
 	}
-	sizes := cfg.Model
-	imageSize := sizes.ImageSize
+	imageSize := cfg.Model.ImageSize
 	if imageSize == 0 {
 		imageSize = 64
 	}
@@ -101,7 +130,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	mcfg := modelConfig(cfg.Task, sizes, spec)
+	mcfg := modelConfig(cfg.Task, cfg.Model, spec)
 	if err := mcfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -135,37 +164,44 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer st.close()
 	logf, err := os.OpenFile(filepath.Join(cfg.OutDir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
+		st.close()
 		return nil, fmt.Errorf("open log: %w", err)
 	}
-	defer logf.Close()
-	jl := json.NewEncoder(logf)
-
-	res := &Result{StartStep: start}
-	meta := newMeta(&cfg, mcfg, spec)
-	smp := newSampler(trainSet, spec, cfg.Seed)
-	sched := cfg.schedule()
-	evalBatch := 64
+	r := &mleRun{cfg: cfg, log: log, val: valSet, spec: spec, model: m, st: st, logf: logf, jl: json.NewEncoder(logf),
+		meta: newMeta(&cfg, mcfg, spec), smp: newSampler(trainSet, spec, cfg.Seed), start: start, lastGood: start, evalBatch: 64}
 	if cfg.EvalN > 0 {
-		evalBatch = min(evalBatch, cfg.EvalN)
+		r.evalBatch = min(r.evalBatch, cfg.EvalN)
 	}
-	runStart := time.Now()
-	lastGood := start
-	for step := start; step < cfg.Steps; step++ {
+	return r, nil
+}
+
+func (r *mleRun) close() {
+	r.st.close()
+	r.logf.Close()
+}
+
+// loop takes the steps from r.start to cfg.Steps: each a batch, an
+// optimizer step, then validation, a log line and a checkpoint when due.
+func (r *mleRun) loop(ctx context.Context) (*Result, error) {
+	cfg := r.cfg
+	res := &Result{StartStep: r.start}
+	sched := cfg.schedule()
+	r.runStart = time.Now()
+	for step := r.start; step < cfg.Steps; step++ {
 		if err := ctx.Err(); err != nil {
-			return res, fmt.Errorf("stopped at step %d (last checkpoint at step %d): %w", step, lastGood, err)
+			return res, fmt.Errorf("stopped at step %d (last checkpoint at step %d): %w", step, r.lastGood, err)
 		}
-		b, err := smp.batch(step, cfg.Batch)
+		b, err := r.smp.batch(step, cfg.Batch)
 		if err != nil {
 			return res, fmt.Errorf("batch of step %d: %w", step+1, err)
 		}
 		lr := sched.At(step)
-		if err := st.setLR(lr); err != nil {
+		if err := r.st.setLR(lr); err != nil {
 			return res, err
 		}
-		loss, norm, err := st.run(b)
+		loss, norm, err := r.st.run(b)
 		if err != nil {
 			return res, fmt.Errorf("step %d: %w", step+1, err)
 		}
@@ -174,53 +210,67 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 		done := step + 1
 		if !finite(loss) || !finite(norm) {
-			_ = jl.Encode(logLine{Step: done, Loss: jsonFloat(loss), GradNorm: jsonFloat(norm), LR: lr, WallS: time.Since(runStart).Seconds(), Event: "non-finite"})
+			_ = r.jl.Encode(logLine{Step: done, Loss: jsonFloat(loss), GradNorm: jsonFloat(norm), LR: lr, WallS: time.Since(r.runStart).Seconds(), Event: "non-finite"})
 			return res, fmt.Errorf("step %d: loss %g, gradient norm %g: %w; stopped, the last good checkpoint (step %d) is kept in %s",
-				done, loss, norm, ErrNonFinite, lastGood, cfg.OutDir)
+				done, loss, norm, ErrNonFinite, r.lastGood, cfg.OutDir)
 		}
 		res.Losses = append(res.Losses, loss)
 		res.Steps = done
-		el := time.Since(runStart).Seconds()
-		info := StepInfo{Step: done, Total: cfg.Steps, Loss: loss, GradNorm: norm, LR: lr,
-			StepsPerS: float64(done-start) / el}
-		if info.StepsPerS > 0 {
-			info.ETASeconds = float64(cfg.Steps-done) / info.StepsPerS
+		info := r.stepInfo(done, loss, norm, lr)
+		if err := r.afterStep(&info); err != nil {
+			return res, err
 		}
-		last := done == cfg.Steps
-		if (cfg.EvalEvery > 0 && done%cfg.EvalEvery == 0) || last {
-			te := time.Now()
-			metrics, _, err := spec.evaluate(m, valSet, cfg.EvalN, evalBatch)
-			if err != nil {
-				return res, fmt.Errorf("validation at step %d: %w", done, err)
-			}
-			// The step says which weights the metrics belong to: meta.json
-			// is rewritten at checkpoints between evaluations.
-			metrics["step"] = float64(done)
-			info.Eval, res.Metrics = metrics, metrics
-			log.Info("validation", "step", done, spec.headline(), metrics[spec.headline()], "metrics", metrics, "elapsed", time.Since(te).Round(time.Millisecond))
-		}
-		if done%cfg.LogEvery == 0 || info.Eval != nil || last {
-			if err := jl.Encode(logLine{Step: done, Loss: jsonFloat(loss), GradNorm: jsonFloat(norm), LR: lr,
-				StepsPerS: info.StepsPerS, WallS: el, Eval: info.Eval}); err != nil {
-				return res, fmt.Errorf("write log: %w", err)
-			}
-		}
-		if (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || last {
-			if err := saveCheckpoint(m, meta, res.Metrics, done, cfg.OutDir, log); err != nil {
-				return res, err
-			}
-			lastGood = done
-		}
+		res.Metrics = r.lastMetric
 		if cfg.OnStep != nil {
 			cfg.OnStep(info)
 		}
 	}
-	res.Meta = meta
-	res.Elapsed = time.Since(runStart)
-	if start == cfg.Steps {
-		log.Info("nothing to do: the checkpoint is already at the last step", "steps", start)
+	res.Meta = r.meta
+	res.Elapsed = time.Since(r.runStart)
+	if r.start == cfg.Steps {
+		r.log.Info("nothing to do: the checkpoint is already at the last step", "steps", r.start)
 	}
 	return res, nil
+}
+
+func (r *mleRun) stepInfo(done int, loss, norm float32, lr float64) StepInfo {
+	info := StepInfo{Step: done, Total: r.cfg.Steps, Loss: loss, GradNorm: norm, LR: lr,
+		StepsPerS: float64(done-r.start) / time.Since(r.runStart).Seconds()}
+	if info.StepsPerS > 0 {
+		info.ETASeconds = float64(r.cfg.Steps-done) / info.StepsPerS
+	}
+	return info
+}
+
+// afterStep validates, logs and checkpoints step info.Step when due.
+func (r *mleRun) afterStep(info *StepInfo) error {
+	cfg, done := r.cfg, info.Step
+	last := done == cfg.Steps
+	if (cfg.EvalEvery > 0 && done%cfg.EvalEvery == 0) || last {
+		te := time.Now()
+		metrics, _, err := r.spec.evaluate(r.model, r.val, cfg.EvalN, r.evalBatch)
+		if err != nil {
+			return fmt.Errorf("validation at step %d: %w", done, err)
+		}
+		// The step says which weights the metrics belong to: meta.json
+		// is rewritten at checkpoints between evaluations.
+		metrics["step"] = float64(done)
+		info.Eval, r.lastMetric = metrics, metrics
+		r.log.Info("validation", "step", done, r.spec.headline(), metrics[r.spec.headline()], "metrics", metrics, "elapsed", time.Since(te).Round(time.Millisecond))
+	}
+	if done%cfg.LogEvery == 0 || info.Eval != nil || last {
+		if err := r.jl.Encode(logLine{Step: done, Loss: jsonFloat(info.Loss), GradNorm: jsonFloat(info.GradNorm), LR: info.LR,
+			StepsPerS: info.StepsPerS, WallS: time.Since(r.runStart).Seconds(), Eval: info.Eval}); err != nil {
+			return fmt.Errorf("write log: %w", err)
+		}
+	}
+	if (cfg.CkptEvery > 0 && done%cfg.CkptEvery == 0) || last {
+		if err := saveCheckpoint(r.model, r.meta, r.lastMetric, done, cfg.OutDir, r.log); err != nil {
+			return err
+		}
+		r.lastGood = done
+	}
+	return nil
 }
 
 // saveCheckpoint writes the model's checkpoint and meta.json with the
