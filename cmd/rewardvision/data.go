@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -108,20 +107,12 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
-			cfg, err := shapes.Preset(*preset)
-			if err != nil {
+			if _, err := shapes.Preset(*preset); err != nil {
 				return cli.Usagef("data gen: %v", err)
 			}
-			if *configPath != "" {
-				data, err := os.ReadFile(*configPath)
-				if err != nil {
-					return fmt.Errorf("config: %w", err)
-				}
-				dec := json.NewDecoder(strings.NewReader(string(data)))
-				dec.DisallowUnknownFields()
-				if err := dec.Decode(&cfg); err != nil {
-					return fmt.Errorf("config %s: %w", *configPath, err)
-				}
+			cfg, err := shapes.LoadConfig(*preset, *configPath)
+			if err != nil {
+				return err
 			}
 			for _, set := range g.sets {
 				set(&cfg)

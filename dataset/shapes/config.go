@@ -1,10 +1,13 @@
 package shapes
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
+	"os"
 	"slices"
 	"strings"
 )
@@ -172,6 +175,27 @@ func Preset(name string) (Config, error) {
 	}
 	c := DefaultConfig()
 	apply(&c)
+	return c, nil
+}
+
+// LoadConfig layers a world's settings: the named preset, then the JSON
+// config file at path (when not ""), whose fields override the preset's;
+// a field the Config does not have is an error. Command-line flags go on
+// top (see `data gen`), and Validate checks the result.
+func LoadConfig(preset, path string) (Config, error) {
+	c, err := Preset(preset)
+	if err != nil || path == "" {
+		return c, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
 	return c, nil
 }
 

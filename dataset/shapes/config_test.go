@@ -1,6 +1,8 @@
 package shapes
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,5 +36,38 @@ func TestPresets(t *testing.T) {
 	}
 	if _, err := Preset("hard"); err == nil || !strings.Contains(err.Error(), `preset "hard"`) {
 		t.Errorf("unknown preset: %v", err)
+	}
+}
+
+func TestLoadConfigLayers(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	det, err := Preset("detection")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The preset alone.
+	if c, err := LoadConfig("detection", ""); err != nil || c.MaxObjects != det.MaxObjects || !c.ClassColors {
+		t.Fatalf("LoadConfig(detection) = %+v, %v", c, err)
+	}
+	// A file overrides only the fields it names.
+	c, err := LoadConfig("detection", write("over.json", `{"max_objects": 2, "size": 32}`))
+	if err != nil || c.MaxObjects != 2 || c.Size != 32 || c.MinObjectSize != det.MinObjectSize || !c.ClassColors {
+		t.Fatalf("override = %+v, %v", c, err)
+	}
+	for _, tc := range []struct{ name, preset, path, want string }{
+		{"unknown field", "full", write("bad.json", `{"max_objectz": 2}`), `unknown field "max_objectz"`},
+		{"missing file", "full", filepath.Join(dir, "none.json"), "config: open"},
+		{"unknown preset", "hard", "", `preset "hard"`},
+	} {
+		if _, err := LoadConfig(tc.preset, tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
