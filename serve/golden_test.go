@@ -25,9 +25,10 @@ func zeroTiming(v any) {
 }
 
 // TestGolden pins the server's answers for the shipped models on the
-// test images and, when the shared fixtures are present, on two real COCO
-// photos (the shipped models were trained on the synthetic world, so what
-// they say about a photo is only pinned, not meaningful).
+// test images and on two real COCO photos of the coco-det/real2 fixture
+// (the repository copies 439180 only, so 142238 needs the shared fixtures;
+// the shipped models were trained on the synthetic world, so what they say
+// about a photo is only pinned, not meaningful).
 func TestGolden(t *testing.T) {
 	_, ts := newServer(t, nil, Config{})
 	type golden struct {

@@ -18,10 +18,11 @@ import (
 	"rewardvision/internal/testfix"
 )
 
-// captionsFixture is a copy of the shared pycocoevalcap fixture kept by the
-// captions package.
-func captionsFixture(name, file string) string {
-	return filepath.Join("..", "..", "eval", "captions", "testdata", "fixtures", name, file)
+// captionsFixture is file of the pycocoevalcap fixture captions/<name> (the
+// shared one, else the repository's copy).
+func captionsFixture(t testing.TB, name, file string) string {
+	t.Helper()
+	return filepath.Join(testfix.Dir(t, "captions/"+name), file)
 }
 
 func TestEvalCaptionsJSONMatchesFixture(t *testing.T) {
@@ -29,7 +30,7 @@ func TestEvalCaptionsJSONMatchesFixture(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var out bytes.Buffer
 			err := evalCaptionsCommand(&out).Run(context.Background(), []string{
-				"--refs", captionsFixture(name, "refs.json"), "--preds", captionsFixture(name, "preds.json"), "--json"})
+				"--refs", captionsFixture(t, name, "refs.json"), "--preds", captionsFixture(t, name, "preds.json"), "--json"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +38,7 @@ func TestEvalCaptionsJSONMatchesFixture(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 				t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 			}
-			data, err := os.ReadFile(captionsFixture(name, "expected.json"))
+			data, err := os.ReadFile(captionsFixture(t, name, "expected.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +89,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func TestEvalCaptionsTable(t *testing.T) {
 	var out bytes.Buffer
 	err := evalCaptionsCommand(&out).Run(context.Background(), []string{
-		"--refs", captionsFixture("small", "refs.json"), "--preds", captionsFixture("small", "preds.json")})
+		"--refs", captionsFixture(t, "small", "refs.json"), "--preds", captionsFixture(t, "small", "preds.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,8 +154,8 @@ func TestEvalCaptionsErrors(t *testing.T) {
 // The command is reachable from the root as `rewardvision eval captions`.
 func TestEvalCaptionsRegistered(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := run([]string{"eval", "captions", "--refs", captionsFixture("small", "refs.json"),
-		"--preds", captionsFixture("small", "preds.json"), "--json"}, &out, &errb)
+	code := run([]string{"eval", "captions", "--refs", captionsFixture(t, "small", "refs.json"),
+		"--preds", captionsFixture(t, "small", "preds.json"), "--json"}, &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), `"CIDEr-D": 1.9534008703525`) {
 		t.Fatalf("exit %d, stdout %s, stderr %s", code, out.String(), errb.String())
 	}

@@ -12,12 +12,14 @@ import (
 	"testing"
 
 	"rewardvision/internal/cli"
+	"rewardvision/internal/testfix"
 )
 
-// cocoFixture is a copy of a shared coco-det fixture kept by the cocoeval
-// package.
-func cocoFixture(name, file string) string {
-	return filepath.Join("..", "..", "eval", "cocoeval", "testdata", name, file)
+// cocoFixture is file of the pycocotools fixture coco-det/<name> (the
+// shared one, else the repository's copy).
+func cocoFixture(t testing.TB, name, file string) string {
+	t.Helper()
+	return filepath.Join(testfix.Dir(t, "coco-det/"+name), file)
 }
 
 func TestEvalCOCOJSONMatchesFixture(t *testing.T) {
@@ -30,7 +32,7 @@ func TestEvalCOCOJSONMatchesFixture(t *testing.T) {
 		t.Run(tc.set+"/"+tc.iouType, func(t *testing.T) {
 			var out bytes.Buffer
 			err := evalCOCOCommand(&out).Run(context.Background(), []string{
-				"--gt", cocoFixture(tc.set, "gt.json"), "--dt", cocoFixture(tc.set, tc.dets), "--iou-type", tc.iouType, "--json"})
+				"--gt", cocoFixture(t, tc.set, "gt.json"), "--dt", cocoFixture(t, tc.set, tc.dets), "--iou-type", tc.iouType, "--json"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,7 +40,7 @@ func TestEvalCOCOJSONMatchesFixture(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 				t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 			}
-			data, err := os.ReadFile(cocoFixture(tc.set, "expected.json"))
+			data, err := os.ReadFile(cocoFixture(t, tc.set, "expected.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +78,7 @@ func TestEvalCOCOJSONMatchesFixture(t *testing.T) {
 func TestEvalCOCOTable(t *testing.T) {
 	var out bytes.Buffer
 	err := evalCOCOCommand(&out).Run(context.Background(), []string{
-		"--gt", cocoFixture("small", "gt.json"), "--dt", cocoFixture("small", "dets.json"), "--timing"})
+		"--gt", cocoFixture(t, "small", "gt.json"), "--dt", cocoFixture(t, "small", "dets.json"), "--timing"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func TestEvalCOCOTable(t *testing.T) {
 func TestEvalCOCOMaxDets(t *testing.T) {
 	var out bytes.Buffer
 	err := evalCOCOCommand(&out).Run(context.Background(), []string{
-		"--gt", cocoFixture("small", "gt.json"), "--dt", cocoFixture("small", "dets.json"), "--max-dets", "1,5,20"})
+		"--gt", cocoFixture(t, "small", "gt.json"), "--dt", cocoFixture(t, "small", "dets.json"), "--max-dets", "1,5,20"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func TestEvalCOCOErrors(t *testing.T) {
 	os.WriteFile(trunc, []byte(`[{"image_id": 1000, "category_id": 1, "bbox": [0, 0`), 0o644)
 	rleDets := filepath.Join(dir, "rle.json")
 	os.WriteFile(rleDets, []byte(`[{"image_id": 1000, "category_id": 1, "score": 0.5, "segmentation": {"size": [375, 500], "counts": "\\\\"}}]`), 0o644)
-	gt := cocoFixture("small", "gt.json")
+	gt := cocoFixture(t, "small", "gt.json")
 	tests := []struct {
 		name string
 		args []string
@@ -158,7 +160,7 @@ func TestEvalCOCOErrors(t *testing.T) {
 
 func TestEvalCOCOThroughRoot(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"eval", "coco", "--gt", cocoFixture("real2", "gt.json"), "--dt", cocoFixture("real2", "dets.json"), "--json"}, &stdout, &stderr)
+	code := run([]string{"eval", "coco", "--gt", cocoFixture(t, "real2", "gt.json"), "--dt", cocoFixture(t, "real2", "dets.json"), "--json"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}

@@ -12,15 +12,18 @@ import (
 	"testing"
 
 	"rewardvision/internal/cli"
+	"rewardvision/internal/testfix"
 )
 
-// colorFixture is the colorfulness fixture copy kept by the colorize package.
-func colorFixture(file string) string {
-	return filepath.Join("..", "..", "eval", "colorize", "testdata", "colorfulness", file)
+// colorFixture is file of the colorfulness fixture (the shared one, else
+// the repository's copy); "" names its folder.
+func colorFixture(t testing.TB, file string) string {
+	t.Helper()
+	return filepath.Join(testfix.Dir(t, "colorfulness"), file)
 }
 
 func TestEvalColorfulnessJSON(t *testing.T) {
-	data, err := os.ReadFile(colorFixture("expected.json"))
+	data, err := os.ReadFile(colorFixture(t, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,9 +34,9 @@ func TestEvalColorfulnessJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := []string{"astronaut.png", "chelsea.png", "coffee.png", "camera.png"}
-	args := []string{"--json", "--ref", colorFixture(""), "--input", colorFixture(""), "--weight", "2"}
+	args := []string{"--json", "--ref", colorFixture(t, ""), "--input", colorFixture(t, ""), "--weight", "2"}
 	for _, n := range names {
-		args = append(args, colorFixture(n))
+		args = append(args, colorFixture(t, n))
 	}
 	var out bytes.Buffer
 	if err := evalColorfulnessCommand(&out).Run(context.Background(), args); err != nil {
@@ -55,7 +58,7 @@ func TestEvalColorfulnessJSON(t *testing.T) {
 		w := want.Images[names[i]].M3
 		c := im["colorfulness"].(float64)
 		sum += c
-		if im["file"] != colorFixture(names[i]) || math.Abs(c-w) > 1e-9 {
+		if im["file"] != colorFixture(t, names[i]) || math.Abs(c-w) > 1e-9 {
 			t.Errorf("image %d: %v, want %s M3 %v", i, im, names[i], w)
 		}
 		// Against itself: PSNR +Inf (null), SSIM 1, similarity 0, reward = M3.
@@ -76,7 +79,7 @@ func TestEvalColorfulnessJSON(t *testing.T) {
 
 func TestEvalColorfulnessTable(t *testing.T) {
 	var out bytes.Buffer
-	if err := evalColorfulnessCommand(&out).Run(context.Background(), []string{colorFixture("chelsea.png")}); err != nil {
+	if err := evalColorfulnessCommand(&out).Run(context.Background(), []string{colorFixture(t, "chelsea.png")}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "37.9574") || !strings.Contains(out.String(), "451x300") || strings.Contains(out.String(), "mean") {
@@ -92,7 +95,7 @@ func TestEvalColorfulnessErrors(t *testing.T) {
 	}
 	// other/camera.png is chelsea: a reference of the wrong size.
 	other := filepath.Join(dir, "other")
-	chelsea, err := os.ReadFile(colorFixture("chelsea.png"))
+	chelsea, err := os.ReadFile(colorFixture(t, "chelsea.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +112,12 @@ func TestEvalColorfulnessErrors(t *testing.T) {
 		want  string
 	}{
 		{"no images", nil, true, "no images given"},
-		{"negative weight", []string{"--weight", "-1", colorFixture("camera.png")}, true, "--weight -1"},
-		{"undecodable", []string{colorFixture("camera.png"), bad}, false, "decode " + bad},
+		{"negative weight", []string{"--weight", "-1", colorFixture(t, "camera.png")}, true, "--weight -1"},
+		{"undecodable", []string{colorFixture(t, "camera.png"), bad}, false, "decode " + bad},
 		{"missing", []string{filepath.Join(dir, "none.png")}, false, "none.png"},
-		{"missing reference", []string{"--ref", dir, colorFixture("camera.png")}, false, "camera.png: reference"},
-		{"missing input", []string{"--ref", colorFixture(""), "--input", dir, colorFixture("camera.png")}, false, "camera.png: input"},
-		{"reference of another size", []string{"--ref", other, colorFixture("camera.png")}, false, "size mismatch: prediction 512x512, reference 451x300"},
+		{"missing reference", []string{"--ref", dir, colorFixture(t, "camera.png")}, false, "camera.png: reference"},
+		{"missing input", []string{"--ref", colorFixture(t, ""), "--input", dir, colorFixture(t, "camera.png")}, false, "camera.png: input"},
+		{"reference of another size", []string{"--ref", other, colorFixture(t, "camera.png")}, false, "size mismatch: prediction 512x512, reference 451x300"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,12 +13,14 @@ import (
 	"testing"
 
 	"rewardvision/internal/cli"
+	"rewardvision/internal/testfix"
 )
 
-// panopticFixture is a copy of a shared panopticapi fixture kept by the
-// panoptic package.
-func panopticFixture(name, file string) string {
-	return filepath.Join("..", "..", "eval", "panoptic", "testdata", name, file)
+// panopticFixture is file of the panopticapi fixture panoptic/<name> (the
+// shared one, else the repository's copy).
+func panopticFixture(t testing.TB, name, file string) string {
+	t.Helper()
+	return filepath.Join(testfix.Dir(t, "panoptic/"+name), file)
 }
 
 func panopticKeys[V any](m map[string]V) []string {
@@ -35,8 +37,8 @@ func TestEvalPanopticJSONMatchesFixture(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var out bytes.Buffer
 			err := evalPanopticCommand(&out).Run(context.Background(), []string{
-				"--gt-json", panopticFixture(name, "gt.json"), "--pred-json", panopticFixture(name, "pred.json"),
-				"--pred-dir", panopticFixture(name, "pred"), "--json", "--workers", "2"})
+				"--gt-json", panopticFixture(t, name, "gt.json"), "--pred-json", panopticFixture(t, name, "pred.json"),
+				"--pred-dir", panopticFixture(t, name, "pred"), "--json", "--workers", "2"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,7 +46,7 @@ func TestEvalPanopticJSONMatchesFixture(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 				t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 			}
-			data, err := os.ReadFile(panopticFixture(name, "expected.json"))
+			data, err := os.ReadFile(panopticFixture(t, name, "expected.json"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,8 +91,8 @@ func TestEvalPanopticJSONMatchesFixture(t *testing.T) {
 func TestEvalPanopticTable(t *testing.T) {
 	var out bytes.Buffer
 	err := evalPanopticCommand(&out).Run(context.Background(), []string{
-		"--gt-json", panopticFixture("small", "gt.json"), "--gt-dir", panopticFixture("small", "gt"),
-		"--pred-json", panopticFixture("small", "pred.json")})
+		"--gt-json", panopticFixture(t, "small", "gt.json"), "--gt-dir", panopticFixture(t, "small", "gt"),
+		"--pred-json", panopticFixture(t, "small", "pred.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +116,7 @@ func TestEvalPanopticErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`{"annotations": [{"image_id": 1}]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	gt := panopticFixture("small", "gt.json")
+	gt := panopticFixture(t, "small", "gt.json")
 	tests := []struct {
 		name  string
 		args  []string
@@ -125,8 +127,8 @@ func TestEvalPanopticErrors(t *testing.T) {
 		{"argument", []string{"--gt-json", gt, "--pred-json", gt, "x"}, true, "takes no arguments"},
 		{"bad flag", []string{"--nope"}, true, "flag provided but not defined"},
 		{"missing folder", []string{"--gt-json", gt, "--pred-json", bad}, false, "PNG folder " + filepath.Join(dir, "bad") + ": not a directory"},
-		{"bad JSON", []string{"--gt-json", gt, "--pred-json", bad, "--pred-dir", panopticFixture("small", "pred")}, false, "load " + bad + ": annotations[0]: image_id 1: missing file_name"},
-		{"gt as prediction with other PNGs", []string{"--gt-json", gt, "--pred-json", gt, "--pred-dir", panopticFixture("small", "pred")}, false, "is in the PNG but not in segments_info"},
+		{"bad JSON", []string{"--gt-json", gt, "--pred-json", bad, "--pred-dir", panopticFixture(t, "small", "pred")}, false, "load " + bad + ": annotations[0]: image_id 1: missing file_name"},
+		{"gt as prediction with other PNGs", []string{"--gt-json", gt, "--pred-json", gt, "--pred-dir", panopticFixture(t, "small", "pred")}, false, "is in the PNG but not in segments_info"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,8 +144,8 @@ func TestEvalPanopticErrors(t *testing.T) {
 // Through the binary's entry point: registered under eval, exit codes.
 func TestEvalPanopticExitCodes(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"eval", "panoptic", "--gt-json", panopticFixture("real2", "gt.json"),
-		"--pred-json", panopticFixture("real2", "pred.json"), "--json"}, &out, &errb); code != 0 {
+	if code := run([]string{"eval", "panoptic", "--gt-json", panopticFixture(t, "real2", "gt.json"),
+		"--pred-json", panopticFixture(t, "real2", "pred.json"), "--json"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if !strings.Contains(out.String(), `"All"`) {

@@ -83,7 +83,7 @@ func withExtraResults(t *testing.T, dir, fixtureDets string, edit func([]map[str
 // does: the stats are the clean file's, bit for bit, and a warning counts
 // them and names the ids. --strict refuses the file.
 func TestEvalCOCOUnknownCategoriesLeftOut(t *testing.T) {
-	gt, clean := cocoFixture("small", "gt.json"), cocoFixture("small", "dets.json")
+	gt, clean := cocoFixture(t, "small", "gt.json"), cocoFixture(t, "small", "dets.json")
 	dets := withExtraResults(t, t.TempDir(), clean, func(recs []map[string]any) []map[string]any {
 		for i, cat := range []int{9002, 9001, 9002} {
 			r := map[string]any{}
@@ -189,7 +189,7 @@ func TestEvalCOCOAnnotationID0(t *testing.T) {
 // ignores them (their PNGs are never read): the result is the clean file's,
 // with a warning; --strict refuses them.
 func TestEvalPanopticUnknownImagesIgnored(t *testing.T) {
-	data, err := os.ReadFile(panopticFixture("small", "pred.json"))
+	data, err := os.ReadFile(panopticFixture(t, "small", "pred.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,8 +205,8 @@ func TestEvalPanopticUnknownImagesIgnored(t *testing.T) {
 	}
 	predJSON := writeFile(t, t.TempDir(), "pred.json", string(extra))
 	args := func(p string) []string {
-		return []string{"eval", "panoptic", "--json", "--gt-json", panopticFixture("small", "gt.json"),
-			"--gt-dir", panopticFixture("small", "gt"), "--pred-json", p, "--pred-dir", panopticFixture("small", "pred")}
+		return []string{"eval", "panoptic", "--json", "--gt-json", panopticFixture(t, "small", "gt.json"),
+			"--gt-dir", panopticFixture(t, "small", "gt"), "--pred-json", p, "--pred-dir", panopticFixture(t, "small", "pred")}
 	}
 	results := func(out string) map[string]any {
 		var m map[string]any
@@ -216,7 +216,7 @@ func TestEvalPanopticUnknownImagesIgnored(t *testing.T) {
 		delete(m, "meta")
 		return m
 	}
-	code, clean, errb := runEval(t, args(panopticFixture("small", "pred.json"))...)
+	code, clean, errb := runEval(t, args(panopticFixture(t, "small", "pred.json"))...)
 	if code != 0 {
 		t.Fatalf("clean: exit %d: %s", code, errb)
 	}
@@ -241,7 +241,7 @@ func TestEvalPanopticUnknownImagesIgnored(t *testing.T) {
 // keyed by image_id): an earlier, empty one changes nothing, with a
 // warning; --strict refuses the file.
 func TestEvalPanopticDuplicatePredictionLastWins(t *testing.T) {
-	data, err := os.ReadFile(panopticFixture("small", "pred.json"))
+	data, err := os.ReadFile(panopticFixture(t, "small", "pred.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,8 +259,8 @@ func TestEvalPanopticDuplicatePredictionLastWins(t *testing.T) {
 	}
 	predJSON := writeFile(t, t.TempDir(), "pred.json", string(dup))
 	args := func(p string) []string {
-		return []string{"eval", "panoptic", "--json", "--gt-json", panopticFixture("small", "gt.json"),
-			"--gt-dir", panopticFixture("small", "gt"), "--pred-json", p, "--pred-dir", panopticFixture("small", "pred")}
+		return []string{"eval", "panoptic", "--json", "--gt-json", panopticFixture(t, "small", "gt.json"),
+			"--gt-dir", panopticFixture(t, "small", "gt"), "--pred-json", p, "--pred-dir", panopticFixture(t, "small", "pred")}
 	}
 	results := func(out string) map[string]any {
 		var m map[string]any
@@ -270,7 +270,7 @@ func TestEvalPanopticDuplicatePredictionLastWins(t *testing.T) {
 		delete(m, "meta")
 		return m
 	}
-	code, clean, errb := runEval(t, args(panopticFixture("small", "pred.json"))...)
+	code, clean, errb := runEval(t, args(panopticFixture(t, "small", "pred.json"))...)
 	if code != 0 {
 		t.Fatalf("clean: exit %d: %s", code, errb)
 	}

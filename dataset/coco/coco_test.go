@@ -2,9 +2,7 @@ package coco
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -220,49 +218,6 @@ func TestCaptionsSmall(t *testing.T) {
 		t.Errorf("preds = %v", res)
 	}
 	roundTrip(t, res, WriteCaptionResults, ReadCaptionResults)
-}
-
-// TestLocalCopiesMatchShared guards the testdata copies against drifting
-// from the reference fixtures.
-func TestLocalCopiesMatchShared(t *testing.T) {
-	shared := testfix.SharedDir()
-	if shared == "" {
-		t.Skip("no shared fixtures")
-	}
-	root := filepath.Join("testdata", "fixtures")
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		local, err := readMaybeGz(p)
-		if err != nil {
-			return err
-		}
-		ref, err := os.ReadFile(filepath.Join(shared, strings.TrimSuffix(rel, ".gz")))
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(local, ref) {
-			t.Errorf("%s differs from the shared fixture", p)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readMaybeGz(p string) ([]byte, error) {
-	b, err := os.ReadFile(p)
-	if err != nil || !strings.HasSuffix(p, ".gz") {
-		return b, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
 }
 
 func TestWriteNilListsAndInfo(t *testing.T) {

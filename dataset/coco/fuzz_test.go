@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"os"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
 // FuzzReadInstances checks that no input makes the reader or the index
@@ -14,7 +16,7 @@ func FuzzReadInstances(f *testing.F) {
 	f.Add([]byte(`{"images":[{"id":1,"width":4,"height":3}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,1,1],"segmentation":{"size":[3,4],"counts":[12]}}],"categories":[{"id":1,"name":"a"}]}`))
 	f.Add([]byte(`{"annotations":[{"segmentation":[[1,2,3,4,5,6]],"bbox":[1,2,3,4]}]}`))
 	f.Add([]byte(`{"annotations":[{"segmentation":{"size":[2,2],"counts":"04"},"bbox":[1,2,3,4]}]}`))
-	if b, err := os.ReadFile("testdata/fixtures/coco-det/real2/gt.json"); err == nil {
+	if b, err := os.ReadFile(testfix.Find("coco-det/real2/gt.json")); err == nil {
 		f.Add(b[:4096])
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -212,7 +212,7 @@ func TestRealJPEG(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(testfix.Local(t, "coco-det/real2/images/000000439180.jpg"))
-	// the other photo is not copied into testdata: its record is skipped
+	// the other photo is not copied into testdata/fixtures: its record is skipped
 	recs, _, err := FromInstances(ds, dir, coco.IndexOptions{})
 	if err != nil {
 		t.Fatal(err)

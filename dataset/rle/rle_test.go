@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
 // bruteMask is a random row-major mask with a blob-like structure, so
@@ -152,7 +154,7 @@ type realAnn struct {
 // TestRealCOCOMasks checks decode, area, box and re-encoding on real COCO
 // val2017 masks written by pycocotools.
 func TestRealCOCOMasks(t *testing.T) {
-	b, err := os.ReadFile("testdata/real2_gt.json")
+	b, err := os.ReadFile(testfix.Path(t, "coco-det/real2/gt.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

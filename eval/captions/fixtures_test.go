@@ -1,7 +1,6 @@
 package captions
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,17 +10,11 @@ import (
 	"rewardvision/internal/testfix"
 )
 
-// fixtureDir finds a caption fixture folder, falling back to the copy under
-// testdata/fixtures.
+// fixtureDir finds the caption fixture folder captions/<name>: the shared
+// one, else the repository's copy.
 func fixtureDir(t testing.TB, name string) string {
 	t.Helper()
-	return testfix.Dir(t, "captions/"+name, filepath.Join("testdata", "fixtures", name))
-}
-
-// sharedFixtureDir finds the shared captions/<name> fixture folder.
-func sharedFixtureDir(name string) (string, bool) {
-	dir := testfix.Shared("captions/" + name)
-	return dir, dir != ""
+	return testfix.Dir(t, "captions/"+name)
 }
 
 // expected is the shape of a fixture's expected.json.
@@ -59,28 +52,4 @@ func (e expected) perImage(t testing.TB) map[int]float64 {
 		out[id] = v
 	}
 	return out
-}
-
-// TestFixtureCopiesMatchShared keeps testdata/fixtures identical to the
-// shared fixtures when those are present.
-func TestFixtureCopiesMatchShared(t *testing.T) {
-	for _, name := range []string{"small", "shapes50"} {
-		shared, ok := sharedFixtureDir(name)
-		if !ok {
-			t.Skip("shared fixtures not present")
-		}
-		for _, f := range []string{"refs.json", "preds.json", "expected.json"} {
-			a, err := os.ReadFile(filepath.Join(shared, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := os.ReadFile(filepath.Join("testdata", "fixtures", name, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(a, b) {
-				t.Errorf("testdata/fixtures/%s/%s differs from %s; copy it again", name, f, shared)
-			}
-		}
-	}
 }

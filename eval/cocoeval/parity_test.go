@@ -16,7 +16,7 @@ const tol = 1e-9
 func fixturesDir() string { return testfix.SharedDir() }
 
 // fixtureFile returns the path of a coco-det fixture file: the shared
-// fixtures, else the copy in testdata/fixtures.
+// fixtures, else the repository's copy.
 func fixtureFile(t testing.TB, set, name string) string {
 	t.Helper()
 	return testfix.Path(t, "coco-det/"+set+"/"+name)

@@ -7,7 +7,7 @@ import (
 )
 
 // perf5kFiles returns the perf5k fixture paths, skipping when the shared
-// fixtures are absent (its large files are not copied into testdata).
+// fixtures are absent (its large files are not copied into testdata/fixtures).
 func perf5kFiles(tb testing.TB) (gt, dets string, want Report) {
 	tb.Helper()
 	d := fixturesDir()

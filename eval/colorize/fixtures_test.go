@@ -1,15 +1,14 @@
 package colorize
 
 import (
-	"path/filepath"
 	"testing"
 
 	"rewardvision/internal/testfix"
 )
 
-// fixtureDir finds a reference fixture folder, falling back to the copy
-// under testdata/<name>.
+// fixtureDir finds a reference fixture folder ("colorfulness"): the shared
+// one, else the repository's copy.
 func fixtureDir(t testing.TB, name string) string {
 	t.Helper()
-	return testfix.Dir(t, name, filepath.Join("testdata", name))
+	return testfix.Dir(t, name)
 }

@@ -9,11 +9,11 @@ import (
 	"rewardvision/internal/testfix"
 )
 
-// fixtureDir finds a reference fixture folder ("panoptic/small"), falling
-// back to the copy under testdata/ named by its last element.
+// fixtureDir finds a reference fixture folder ("panoptic/small"): the
+// shared one, else the repository's copy.
 func fixtureDir(t testing.TB, name string) string {
 	t.Helper()
-	return testfix.Dir(t, name, filepath.Join("testdata", filepath.Base(name)))
+	return testfix.Dir(t, name)
 }
 
 // expected is a fixture's expected.json.

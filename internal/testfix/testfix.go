@@ -1,8 +1,12 @@
-// Package testfix finds the shared reference fixtures for tests: the
-// folder named by $RV_FIXTURES, else shared/fixtures found by walking up
-// from the working directory (the checkout sits next to shared/), else the
-// small copies under the test's own testdata/fixtures. It also damages
-// generated splits in the ways the bad-input tests need.
+// Package testfix finds the reference fixtures for tests: the folder named
+// by $RV_FIXTURES, else shared/fixtures found by walking up from the working
+// directory (the checkout sits next to shared/ on dev machines), else the
+// small copies kept in the repository under testdata/fixtures at the module
+// root (RepoDir), which is all a clean clone or CI has. A fixture missing
+// from the shared folder is also looked up in the repository's copies.
+// Both folders have the same layout ("coco-det/real2/gt.json"), and every
+// copied fixture file is stored once, there. It also damages generated
+// splits in the ways the bad-input tests need.
 package testfix
 
 import (
@@ -15,6 +19,8 @@ import (
 )
 
 // SharedDir returns the shared fixtures folder, or "" when there is none.
+// $RV_FIXTURES wins when set, even when that folder is empty or missing
+// (RV_FIXTURES=$(mktemp -d) runs the tests as on a clean clone).
 func SharedDir() string {
 	if d := os.Getenv("RV_FIXTURES"); d != "" {
 		return d
@@ -36,67 +42,100 @@ func SharedDir() string {
 	}
 }
 
-// Path returns fixture rel ("coco-det/real2/gt.json"): the shared file when
-// present, else testdata/fixtures/rel or its gzipped copy rel+".gz".
-// The test is skipped when neither exists.
+// repoDir is RepoDir, found once when the test binary starts (tests run in
+// their package's directory, and some change it later).
+var repoDir = findRepoDir()
+
+func findRepoDir() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if exists(filepath.Join(dir, "go.mod")) {
+			return filepath.Join(dir, "testdata", "fixtures")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// RepoDir returns the repository's copies of the small fixtures:
+// testdata/fixtures next to go.mod ("" outside the module).
+func RepoDir() string { return repoDir }
+
+// Find returns fixture rel ("coco-det/real2/gt.json"): the shared file when
+// present, else the repository's copy of rel or its gzipped copy rel+".gz",
+// else "".
+func Find(rel string) string {
+	if p := Shared(rel); p != "" {
+		return p
+	}
+	return repoCopy(rel)
+}
+
+// Path returns fixture rel as Find does. The test is skipped when there is
+// neither a shared file nor a copy in the repository.
 func Path(t testing.TB, rel string) string {
 	t.Helper()
-	if d := SharedDir(); d != "" {
-		p := filepath.Join(d, filepath.FromSlash(rel))
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	if p := Find(rel); p != "" {
+		return p
 	}
-	for _, p := range []string{
-		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)),
-		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)+".gz"),
-	} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skipf("fixture %s not found (set RV_FIXTURES)", rel)
+	t.Skipf("fixture %s not found (not copied into %s; set RV_FIXTURES)", rel, repoDir)
 	return ""
 }
 
-// Local returns testdata/fixtures/rel (or rel+".gz"), the copy kept with
-// the package, failing the test when it is missing.
+// Local returns the repository's copy of fixture rel (or rel+".gz"), even
+// when the shared fixtures are present, failing the test when it is
+// missing.
 func Local(t testing.TB, rel string) string {
 	t.Helper()
-	for _, p := range []string{
-		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)),
-		filepath.Join("testdata", "fixtures", filepath.FromSlash(rel)+".gz"),
-	} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
+	if p := repoCopy(rel); p != "" {
+		return p
 	}
-	t.Fatalf("testdata copy of fixture %s is missing", rel)
+	t.Fatalf("fixture %s is not copied into %s", rel, repoDir)
 	return ""
 }
 
-// Dir returns the fixture folder rel ("panoptic/small") under SharedDir when
-// present, else the package's own copy local (relative to the package
-// directory). The test is skipped when neither exists.
-func Dir(t testing.TB, rel, local string) string {
+// Dir returns the fixture folder rel ("panoptic/small"): the shared folder
+// when present, else the repository's copy. The test is skipped when
+// neither exists.
+func Dir(t testing.TB, rel string) string {
 	t.Helper()
-	if d := SharedDir(); d != "" {
-		if p := filepath.Join(d, filepath.FromSlash(rel)); exists(p) {
+	if p := Shared(rel); p != "" {
+		return p
+	}
+	if repoDir != "" {
+		if p := filepath.Join(repoDir, filepath.FromSlash(rel)); exists(p) {
 			return p
 		}
 	}
-	if exists(local) {
-		return local
-	}
-	t.Skipf("fixture %s not found (no shared copy, no %s; set RV_FIXTURES)", rel, local)
+	t.Skipf("fixture %s not found (not copied into %s; set RV_FIXTURES)", rel, repoDir)
 	return ""
 }
 
-// Shared returns the shared fixture rel, or "" when there is none (a clean
-// clone without shared/).
+// Shared returns the shared fixture rel (a file or folder), or "" when
+// there is none (a clean clone without shared/).
 func Shared(rel string) string {
 	if d := SharedDir(); d != "" {
 		if p := filepath.Join(d, filepath.FromSlash(rel)); exists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// repoCopy returns the repository's copy of file rel or rel+".gz", or "".
+func repoCopy(rel string) string {
+	if repoDir == "" {
+		return ""
+	}
+	p := filepath.Join(repoDir, filepath.FromSlash(rel))
+	for _, p := range []string{p, p + ".gz"} {
+		if exists(p) {
 			return p
 		}
 	}

@@ -7,13 +7,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
 // loadShapes50Captions returns the 250 reference captions of the
 // captions/shapes50 fixture.
 func loadShapes50Captions(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("testdata/shapes50_refs.json")
+	data, err := os.ReadFile(testfix.Path(t, "captions/shapes50/refs.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

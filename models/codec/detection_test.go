@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	"rewardvision/internal/testfix"
 )
 
 // cocoGT is the part of a COCO instances file the tests need.
@@ -31,7 +33,7 @@ type cocoGT struct {
 // (classes are category indices in id order) and the image sizes.
 func loadReal2(t *testing.T) (boxes map[int][]Box, sizes map[int][2]float64, numClasses int) {
 	t.Helper()
-	data, err := os.ReadFile("testdata/real2_gt.json")
+	data, err := os.ReadFile(testfix.Path(t, "coco-det/real2/gt.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
