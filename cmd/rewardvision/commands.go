@@ -7,7 +7,7 @@ import (
 )
 
 // rootCommand registers every subcommand of the binary, in one place.
-func rootCommand(stdout io.Writer) *cli.Command {
+func rootCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name: "rewardvision",
 		Long: rootHelp,
@@ -16,18 +16,18 @@ func rootCommand(stdout io.Writer) *cli.Command {
 			serveCommand(stdout),
 			predictCommand(stdout),
 			benchCommand(stdout),
-			trainCommand(stdout),
+			trainCommand(stdout, stderr),
 			exportCommand(stdout),
 			{
 				Name:  "eval",
 				Short: "score predictions with the standard benchmarks (COCO mAP, PQ, captions, colorfulness)",
 				Subs: []*cli.Command{
-					// one line per evaluator, e.g. evalCOCOCommand(stdout),
-					evalCOCOCommand(stdout),
+					// one line per evaluator, e.g. evalCOCOCommand(stdout, stderr),
+					evalCOCOCommand(stdout, stderr),
 					evalCaptionsCommand(stdout),
-					evalPanopticCommand(stdout),
+					evalPanopticCommand(stdout, stderr),
 					evalColorfulnessCommand(stdout),
-					evalRunCommand(stdout),
+					evalRunCommand(stdout, stderr),
 					evalMergeCommand(stdout),
 				},
 			},
@@ -35,10 +35,10 @@ func rootCommand(stdout io.Writer) *cli.Command {
 				Name:  "data",
 				Short: "generate the synthetic shapes world and inspect COCO-format datasets",
 				Subs: []*cli.Command{
-					// one line per data subcommand, e.g. dataGenCommand(stdout),
-					dataGenCommand(stdout),
+					// one line per data subcommand, e.g. dataGenCommand(stdout, stderr),
+					dataGenCommand(stdout, stderr),
 					dataStatsCommand(stdout),
-					dataCheckCommand(stdout),
+					dataCheckCommand(stdout, stderr),
 				},
 			},
 		},

@@ -66,7 +66,7 @@ func (g *genFlags) isSet(name string) bool {
 	return set
 }
 
-func dataGenCommand(stdout io.Writer) *cli.Command {
+func dataGenCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "gen",
 		Short: "generate a split of the synthetic shapes world (detection, panoptic, captions, colorization)",
@@ -148,7 +148,7 @@ func dataGenCommand(stdout io.Writer) *cli.Command {
 			if err := prepareOut(*out, *force); err != nil {
 				return err
 			}
-			p := cli.NewProgress("data gen", *n, os.Stderr, cli.IsTerminal(os.Stderr), slog.Default())
+			p := cli.NewProgress("data gen", *n, stderr, cli.IsTerminal(stderr), slog.Default())
 			start := time.Now()
 			sum, err := shapes.Generate(ctx, cfg, shapes.Options{
 				Out: *out, N: *n, Seed: int64(*seed), Split: *split, Workers: *workers, Progress: p.Add,

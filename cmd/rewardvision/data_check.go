@@ -57,7 +57,7 @@ func (s checkSkipped) total() int {
 	return s.ImageFiles + s.ImageRecords + s.Annotations + s.PanopticRecords + s.ImagesWithoutPanoptic + s.Captions
 }
 
-func dataCheckCommand(stdout io.Writer) *cli.Command {
+func dataCheckCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "check",
 		Short: "read a split as training does and report missing, corrupt or dangling records",

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,7 +23,7 @@ func runData(t *testing.T, cmd func(io *bytes.Buffer) *cli.Command, args ...stri
 	return out.String(), err
 }
 
-func genCmd(b *bytes.Buffer) *cli.Command   { return dataGenCommand(b) }
+func genCmd(b *bytes.Buffer) *cli.Command   { return dataGenCommand(b, io.Discard) }
 func statsCmd(b *bytes.Buffer) *cli.Command { return dataStatsCommand(b) }
 
 func TestDataGenThenStats(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -35,7 +34,7 @@ AP on such files: a warning says so, and --pycocotools-id0 reproduces it.
 type (results_file, stats, per_category_AP, counts, summary_lines). --timing
 reports load / evaluate / accumulate / total seconds (on stderr with --json).`
 
-func evalCOCOCommand(stdout io.Writer) *cli.Command {
+func evalCOCOCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "coco",
 		Short: "COCO bbox/segm mAP of detections (pycocotools semantics)",
@@ -92,7 +91,7 @@ func evalCOCOCommand(stdout io.Writer) *cli.Command {
 
 			timingOut := stdout
 			if *asJSON {
-				timingOut = os.Stderr
+				timingOut = stderr
 				if err := printJSON(stdout, res.Report(filepath.Base(*dtPath))); err != nil {
 					return err
 				}

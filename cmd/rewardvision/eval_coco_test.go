@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ func TestEvalCOCOJSONMatchesFixture(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.set+"/"+tc.iouType, func(t *testing.T) {
 			var out bytes.Buffer
-			err := evalCOCOCommand(&out).Run(context.Background(), []string{
+			err := evalCOCOCommand(&out, io.Discard).Run(context.Background(), []string{
 				"--gt", cocoFixture(t, tc.set, "gt.json"), "--dt", cocoFixture(t, tc.set, tc.dets), "--iou-type", tc.iouType, "--json"})
 			if err != nil {
 				t.Fatal(err)
@@ -77,7 +78,7 @@ func TestEvalCOCOJSONMatchesFixture(t *testing.T) {
 
 func TestEvalCOCOTable(t *testing.T) {
 	var out bytes.Buffer
-	err := evalCOCOCommand(&out).Run(context.Background(), []string{
+	err := evalCOCOCommand(&out, io.Discard).Run(context.Background(), []string{
 		"--gt", cocoFixture(t, "small", "gt.json"), "--dt", cocoFixture(t, "small", "dets.json"), "--timing"})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +98,7 @@ func TestEvalCOCOTable(t *testing.T) {
 
 func TestEvalCOCOMaxDets(t *testing.T) {
 	var out bytes.Buffer
-	err := evalCOCOCommand(&out).Run(context.Background(), []string{
+	err := evalCOCOCommand(&out, io.Discard).Run(context.Background(), []string{
 		"--gt", cocoFixture(t, "small", "gt.json"), "--dt", cocoFixture(t, "small", "dets.json"), "--max-dets", "1,5,20"})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +143,7 @@ func TestEvalCOCOErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := evalCOCOCommand(&out).Run(context.Background(), tc.args)
+			err := evalCOCOCommand(&out, io.Discard).Run(context.Background(), tc.args)
 			if code := cli.ExitCode(err); code != tc.code {
 				t.Fatalf("exit code %d (%v), want %d", code, err, tc.code)
 			}
@@ -166,5 +167,23 @@ func TestEvalCOCOThroughRoot(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), `"AP": 0.6127926880012291`) {
 		t.Errorf("unexpected output:\n%s", stdout.String())
+	}
+}
+
+// With --json the timing line goes to the stderr run was given, keeping
+// stdout pure JSON.
+func TestEvalCOCOTimingOnInjectedStderr(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval", "coco", "--gt", cocoFixture(t, "real2", "gt.json"), "--dt", cocoFixture(t, "real2", "dets.json"),
+		"--json", "--timing"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "timing: load") {
+		t.Errorf("stderr %q lacks the timing line", stderr.String())
+	}
+	var v map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil {
+		t.Errorf("stdout is not JSON: %v\n%s", err, stdout.String())
 	}
 }

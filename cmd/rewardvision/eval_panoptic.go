@@ -24,7 +24,7 @@ last is used, with a warning (--strict refuses both); a ground-truth image
 without a prediction is an error. --json prints the keys of panopticapi's
 result (All, Things, Stuff, per_class) plus meta.`
 
-func evalPanopticCommand(stdout io.Writer) *cli.Command {
+func evalPanopticCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "panoptic",
 		Short: "PQ/SQ/RQ of COCO panoptic predictions (panopticapi semantics)",
@@ -87,7 +87,7 @@ func evalPanopticCommand(stdout io.Writer) *cli.Command {
 					"annotations", len(unused), "first_image_ids", ids, "pred", *predJSON)
 			}
 			if n := len(gt.Annotations); n >= 100 { // small sets finish before a report is due
-				p := cli.NewProgress("eval panoptic", n, os.Stderr, cli.IsTerminal(os.Stderr), slog.Default())
+				p := cli.NewProgress("eval panoptic", n, stderr, cli.IsTerminal(stderr), slog.Default())
 				opts.Progress = func(int, int) { p.Add(1) }
 				defer p.Done()
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestEvalPanopticJSONMatchesFixture(t *testing.T) {
 	for _, name := range []string{"small", "real2"} {
 		t.Run(name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := evalPanopticCommand(&out).Run(context.Background(), []string{
+			err := evalPanopticCommand(&out, io.Discard).Run(context.Background(), []string{
 				"--gt-json", panopticFixture(t, name, "gt.json"), "--pred-json", panopticFixture(t, name, "pred.json"),
 				"--pred-dir", panopticFixture(t, name, "pred"), "--json", "--workers", "2"})
 			if err != nil {
@@ -90,7 +91,7 @@ func TestEvalPanopticJSONMatchesFixture(t *testing.T) {
 
 func TestEvalPanopticTable(t *testing.T) {
 	var out bytes.Buffer
-	err := evalPanopticCommand(&out).Run(context.Background(), []string{
+	err := evalPanopticCommand(&out, io.Discard).Run(context.Background(), []string{
 		"--gt-json", panopticFixture(t, "small", "gt.json"), "--gt-dir", panopticFixture(t, "small", "gt"),
 		"--pred-json", panopticFixture(t, "small", "pred.json")})
 	if err != nil {
@@ -132,7 +133,7 @@ func TestEvalPanopticErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err := evalPanopticCommand(&bytes.Buffer{}).Run(context.Background(), tc.args)
+			err := evalPanopticCommand(&bytes.Buffer{}, io.Discard).Run(context.Background(), tc.args)
 			var ue *cli.UsageError
 			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.As(err, &ue) != tc.usage {
 				t.Errorf("err = %v (usage %v), want %q (usage %v)", err, errors.As(err, &ue), tc.want, tc.usage)

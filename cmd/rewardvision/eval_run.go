@@ -76,7 +76,7 @@ type modelList []string
 func (m *modelList) String() string     { return strings.Join(*m, ",") }
 func (m *modelList) Set(v string) error { *m = append(*m, v); return nil }
 
-func evalRunCommand(stdout io.Writer) *cli.Command {
+func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Short: "evaluate model entries over a COCO-format dataset, with the A/B report of two models",
@@ -191,7 +191,7 @@ func evalRunCommand(stdout io.Writer) *cli.Command {
 				return err
 			}
 			imgs := ds.Subset(*limit, si, sn)
-			prog := cli.NewProgress("eval run", len(imgs), os.Stderr, cli.IsTerminal(os.Stderr), slog.Default())
+			prog := cli.NewProgress("eval run", len(imgs), stderr, cli.IsTerminal(stderr), slog.Default())
 			st, err := batch.Run(ctx, *out, imgs, opened, batch.Options{Concurrency: *conc, SkipBad: *skipBad, OnImage: func() { prog.Add(1) }})
 			prog.Done()
 			if err != nil {

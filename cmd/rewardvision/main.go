@@ -28,10 +28,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format, level, rest, err := globalFlags(args)
 	if err == nil {
 		var logger *slog.Logger
-		logger, err = cli.NewLogger(stderr, format, level, cli.IsTerminal(os.Stderr))
+		logger, err = cli.NewLogger(stderr, format, level, cli.IsTerminal(stderr))
 		if err == nil {
 			slog.SetDefault(logger)
-			err = rootCommand(stdout).Execute(ctx, "rewardvision", rest)
+			err = rootCommand(stdout, stderr).Execute(ctx, "rewardvision", rest)
 		}
 	}
 	if err != nil && !errors.Is(err, flag.ErrHelp) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,15 +39,15 @@ copied too, with its chart in curve.svg (as 'train plot' draws it). With
 --val the shipped weights are evaluated and meta.json records those metrics
 (with their step).`
 
-func trainCommand(stdout io.Writer) *cli.Command {
+func trainCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Short: "train models (MLE), ship checkpoints, plot training logs",
-		Subs:  []*cli.Command{trainVQCommand(stdout), trainMLECommand(stdout), trainRewardCommand(stdout), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
+		Subs:  []*cli.Command{trainVQCommand(stdout, stderr), trainMLECommand(stdout, stderr), trainRewardCommand(stdout, stderr), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
 	}
 }
 
-func trainMLECommand(stdout io.Writer) *cli.Command {
+func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "mle",
 		Short: "maximum-likelihood training of a detection or captioning model",
@@ -107,7 +106,7 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 			if trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train mle: --data (or --train and --val) and --out are required (see --help)")
 			}
-			term := cli.IsTerminal(os.Stderr)
+			term := cli.IsTerminal(stderr)
 			cfg := train.Config{
 				Task: *taskName, TrainDir: trainDir, ValDir: valDir, OutDir: *out,
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
@@ -116,14 +115,14 @@ func trainMLECommand(stdout io.Writer) *cli.Command {
 				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, VQ: *vq, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
-				OnStep: stepReporter(os.Stderr, term, false, slog.Default()),
+				OnStep: stepReporter(stderr, term, false, slog.Default()),
 			}
 			if err := cfg.Validate(); err != nil {
 				return cli.Usagef("train mle: %v", err)
 			}
 			res, err := train.Run(ctx, cfg)
 			if term {
-				fmt.Fprintln(os.Stderr)
+				fmt.Fprintln(stderr)
 			}
 			if err != nil {
 				return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"rewardvision/internal/buildinfo"
@@ -31,7 +30,7 @@ spread, sample entropy, boxes or words per sample, rollout/reward/update
 seconds, the largest ONNX Runtime vs GoMLX log-probability difference; the
 validation metrics and the mean greedy reward every --eval-every steps).`
 
-func trainRewardCommand(stdout io.Writer) *cli.Command {
+func trainRewardCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "reward",
 		Short: "REINFORCE tuning of a trained model on its task reward",
@@ -77,7 +76,7 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 			if *initDir == "" || trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train reward: --init, --data (or --train and --val) and --out are required (see --help)")
 			}
-			term := cli.IsTerminal(os.Stderr)
+			term := cli.IsTerminal(stderr)
 			cfg := train.RewardConfig{
 				Task: *taskName, Init: *initDir, TrainDir: trainDir, ValDir: valDir, OutDir: *out,
 				Samples: *samples, Temperature: *temperature, Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup,
@@ -86,14 +85,14 @@ func trainRewardCommand(stdout io.Writer) *cli.Command {
 				Workers: *workers, SkipBad: *skipBad, ORTLib: *ortLib, Threads: *threads,
 				Command: "rewardvision train reward " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
-				OnStep: stepReporter(os.Stderr, term, true, slog.Default()),
+				OnStep: stepReporter(stderr, term, true, slog.Default()),
 			}
 			if err := cfg.Validate(); err != nil {
 				return cli.Usagef("train reward: %v", err)
 			}
 			res, err := train.RunReward(ctx, cfg)
 			if term {
-				fmt.Fprintln(os.Stderr)
+				fmt.Fprintln(stderr)
 			}
 			if err != nil {
 				return err

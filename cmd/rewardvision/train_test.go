@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 		{"warmup past steps", []string{"--task", "detection", "--data", "d", "--out", "o", "--steps", "10", "--warmup", "20"}, "warmup 20"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := trainMLECommand(&bytes.Buffer{}).Run(context.Background(), tc.args)
+			err := trainMLECommand(&bytes.Buffer{}, io.Discard).Run(context.Background(), tc.args)
 			var ue *cli.UsageError
 			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v, want a usage error containing %q", err, tc.want)
@@ -47,7 +48,7 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 		{"--init", "i", "--data", "d", "--out", "o", "--steps", "0"},
 		{"--init", "i", "--data", "d", "--out", "o", "--temperature", "0"},
 	} {
-		err := trainRewardCommand(&bytes.Buffer{}).Run(context.Background(), args)
+		err := trainRewardCommand(&bytes.Buffer{}, io.Discard).Run(context.Background(), args)
 		var ue *cli.UsageError
 		if !errors.As(err, &ue) {
 			t.Errorf("train reward %v: err %v, want a usage error", args, err)
@@ -64,7 +65,7 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 		{"--init", "i", "--data", "d", "--train", "t", "--out", "o"},
 		{"--init", "i", "--data", "d", "--out", "o", "extra"},
 	} {
-		err := trainRewardCommand(&bytes.Buffer{}).Run(context.Background(), args)
+		err := trainRewardCommand(&bytes.Buffer{}, io.Discard).Run(context.Background(), args)
 		if !errors.As(err, &ue) {
 			t.Errorf("train reward %q: err %v, want a usage error", args, err)
 		}
@@ -83,7 +84,7 @@ func TestTrainMLEThenShip(t *testing.T) {
 	}
 	out := filepath.Join(dir, "run")
 	var stdout bytes.Buffer
-	err := trainMLECommand(&stdout).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
+	err := trainMLECommand(&stdout, io.Discard).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
 		"--out", out, "--steps", "2", "--batch", "4", "--warmup", "0", "--eval-n", "4", "--width", "16", "--enc-depth", "1",
 		"--dec-depth", "1", "--heads", "2", "--patch", "16", "--workers", "1"})
 	if err != nil {
@@ -139,7 +140,7 @@ func TestTrainMLEThenShip(t *testing.T) {
 	// variant, the mean reward among the metrics.
 	stdout.Reset()
 	tuned := filepath.Join(dir, "tuned")
-	if err := trainRewardCommand(&stdout).Run(context.Background(), []string{"--init", ship, "--data", filepath.Join(dir, "data"),
+	if err := trainRewardCommand(&stdout, io.Discard).Run(context.Background(), []string{"--init", ship, "--data", filepath.Join(dir, "data"),
 		"--out", tuned, "--steps", "2", "--warmup", "0", "--batch", "2", "--samples", "3", "--eval-n", "4", "--workers", "1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestTrainMLEThenShip(t *testing.T) {
 		t.Errorf("reward run meta %+v (%v)", meta, err)
 	}
 	// Same folder again without --resume: refused with a hint.
-	err = trainMLECommand(&bytes.Buffer{}).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
+	err = trainMLECommand(&bytes.Buffer{}, io.Discard).Run(context.Background(), []string{"--task", "detection", "--data", filepath.Join(dir, "data"),
 		"--out", out, "--steps", "2", "--warmup", "0"})
 	if err == nil || !strings.Contains(err.Error(), "--resume") {
 		t.Errorf("rerun into %s: err %v, want a --resume hint", out, err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"rewardvision/internal/buildinfo"
@@ -27,7 +26,7 @@ onto their luminance: PSNR, SSIM, colourfulness against the ground truth's,
 mean reward), the fraction of codes those images use, and provenance. The
 oracle bounds what stage II can reach.`
 
-func trainVQCommand(stdout io.Writer) *cli.Command {
+func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "vq",
 		Short: "stage I of colorization: a k-means codebook of chroma patches, with its oracle",
@@ -65,7 +64,7 @@ func trainVQCommand(stdout io.Writer) *cli.Command {
 			if trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train vq: --data (or --train and --val) and --out are required (see --help)")
 			}
-			term := cli.IsTerminal(os.Stderr)
+			term := cli.IsTerminal(stderr)
 			cfg := train.VQConfig{TrainDir: trainDir, ValDir: valDir, OutDir: *out,
 				Patch: *patch, Sub: *sub, K: *k, Images: *images, Iters: *iters, Seed: int64(*seed), EvalN: *evalN,
 				Workers: *workers, SkipBad: *skipBad,
@@ -74,7 +73,7 @@ func trainVQCommand(stdout io.Writer) *cli.Command {
 				OnIter: func(it train.VQIter) {
 					eta := it.Elapsed * time.Duration(it.Total-it.Iter) / time.Duration(it.Iter)
 					if term {
-						fmt.Fprintf(os.Stderr, "\riteration %d/%d  mse %.2f  restarted %d  ETA %s   ", it.Iter, it.Total, it.MSE, it.Restarted, eta.Round(time.Second))
+						fmt.Fprintf(stderr, "\riteration %d/%d  mse %.2f  restarted %d  ETA %s   ", it.Iter, it.Total, it.MSE, it.Restarted, eta.Round(time.Second))
 						return
 					}
 					slog.Info("train vq", "iter", it.Iter, "total", it.Total, "mse", it.MSE, "restarted", it.Restarted, "eta", eta.Round(time.Second).String())
@@ -82,7 +81,7 @@ func trainVQCommand(stdout io.Writer) *cli.Command {
 			}
 			meta, err := train.RunVQ(ctx, cfg)
 			if term {
-				fmt.Fprintln(os.Stderr)
+				fmt.Fprintln(stderr)
 			}
 			if err != nil {
 				return err

@@ -8,8 +8,13 @@ import (
 	"strings"
 )
 
-// IsTerminal reports whether f is an interactive terminal.
-func IsTerminal(f *os.File) bool {
+// IsTerminal reports whether w is an interactive terminal (a file that is
+// a character device; a buffer or pipe is not).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
