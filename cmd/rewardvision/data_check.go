@@ -81,7 +81,7 @@ func dataCheckCommand(stdout, stderr io.Writer) *cli.Command {
 			if *workers < 0 {
 				return cli.Usagef("data check: --workers must be ≥ 0, got %d", *workers)
 			}
-			sum, err := checkSplit(ctx, dirs[0], *skipBad, *workers, slog.Default())
+			sum, err := checkSplit(ctx, dirs[0], *skipBad, *workers, stderr, slog.Default())
 			if err != nil {
 				return err
 			}
@@ -97,7 +97,7 @@ func dataCheckCommand(stdout, stderr io.Writer) *cli.Command {
 // checkSplit loads dir as training does (loader.LoadSplitCounts, then an
 // iterator over every record, panoptic PNGs included) and counts what it
 // read and skipped.
-func checkSplit(ctx context.Context, dir string, skipBad bool, workers int, log *slog.Logger) (checkSummary, error) {
+func checkSplit(ctx context.Context, dir string, skipBad bool, workers int, stderr io.Writer, log *slog.Logger) (checkSummary, error) {
 	start := time.Now()
 	sum := checkSummary{Dir: dir, SkipBad: skipBad}
 	if _, err := os.Stat(filepath.Join(dir, "instances.json")); err != nil {
@@ -124,7 +124,7 @@ func checkSplit(ctx context.Context, dir string, skipBad bool, workers int, log 
 	}
 	defer it.Close()
 	sum.ImagesChecked = len(recs)
-	p := cli.NewProgress("data check", len(recs), os.Stderr, cli.IsTerminal(os.Stderr), log)
+	p := cli.NewProgress("data check", len(recs), stderr, cli.IsTerminal(stderr), log)
 	done := 0
 	for {
 		s, err := it.Next()
