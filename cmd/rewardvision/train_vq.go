@@ -9,6 +9,7 @@ import (
 
 	"rewardvision/internal/buildinfo"
 	"rewardvision/internal/cli"
+	"rewardvision/models/codec"
 	"rewardvision/models/task"
 	"rewardvision/train"
 )
@@ -56,6 +57,12 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			if *taskName != task.Colorization {
 				return cli.Usagef("train vq: --task must be colorization, got %q", *taskName)
+			}
+			if *k < 2 || *iters < 1 || *images < 0 || *evalN < 0 {
+				return cli.Usagef("train vq: --k %d, --iters %d, --images %d, --eval-n %d: want k ≥ 2, iters ≥ 1, images and eval-n ≥ 0", *k, *iters, *images, *evalN)
+			}
+			if _, err := codec.NewChroma(64, *patch, *sub, 1); err != nil {
+				return cli.Usagef("train vq: --patch %d, --sub %d: %v", *patch, *sub, err)
 			}
 			trainDir, valDir, err := splits.dirs("train vq")
 			if err != nil {

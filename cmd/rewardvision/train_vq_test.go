@@ -28,6 +28,8 @@ func TestTrainVQUsage(t *testing.T) {
 		{"vq with an argument", []string{"train", "vq", "--data", "d", "--out", "o", "extra"}, "takes no arguments"},
 		{"vq with --data and --val", []string{"train", "vq", "--data", "d", "--val", "v", "--out", "o"}, "not both"},
 		{"vq with a bad number", []string{"train", "vq", "--data", "d", "--out", "o", "--k", "many"}, "invalid value"},
+		{"vq with one code", []string{"train", "vq", "--data", "d", "--out", "o", "--k", "1"}, "want k ≥ 2"},
+		{"vq with a patch not dividing the image", []string{"train", "vq", "--data", "d", "--out", "o", "--patch", "7"}, "--patch 7, --sub 2"},
 		{"mle colorization without --vq", []string{"train", "mle", "--task", "colorization", "--data", "d", "--out", "o"}, "--vq"},
 		{"mle detection with --vq", []string{"train", "mle", "--task", "detection", "--vq", "v", "--data", "d", "--out", "o"}, "--vq"},
 		{"mle captioning with --vq", []string{"train", "mle", "--task", "captioning", "--vq", "v", "--data", "d", "--out", "o"}, "is for --task colorization"},
