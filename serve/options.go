@@ -55,6 +55,13 @@ var knownParams = map[string][]string{
 var commonParams = []string{api.ParamVariant, api.ParamCompare, api.ParamImageID, api.ParamDecoding,
 	api.ParamTemperature, api.ParamTopK, api.ParamTopP, api.ParamSeed}
 
+// ValidateParams reports the first request parameter of task that the
+// server would refuse (the CLI checks its flags with it before any work).
+func ValidateParams(task string, q url.Values) error {
+	_, err := parseParams(task, q)
+	return err
+}
+
 // parseParams reads and checks the options of a request for task. Every
 // error is a *ParamError naming the parameter.
 func parseParams(task string, q url.Values) (requestParams, error) {

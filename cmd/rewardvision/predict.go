@@ -143,8 +143,12 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			if *out != "" && *taskName != api.TaskDetect && *taskName != api.TaskColorize {
 				return cli.Usagef("predict: --out writes drawn detections or the colorized image; it needs --task detect or colorize")
 			}
-			if _, err := df.options(*taskName, 0, ""); err != nil {
+			o, err := df.options(*taskName, 0, "")
+			if err != nil {
 				return err
+			}
+			if err := serve.ValidateParams(*taskName, o.query()); err != nil {
+				return cli.Usagef("predict: %v", err)
 			}
 			var do func(ctx context.Context, data []byte, o taskOptions) (any, error)
 			if *server != "" {
