@@ -77,8 +77,8 @@ func TestPredictInProcess(t *testing.T) {
 		}
 	}
 	_, stderr, code = runCLI(t, nil, "predict", "--task", "detect", "--repo", testRepo, "--top-k", "-3", testImage)
-	if code != 1 || !strings.Contains(stderr, "top_k") {
-		t.Errorf("bad top-k: exit %d, %s", code, stderr)
+	if code != 2 || !strings.Contains(stderr, "top_k") {
+		t.Errorf("bad top-k: exit %d (want 2, a usage error), %s", code, stderr)
 	}
 }
 
