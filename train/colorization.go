@@ -78,18 +78,7 @@ func (t *colorizationTask) fillMeta(meta *task.Meta) {
 // PSNR, SSIM, colourfulness and reward against the colour image, and the
 // teacher-forced loss (nll).
 func (t *colorizationTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, results, error) {
-	metrics, res, err := t.score(val, n, func(fn func(int, []int32, []float32) error) error {
-		return greedy(m, val, n, batch, t.mask(), fn)
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	nll, err := validationNLL(m, val, t, n, batch, func(int32) string { return "" })
-	if err != nil {
-		return nil, nil, err
-	}
-	metrics["nll"] = nll["nll"]
-	return metrics, res, nil
+	return scoreGreedyWithNLL(m, val, n, batch, t, t.score)
 }
 
 // score colorizes the images decode yields and scores them.

@@ -603,24 +603,11 @@ func scoreOutputs(spec taskSpec, val *split, n int, decode decodeFunc) (map[stri
 
 // ortGreedy is greedy (see greedy) with an ONNX Runtime runner.
 func ortGreedy(run *runner.Runner, s *split, n, batch int, mask []float32, fn func(i int, tokens []int32, probs []float32) error) error {
-	if n <= 0 || n > s.len() {
-		n = s.len()
-	}
-	for lo := 0; lo < n; lo += batch {
-		idx := make([]int, 0, batch)
-		for i := lo; i < min(n, lo+batch); i++ {
-			idx = append(idx, i)
-		}
+	return inBatches(s, n, batch, func(idx []int) ([][]int32, [][]float32, error) {
 		gen, err := run.Generate(flatImages(s, idx), len(idx), runner.GenerateOptions{GrammarMask: mask})
 		if err != nil {
-			return fmt.Errorf("validation images %d..%d: %w", lo, lo+len(idx)-1, err)
+			return nil, nil, err
 		}
-		for j, i := range idx {
-			toks, probs := decoded(gen.Tokens[j], gen.LogProbs[j])
-			if err := fn(i, toks, probs); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+		return gen.Tokens, gen.LogProbs, nil
+	}, fn)
 }

@@ -46,6 +46,18 @@ func decoded(tokens []int32, logProbs []float32) ([]int32, []float32) {
 // there are) in batches, under mask; fn receives each image index with its
 // tokens up to EOS and their probabilities.
 func greedy(m *seq.Model, s *split, n, batch int, mask []float32, fn func(i int, tokens []int32, probs []float32) error) error {
+	return inBatches(s, n, batch, func(idx []int) ([][]int32, [][]float32, error) {
+		gen, err := m.Generate(imagesTensor(s, idx), seq.GenerateOptions{Mask: mask})
+		if err != nil {
+			return nil, nil, err
+		}
+		return gen.Tokens, gen.LogProbs, nil
+	}, fn)
+}
+
+// inBatches runs generate on the first n images of s, batch at a time,
+// and hands fn each image's tokens up to EOS with their probabilities.
+func inBatches(s *split, n, batch int, generate func(idx []int) ([][]int32, [][]float32, error), fn func(i int, tokens []int32, probs []float32) error) error {
 	if n <= 0 || n > s.len() {
 		n = s.len()
 	}
@@ -54,12 +66,12 @@ func greedy(m *seq.Model, s *split, n, batch int, mask []float32, fn func(i int,
 		for i := lo; i < min(n, lo+batch); i++ {
 			idx = append(idx, i)
 		}
-		gen, err := m.Generate(imagesTensor(s, idx), seq.GenerateOptions{Mask: mask})
+		tokens, logProbs, err := generate(idx)
 		if err != nil {
 			return fmt.Errorf("validation images %d..%d: %w", lo, lo+len(idx)-1, err)
 		}
 		for j, i := range idx {
-			toks, probs := decoded(gen.Tokens[j], gen.LogProbs[j])
+			toks, probs := decoded(tokens[j], logProbs[j])
 			if err := fn(i, toks, probs); err != nil {
 				return err
 			}
@@ -251,13 +263,21 @@ func (t *detectionTask) score(val *split, n int, decode decodeFunc) (map[string]
 // evaluate: greedy captions → CIDEr-D and BLEU-4 against the references of
 // the first n validation images, and the teacher-forced loss (nll).
 func (t *captionTask) evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, results, error) {
-	metrics, res, err := t.score(val, n, func(fn func(int, []int32, []float32) error) error {
-		return greedy(m, val, n, batch, t.mask(), fn)
+	return scoreGreedyWithNLL(m, val, n, batch, t, t.score)
+}
+
+// scoreGreedyWithNLL scores greedy decodes of the first n images of val
+// with score and adds the teacher-forced loss ("nll"): evaluate for tasks
+// whose loss is not split by token kind.
+func scoreGreedyWithNLL(m *seq.Model, val *split, n, batch int, spec taskSpec,
+	score func(*split, int, decodeFunc) (map[string]float64, results, error)) (map[string]float64, results, error) {
+	metrics, res, err := score(val, n, func(fn func(int, []int32, []float32) error) error {
+		return greedy(m, val, n, batch, spec.mask(), fn)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	nll, err := validationNLL(m, val, t, n, batch, func(int32) string { return "" })
+	nll, err := validationNLL(m, val, spec, n, batch, func(int32) string { return "" })
 	if err != nil {
 		return nil, nil, err
 	}
