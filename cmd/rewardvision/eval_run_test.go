@@ -377,21 +377,7 @@ func TestEvalRunThroughServer(t *testing.T) {
 	repoDir := t.TempDir()
 	copyTree(t, shippedDetection, filepath.Join(repoDir, "detection-mle", "1"))
 	copyTree(t, filepath.Join(f.reward, "1"), filepath.Join(repoDir, "detection-x", "1"))
-	rt, err := ortrun.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg, err := serve.LoadRegistry(repoDir, rt, ortrun.Device{}, runner.Options{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := serve.New(reg, serve.Config{Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
+	hs := startRepoServer(t, repoDir)
 
 	local, remote := t.TempDir(), t.TempDir()
 	mustRun(t, evalArgs(f, local)...)
@@ -608,21 +594,7 @@ func TestEvalRunColorizationThroughServer(t *testing.T) {
 	repoDir := t.TempDir()
 	copyTree(t, colorMLE, filepath.Join(repoDir, "colorization-mle", "1"))
 	copyTree(t, colorReward, filepath.Join(repoDir, "colorization-reward", "1"))
-	rt, err := ortrun.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg, err := serve.LoadRegistry(repoDir, rt, ortrun.Device{}, runner.Options{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := serve.New(reg, serve.Config{Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
+	hs := startRepoServer(t, repoDir)
 
 	local, remote := t.TempDir(), t.TempDir()
 	mustRun(t, "eval", "run", "--task", "colorization", "--data", val, "--model", colorMLE, "--model", colorReward,
@@ -647,4 +619,26 @@ func TestEvalRunColorizationThroughServer(t *testing.T) {
 	if !reflect.DeepEqual(a, b) || len(a.Variants) != 2 {
 		t.Errorf("metrics through the server %+v, in-process %+v", b, a)
 	}
+}
+
+// startRepoServer serves the model repository repoDir in-process for the
+// test's duration.
+func startRepoServer(t *testing.T, repoDir string) *httptest.Server {
+	t.Helper()
+	rt, err := ortrun.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	reg, err := serve.LoadRegistry(repoDir, rt, ortrun.Device{}, runner.Options{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(reg, serve.Config{Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return hs
 }
