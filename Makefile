@@ -107,7 +107,7 @@ train-colorization: build
 	$(BIN) train ship --from runs/colorization-mle --to assets/checkpoints/colorization-mle --val $(SHAPES)/val
 
 train-reward-colorization: ort build
-	$(BIN) train reward --init assets/checkpoints/colorization-mle --data $(SHAPES) --out runs/colorization-reward --samples 8 --batch 8 --lr 5e-5 --warmup 10 --clip 1 --seed 1 --steps 150 --eval-every 25 --eval-n 200 --ckpt-every 25 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train reward --init assets/checkpoints/colorization-mle --data $(SHAPES) --out runs/colorization-reward --samples 8 --batch 8 --lr 2e-5 --warmup 5 --clip 1 --seed 1 --steps 50 --eval-every 10 --eval-n 200 --ckpt-every 10 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/colorization-reward --to assets/checkpoints/colorization-reward --val $(SHAPES)/val
 
 ## reward tuning (REINFORCE, the paper's Algorithm 2) from the shipped MLE
