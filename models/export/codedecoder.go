@@ -48,7 +48,7 @@ func CodeDecoderGraph(cb *codec.Chroma) func(ctx *context.Context, in []*graph.N
 		table := ctx.In(codebookScope).VariableWithShape(codebookVar, shapes.Make(dtypes.Float32, cb.K(), cb.Dim())).ValueGraph(codes.Graph())
 		v := graph.Gather(table, graph.InsertAxes(codes, -1))  // [batch, g², 2·q·q]
 		v = graph.Reshape(v, batch, g, g, 2, q, q)             // patch row, patch col, channel, y, x
-		v = graph.TransposeAllDims(v, 0, 1, 4, 2, 5, 3)        // [batch, g, q, g, q, 2]
+		v = graph.TransposeAllAxes(v, 0, 1, 4, 2, 5, 3)        // [batch, g, q, g, q, 2]
 		v = graph.Reshape(v, batch, g*q, 1, g*q, 1, 2)         // subsampled rows and columns
 		v = graph.BroadcastToDims(v, batch, g*q, s, g*q, s, 2) // each repeated sub times
 		return []*graph.Node{graph.Reshape(v, batch, cb.Size, cb.Size, 2)}
