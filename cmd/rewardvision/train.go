@@ -43,14 +43,14 @@ func trainCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "train",
 		Short: "train models (MLE), ship checkpoints, plot training logs",
-		Subs:  []*cli.Command{trainVQCommand(stdout, stderr), trainMLECommand(stdout, stderr), trainRewardCommand(stdout, stderr), trainShipCommand(stdout), trainEvalCommand(stdout), trainPlotCommand(stdout)},
+		Subs:  []*cli.Command{trainVQCommand(stdout, stderr), trainMLECommand(stdout, stderr), trainRewardCommand(stdout, stderr), trainShipCommand(stdout), trainValidateCommand(stdout), trainPlotCommand(stdout)},
 	}
 }
 
 func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "mle",
-		Short: "maximum-likelihood training of a detection or captioning model",
+		Short: "maximum-likelihood training of a detection, captioning or colorization model",
 		Long:  trainMLEHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning|colorization --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
@@ -209,20 +209,20 @@ func writeMetrics(w io.Writer, metrics map[string]float64) error {
 	return nil
 }
 
-const trainEvalHelp = `Scores the latest checkpoint of a training or shipped folder (with meta.json)
+const trainValidateHelp = `Scores the latest checkpoint of a training or shipped folder (with meta.json)
 on a validation split with the metric training reports: detection AP, AP50,
 AP75, AR100 of greedy decodes under the grammar mask; captioning CIDEr-D,
 BLEU-4, ROUGE-L of greedy captions. --results writes those outputs as a COCO
 results file, for 'eval coco' (AP per category) or 'eval captions'; it needs
 the whole split evaluated.`
 
-func trainEvalCommand(stdout io.Writer) *cli.Command {
+func trainValidateCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
-		Name:  "eval",
+		Name:  "validate",
 		Short: "validation metrics of a checkpoint folder",
-		Long:  trainEvalHelp,
+		Long:  trainValidateHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("train eval", "rewardvision train eval --ckpt DIR --val DIR [--eval-n N] [--results FILE]\n\n"+trainEvalHelp)
+			fs := cli.NewFlagSet("train validate", "rewardvision train validate --ckpt DIR --val DIR [--eval-n N] [--results FILE]\n\n"+trainValidateHelp)
 			ckpt := fs.String("ckpt", "", "", "checkpoint folder (training output or shipped)")
 			val := fs.String("val", "", "", "validation split folder")
 			evalN := fs.Int("eval-n", "", 0, "validation images (0: all)")
@@ -231,10 +231,10 @@ func trainEvalCommand(stdout io.Writer) *cli.Command {
 				return err
 			}
 			if fs.NArg() > 0 {
-				return cli.Usagef("train eval takes no arguments, got %q", fs.Args())
+				return cli.Usagef("train validate takes no arguments, got %q", fs.Args())
 			}
 			if *ckpt == "" || *val == "" {
-				return cli.Usagef("train eval: --ckpt and --val are required")
+				return cli.Usagef("train validate: --ckpt and --val are required")
 			}
 			metrics, err := train.Evaluate(ctx, train.EvalOptions{Checkpoint: *ckpt, Val: *val, N: *evalN, Workers: 2, Results: *resultsPath, Logger: slog.Default()})
 			if err != nil {

@@ -115,11 +115,11 @@ func TestTrainMLEThenShip(t *testing.T) {
 	}
 	stdout.Reset()
 	results := filepath.Join(dir, "dets.json")
-	if err := trainEvalCommand(&stdout).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val"), "--results", results}); err != nil {
+	if err := trainValidateCommand(&stdout).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val"), "--results", results}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(stdout.String(), "AP50: ") || !strings.Contains(stdout.String(), "step: 2.0000") {
-		t.Errorf("train eval printed %q", stdout.String())
+		t.Errorf("train validate printed %q", stdout.String())
 	}
 	// The file holds every detection scored: boxes per image × images.
 	var perImage, images float64
@@ -132,7 +132,7 @@ func TestTrainMLEThenShip(t *testing.T) {
 	}
 	// A results path that cannot be written is an error naming it.
 	bad := filepath.Join(results, "dets.json") // under a file
-	err = trainEvalCommand(&bytes.Buffer{}).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val"), "--results", bad})
+	err = trainValidateCommand(&bytes.Buffer{}).Run(context.Background(), []string{"--ckpt", ship, "--val", filepath.Join(dir, "data", "val"), "--results", bad})
 	if err == nil || !strings.Contains(err.Error(), "results") || !strings.Contains(err.Error(), bad) {
 		t.Errorf("--results %s: err %v, want an error naming it", bad, err)
 	}
