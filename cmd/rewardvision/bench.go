@@ -55,10 +55,10 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			"concurrency, and runs the same model on the same image in a bare loop (Runner.Predict from as many\n" +
 			"goroutines, no HTTP, no image decoding) for as long. ratio = server requests/s ÷ bare images/s.",
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("bench serve", "rewardvision bench serve [--concurrency 1,8,16] [--duration 10s] [--tasks detect,caption] [flags]")
+			fs := cli.NewFlagSet("bench serve", "rewardvision bench serve [--concurrency 1,8,16] [--duration 10s] [--tasks detect,caption,colorize] [flags]")
 			concFlag := fs.String("concurrency", "", "1,8,16", "client concurrencies, comma-separated")
 			duration := fs.Duration("duration", "", 10*time.Second, "time per measurement (each of bare and server)")
-			tasksFlag := fs.String("tasks", "", "detect,caption", "tasks to measure")
+			tasksFlag := fs.String("tasks", "", "detect,caption", "tasks to measure: detect, caption, colorize (the caption image is colorized)")
 			detImg := fs.String("detect-image", "", "serve/testdata/images/shapes-det.png", "image for detect")
 			capImg := fs.String("caption-image", "", "serve/testdata/images/shapes-cap.png", "image for caption")
 			mf := addModelFlags(fs)
@@ -113,13 +113,13 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 				defer stop1()
 			}
 
-			images := map[string]string{api.TaskDetect: *detImg, api.TaskCaption: *capImg}
+			images := map[string]string{api.TaskDetect: *detImg, api.TaskCaption: *capImg, api.TaskColorize: *capImg}
 			var rows []benchResult
 			for task := range strings.SplitSeq(*tasksFlag, ",") {
 				task = strings.TrimSpace(task)
 				path, ok := images[task]
 				if !ok {
-					return cli.Usagef("--tasks: %q: want detect or caption", task)
+					return cli.Usagef("--tasks: %q: want detect, caption or colorize", task)
 				}
 				vs := srv.Registry().Variants(task)
 				if len(vs) == 0 {
@@ -146,11 +146,15 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 					imgArg := api.Image{Data: data}
 					via := func(client *api.Client) func(ctx context.Context) error {
 						return func(ctx context.Context) error {
+							req := api.RequestOptions{Variant: variant}
 							var err error
-							if task == api.TaskDetect {
-								_, err = client.Detect(ctx, imgArg, api.DetectOptions{RequestOptions: api.RequestOptions{Variant: variant}})
-							} else {
-								_, err = client.Caption(ctx, imgArg, api.CaptionOptions{RequestOptions: api.RequestOptions{Variant: variant}})
+							switch task {
+							case api.TaskDetect:
+								_, err = client.Detect(ctx, imgArg, api.DetectOptions{RequestOptions: req})
+							case api.TaskColorize:
+								_, err = client.Colorize(ctx, imgArg, api.ColorizeOptions{RequestOptions: req})
+							default:
+								_, err = client.Caption(ctx, imgArg, api.CaptionOptions{RequestOptions: req})
 							}
 							return err
 						}
