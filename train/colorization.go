@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 
 	"rewardvision/eval/colorize"
 	"rewardvision/internal/atomicfile"
@@ -22,29 +23,45 @@ type colorizationTask struct {
 	cb *codec.Chroma
 }
 
-// newColorizationTask loads the codebook saved in outDir (a resumed run)
-// or from cfg.VQ (a `train vq` folder or codebook file) and saves it into
-// outDir, so that the run folder is a complete checkpoint.
+// newColorizationTask loads the stage-I codebook: on --resume the one the
+// run saved in outDir (a --vq naming another codebook is an error), else
+// cfg.VQ (a `train vq` folder or codebook file), saved into outDir so that
+// the run folder is a complete checkpoint.
 func newColorizationTask(cfg *Config, train *split) (*colorizationTask, error) {
 	own := filepath.Join(cfg.OutDir, CodebookFile)
-	src := own
-	if _, err := os.Stat(own); err != nil {
-		if cfg.VQ == "" {
-			return nil, errors.New("colorization needs --vq, the stage-I codebook from `train vq`")
-		}
-		src = cfg.VQ
+	var given *codec.Chroma
+	if cfg.VQ != "" {
+		src := cfg.VQ
 		if st, err := os.Stat(src); err == nil && st.IsDir() {
 			src = filepath.Join(src, CodebookFile)
 		}
+		var err error
+		if given, err = codec.LoadChroma(src); err != nil {
+			return nil, err
+		}
 	}
-	cb, err := codec.LoadChroma(src)
-	if err != nil {
-		return nil, err
+	var cb *codec.Chroma
+	if cfg.Resume {
+		saved, err := codec.LoadChroma(own)
+		if err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+		if given != nil && !reflect.DeepEqual(given, saved) {
+			return nil, fmt.Errorf("resume: --vq %s is not the codebook the run in %s trains on", cfg.VQ, cfg.OutDir)
+		}
+		cb = saved
+	} else {
+		if given == nil {
+			return nil, errors.New("colorization needs --vq, the stage-I codebook from `train vq`")
+		}
+		cb = given
 	}
 	if cb.Size != train.size {
-		return nil, fmt.Errorf("codebook %s codes %d² images, the model reads %d²", src, cb.Size, train.size)
+		return nil, fmt.Errorf("the codebook codes %d² images, the model reads %d²", cb.Size, train.size)
 	}
-	if src != own {
+	if !cfg.Resume {
+		// A fresh run replaces a codebook left by a run stopped before its
+		// first checkpoint.
 		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 			return nil, err
 		}
@@ -109,7 +126,7 @@ func (t *colorizationTask) score(val *split, n int, decode decodeFunc) (map[stri
 }
 
 // colorResult is one image's decoded codes (the results file of `train
-// eval --results` for colorization).
+// validate --results` for colorization).
 type colorResult struct {
 	ImageID int64   `json:"image_id"`
 	Codes   []int32 `json:"codes"`
