@@ -73,9 +73,12 @@ func colorUpload(t *testing.T, w, h int, gray bool) []byte {
 // pilLuma is PIL's convert("L"): ITU-R 601-2 luma in 16-bit fixed point.
 // Written out here rather than taken from models/codec, so the test does
 // not check the code with itself.
+// Colours are taken straight (not premultiplied by alpha), as the model
+// reads a translucent upload.
 func pilLuma(c color.Color) int {
-	r, g, b, _ := c.RGBA()
-	return int((r>>8*19595 + g>>8*38470 + b>>8*7471 + 0x8000) >> 16)
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	r, g, b := uint32(n.R), uint32(n.G), uint32(n.B)
+	return int((r*19595 + g*38470 + b*7471 + 0x8000) >> 16)
 }
 
 // checkColorized checks that out is the upload's size, opaque, and keeps
@@ -211,6 +214,29 @@ func TestColorize(t *testing.T) {
 // TestColorizeAccept: Accept picks JSON (the default) or the bare PNG,
 // with q-values; compare answers are JSON only; 406 when nothing offered
 // is acceptable; errors stay JSON envelopes.
+// A translucent upload keeps its straight colours' luminance: the model
+// reads them without alpha, and so does the colouring.
+func TestColorizeTranslucent(t *testing.T) {
+	reg := sharedRegistry(t)
+	needColorize(t, reg)
+	_, ts := newServer(t, reg, Config{})
+	src := decodePNG(t, detImage(t))
+	img := image.NewNRGBA(image.Rect(0, 0, 48, 40))
+	for y := range 40 {
+		for x := range 48 {
+			c := color.NRGBAModel.Convert(src.At(src.Bounds().Min.X+x, src.Bounds().Min.Y+y)).(color.NRGBA)
+			c.A = uint8(32 + (x*y)%200)
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	_, got := colorizeJSON(t, ts.URL+"/v1/colorize", "image/png", b.Bytes())
+	checkColorized(t, "translucent", b.Bytes(), decodePNG(t, got.PNG))
+}
+
 func TestColorizeAccept(t *testing.T) {
 	reg := sharedRegistry(t)
 	needColorize(t, reg)

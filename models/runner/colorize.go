@@ -3,8 +3,8 @@ package runner
 import (
 	"fmt"
 	"image"
-	"image/draw"
 
+	"github.com/disintegration/imaging"
 	ort "github.com/yalue/onnxruntime_go"
 
 	"rewardvision/dataset/loader"
@@ -82,25 +82,30 @@ func (r *Runner) colorize(imgs []image.Image, preds []Prediction, prep []Prepare
 
 // Colorize puts one chroma plane (DecodeCodes) onto img's luminance at
 // img's resolution (codec.Colorize); lb is img's letterbox (Preprocess),
-// which says where img lies in the plane. The result is opaque.
+// which says where img lies in the plane. The colours are read straight
+// (alpha is dropped), as the model input reads them (loader.LetterboxImage);
+// the result is opaque.
 func (r *Runner) Colorize(img image.Image, plane []float32, lb loader.Letterbox) (*image.RGBA, error) {
 	if r.chroma == nil {
 		return nil, fmt.Errorf("colorize: model %s is not a colorization model", r.Manifest.Name)
 	}
-	b := img.Bounds()
-	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
-	rgb := make([]uint8, 0, 3*b.Dx()*b.Dy())
-	for j := 0; j < len(src.Pix); j += 4 {
-		rgb = append(rgb, src.Pix[j], src.Pix[j+1], src.Pix[j+2])
+	src := imaging.Clone(img) // straight (non-premultiplied) RGBA from 0,0
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	rgb := make([]uint8, 0, 3*w*h)
+	for y := range h {
+		row := src.Pix[y*src.Stride:]
+		for x := range w {
+			rgb = append(rgb, row[4*x], row[4*x+1], row[4*x+2])
+		}
 	}
-	out, err := codec.Colorize(rgb, b.Dx(), b.Dy(), plane, r.chroma.Size, lb.W, lb.H)
+	out, err := codec.Colorize(rgb, w, h, plane, r.chroma.Size, lb.W, lb.H)
 	if err != nil {
 		return nil, err
 	}
-	for j := range b.Dx() * b.Dy() {
-		copy(src.Pix[4*j:4*j+3], out[3*j:3*j+3])
-		src.Pix[4*j+3] = 255
+	res := image.NewRGBA(image.Rect(0, 0, w, h))
+	for j := range w * h {
+		copy(res.Pix[4*j:4*j+3], out[3*j:3*j+3])
+		res.Pix[4*j+3] = 255
 	}
-	return src, nil
+	return res, nil
 }
