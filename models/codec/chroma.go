@@ -27,6 +27,9 @@ type Chroma struct {
 	Centers [][]float32 `json:"centers"`
 }
 
+// maxChroma bounds a codebook value (centred chroma is within ±127.5).
+const maxChroma float32 = 256
+
 // CodeOffset is the token of code 0 (after PAD, BOS, EOS).
 const CodeOffset = 3
 
@@ -63,8 +66,10 @@ func (c *Chroma) Validate() error {
 			return fmt.Errorf("chroma code: codebook vector %d has %d values, want %d", k, len(v), c.dimOf())
 		}
 		for _, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("chroma code: codebook vector %d is not finite", k)
+			// Centred Cb and Cr lie in ±127.5; anything far outside is
+			// a corrupt file (and would overflow to NaN in toRGB).
+			if !(x >= -maxChroma && x <= maxChroma) {
+				return fmt.Errorf("chroma code: codebook vector %d holds %g, want a value in ±%g", k, x, maxChroma)
 			}
 		}
 	}

@@ -521,8 +521,9 @@ func TestChromaValidate(t *testing.T) {
 	}{
 		{"valid", func(*Chroma) {}, ""},
 		{"sub 1", func(c *Chroma) { c.Sub = 1; c.Centers = [][]float32{make([]float32, 8)} }, ""},
-		{"NaN centre", func(c *Chroma) { c.Centers[1][0] = nan }, "codebook vector 1 is not finite"},
-		{"infinite centre", func(c *Chroma) { c.Centers[0][1] = inf }, "codebook vector 0 is not finite"},
+		{"NaN centre", func(c *Chroma) { c.Centers[1][0] = nan }, "codebook vector 1 holds NaN"},
+		{"infinite centre", func(c *Chroma) { c.Centers[0][1] = inf }, "codebook vector 0 holds -Inf"},
+		{"huge centre", func(c *Chroma) { c.Centers[0][1] = 3e38 }, "codebook vector 0 holds 3e+38, want a value in ±256"},
 		{"short vector", func(c *Chroma) { c.Centers[1] = []float32{1} }, "codebook vector 1 has 1 values, want 2"},
 		{"long vector", func(c *Chroma) { c.Centers[0] = make([]float32, 8) }, "codebook vector 0 has 8 values, want 2"},
 		{"nil vector", func(c *Chroma) { c.Centers[0] = nil }, "codebook vector 0 has 0 values, want 2"},
@@ -562,8 +563,8 @@ func TestChromaValidate(t *testing.T) {
 func TestChromaSaveLoad(t *testing.T) {
 	dir := t.TempDir()
 	c := mustChroma(t, 8, 4, 2, 3)
-	c.Centers[0] = []float32{0.1, -0.2, 1.0 / 3, float32(math.Pi), -127.5, 1e-7, 3.4e38, -0}
-	c.Centers[1] = []float32{math.SmallestNonzeroFloat32, -math.MaxFloat32, 42, -42, 0.5, 2, 1e10, -1e-30}
+	c.Centers[0] = []float32{0.1, -0.2, 1.0 / 3, float32(math.Pi), -127.5, 1e-7, 255.99998, -0}
+	c.Centers[1] = []float32{math.SmallestNonzeroFloat32, -256, 42, -42, 0.5, 2, 200.12345, -1e-30}
 	c.Centers[2] = []float32{float32(math.Nextafter32(1, 2)), 127.49999, -84.47232, 0, 0, 0, 0, 0}
 	path := filepath.Join(dir, "codebook.json")
 	if err := SaveChroma(c, path); err != nil {

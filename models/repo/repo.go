@@ -269,6 +269,9 @@ func (m *Manifest) Validate() error {
 	if n := m.Decoding.MaxTokens; n < 0 || n > m.Tokens.MaxLen {
 		return fmt.Errorf("decoding max_tokens %d: want 0..%d", n, m.Tokens.MaxLen)
 	}
+	if c := m.Tokens.Codes; c != nil && m.Decoding.MaxTokens != 0 && m.Decoding.MaxTokens < c.Grid*c.Grid {
+		return fmt.Errorf("decoding max_tokens %d: a colorization output needs all %d codes (0 or ≥ %d)", m.Decoding.MaxTokens, c.Grid*c.Grid, c.Grid*c.Grid)
+	}
 	roles := []string{RoleEncoder, RoleDecoderStep}
 	if m.Task == task.Colorization {
 		roles = append(roles, RoleCodeDecoder)

@@ -103,6 +103,13 @@ func TestValidate(t *testing.T) {
 		{"max tokens", func(m *Manifest) { m.Decoding.MaxTokens = 12 }, "decoding max_tokens 12: want 0..11"},
 		{"no decoder", func(m *Manifest) { delete(m.Graphs, RoleDecoderStep) }, `no "decoder_step" graph`},
 		{"no outputs", func(m *Manifest) { g := m.Graphs[RoleEncoder]; g.Outputs = nil; m.Graphs[RoleEncoder] = g }, "graph encoder: no inputs or outputs"},
+		{"colorization max tokens below the codes", func(m *Manifest) {
+			m.Task, m.Tokens.Detection, m.Labels = task.Colorization, nil, nil
+			m.Tokens.Codes = &CodeTokens{Grid: 2, Codes: 10, CodeOffset: 3, CodebookFile: "codebook.json"}
+			m.Architecture.SeqLen, m.Tokens.MaxLen = 5, 5
+			m.Graphs[RoleCodeDecoder] = m.Graphs[RoleEncoder]
+			m.Decoding.MaxTokens = 3
+		}, "decoding max_tokens 3: a colorization output needs all 4 codes"},
 		{"caption vocab", func(m *Manifest) {
 			m.Task, m.Tokens.Detection, m.Labels, m.Tokens.VocabFile = task.Captioning, nil, nil, "/etc/vocab.json"
 		}, "vocab_file"},
