@@ -26,10 +26,10 @@ import (
 // Panoptic models do not exist yet; their route answers 404 until an
 // entry of that task is loaded.
 var routeTask = map[string]string{
-	task.Detection:  api.TaskDetect,
-	task.Captioning: api.TaskCaption,
-	"panoptic":      api.TaskPanoptic,
-	"colorization":  api.TaskColorize,
+	task.Detection:    api.TaskDetect,
+	task.Captioning:   api.TaskCaption,
+	"panoptic":        api.TaskPanoptic,
+	task.Colorization: api.TaskColorize,
 }
 
 // Model is one loaded repository entry.

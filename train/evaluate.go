@@ -58,7 +58,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (map[string]float64, error) {
 		return nil, err
 	}
 	if resultsPath != "" && n > 0 && n < val.len() {
-		return nil, fmt.Errorf("results %s: only %d of the %d images of %s would be decoded, and `eval coco` or `eval captions` on the file would score the rest as missed; evaluate them all", resultsPath, n, val.len(), valDir)
+		return nil, fmt.Errorf("results %s: only %d of the %d images of %s would be decoded, and a results file of part of the split misleads whatever scores it against the whole (`eval coco` counts the rest as missed); evaluate them all", resultsPath, n, val.len(), valDir)
 	}
 	spec, err := specFromMeta(dir, meta)
 	if err != nil {

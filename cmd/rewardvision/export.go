@@ -135,8 +135,12 @@ func printVerify(w io.Writer, rep *export.Report) error {
 		fmt.Fprintf(w, "  image %d: DIFFERENT\n    ORT   %v %s\n    GoMLX %v %s\n", ic.Index, ic.ORTTokens, ic.ORTDecoded, ic.GoTokens, ic.GoDecoded)
 	}
 	if !rep.OK() {
-		return fmt.Errorf("verify failed: max |logit diff| %.3g (encoder %.3g, code decoder %.3g, tolerance %g), greedy tokens agree: %s",
-			rep.MaxLogitDiff, rep.MaxCrossDiff, rep.MaxChromaDiff, export.Tolerance, agree)
+		code := ""
+		if rep.MaxChromaDiff >= 0 {
+			code = fmt.Sprintf(", code decoder %.3g", rep.MaxChromaDiff)
+		}
+		return fmt.Errorf("verify failed: max |logit diff| %.3g (encoder %.3g%s, tolerance %g), greedy tokens agree: %s",
+			rep.MaxLogitDiff, rep.MaxCrossDiff, code, export.Tolerance, agree)
 	}
 	fmt.Fprintln(w, "verify: OK")
 	return nil

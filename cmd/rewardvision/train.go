@@ -212,9 +212,11 @@ func writeMetrics(w io.Writer, metrics map[string]float64) error {
 const trainValidateHelp = `Scores the latest checkpoint of a training or shipped folder (with meta.json)
 on a validation split with the metric training reports: detection AP, AP50,
 AP75, AR100 of greedy decodes under the grammar mask; captioning CIDEr-D,
-BLEU-4, ROUGE-L of greedy captions. --results writes those outputs as a COCO
-results file, for 'eval coco' (AP per category) or 'eval captions'; it needs
-the whole split evaluated.`
+BLEU-4, ROUGE-L of greedy captions; colorization PSNR, SSIM, colourfulness
+and reward of the greedy codes decoded onto each image's luminance.
+--results writes those outputs: a COCO results file for detection ('eval
+coco', AP per category) or captioning ('eval captions'), a list of
+{image_id, codes} for colorization; it needs the whole split evaluated.`
 
 func trainValidateCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
@@ -226,7 +228,7 @@ func trainValidateCommand(stdout io.Writer) *cli.Command {
 			ckpt := fs.String("ckpt", "", "", "checkpoint folder (training output or shipped)")
 			val := fs.String("val", "", "", "validation split folder")
 			evalN := fs.Int("eval-n", "", 0, "validation images (0: all)")
-			resultsPath := fs.String("results", "", "", "also write the greedy outputs as a COCO results file (detections or captions)")
+			resultsPath := fs.String("results", "", "", "also write the greedy outputs (COCO detections or captions; colorization codes)")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
