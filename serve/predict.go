@@ -247,7 +247,8 @@ func (s *Server) caption(ctx context.Context, m *Model, img image.Image, info ap
 // other tasks' tokens), then, as postprocessing, turns them into the
 // chroma plane with the model's code decoder (a codebook lookup, run
 // outside the inference slots), puts it on the upload's luminance at the
-// upload's size and encodes the PNG.
+// upload's size and encodes the PNG, one such postprocessing per core
+// (s.post) since its cost grows with the upload's pixels.
 func (s *Server) colorize(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.ColorizeResponse, error) {
 	opts, dec := p.generateOptions(m.Runner)
 	gen, prep, err := s.infer(ctx, m, img, 1, opts, tm)
@@ -255,6 +256,12 @@ func (s *Server) colorize(ctx context.Context, m *Model, img image.Image, info a
 		return nil, err
 	}
 	t := time.Now()
+	select {
+	case s.post <- struct{}{}:
+		defer func() { <-s.post }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	pred, err := m.Runner.DecodeTokens(gen.Tokens[0], gen.LogProbs[0], prep.Letterbox)
 	if err != nil {
 		return nil, fmt.Errorf("decoding the model's tokens: %w", err)

@@ -84,6 +84,9 @@ type Server struct {
 	engine  *gin.Engine
 	xm      *extraMetrics // batching and reloads (batch.go)
 	rl      reloader      // loads and unloads (reload.go)
+	// post bounds the full-resolution postprocessing (colorize's colouring
+	// and PNG encoding, ~0.1 s and ~10 MB per megapixel) to one per core.
+	post chan struct{}
 	// draining is set once shutdown starts: /readyz then fails, so a load
 	// balancer stops sending before the listener closes.
 	draining atomic.Bool
@@ -101,7 +104,7 @@ func New(reg *Registry, cfg Config) (*Server, error) {
 		// A slot runs a batch: admit enough requests to fill them.
 		queue += cfg.MaxInflight * (cfg.Batch.largest() - 1)
 	}
-	s := &Server{cfg: cfg, reg: reg, splits: cfg.Splits, limit: newLimiter(cfg.MaxInflight, queue),
+	s := &Server{cfg: cfg, reg: reg, splits: cfg.Splits, limit: newLimiter(cfg.MaxInflight, queue), post: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		metrics: newMetrics(), log: cfg.Log}
 	s.xm = newExtraMetrics(s.metrics.reg)
 	s.initKnown()
