@@ -96,8 +96,11 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			if *taskName != task.Detection && *taskName != task.Captioning && *taskName != task.Colorization {
 				return cli.Usagef("train mle: --task must be detection, captioning or colorization, got %q", *taskName)
 			}
-			if (*vq != "") != (*taskName == task.Colorization) && !*resume {
-				return cli.Usagef("train mle: --vq (the stage-I codebook) is for --task colorization, and colorization needs it")
+			if *vq != "" && *taskName != task.Colorization {
+				return cli.Usagef("train mle: --vq (the stage-I codebook) is for --task colorization")
+			}
+			if *vq == "" && *taskName == task.Colorization && !*resume {
+				return cli.Usagef("train mle: --task colorization needs --vq, the stage-I codebook from 'train vq'")
 			}
 			trainDir, valDir, err := splits.dirs("train mle")
 			if err != nil {

@@ -33,6 +33,7 @@ func TestTrainVQUsage(t *testing.T) {
 		{"mle colorization without --vq", []string{"train", "mle", "--task", "colorization", "--data", "d", "--out", "o"}, "--vq"},
 		{"mle detection with --vq", []string{"train", "mle", "--task", "detection", "--vq", "v", "--data", "d", "--out", "o"}, "--vq"},
 		{"mle captioning with --vq", []string{"train", "mle", "--task", "captioning", "--vq", "v", "--data", "d", "--out", "o"}, "is for --task colorization"},
+		{"mle detection --resume with --vq", []string{"train", "mle", "--task", "detection", "--resume", "--vq", "v", "--data", "d", "--out", "o"}, "is for --task colorization"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer

@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os"
 	"slices"
 	"strings"
+
+	"rewardvision/internal/readlimit"
 )
 
 // Config holds every knob of the shapes world. The defaults (DefaultConfig)
@@ -187,7 +188,7 @@ func LoadConfig(preset, path string) (Config, error) {
 	if err != nil || path == "" {
 		return c, err
 	}
-	data, err := os.ReadFile(path)
+	data, err := readlimit.ReadFile(path, readlimit.JSON(), "JSON")
 	if err != nil {
 		return c, fmt.Errorf("config: %w", err)
 	}
