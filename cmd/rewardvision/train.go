@@ -82,11 +82,7 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
 			vq := fs.String("vq", "", "", "colorization: the stage-I codebook, a 'train vq' folder or its codebook.json")
 			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
-			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
-			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning (see data check) instead of failing")
-			dataDesc := fs.String("data-desc", "", "", "how the data was made, for meta.json provenance (e.g. the data gen command)")
-			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
-			world := fs.String("world", "", "", "data gen flags of the training world, for provenance (e.g. --preset detection)")
+			df := addDataFlags(fs, "")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -115,8 +111,8 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Model:   train.ModelSize{PatchSize: *patch, Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
-				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, VQ: *vq, MaxLen: *maxLen, Workers: *workers, SkipBad: *skipBad,
-				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
+				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, VQ: *vq, MaxLen: *maxLen, Workers: *df.workers, SkipBad: *df.skipBad,
+				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *df.desc, DataSeed: int64(*df.seed), World: *df.world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(stderr, term, false, slog.Default()),
 			}
@@ -132,6 +128,26 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			return writeTrainSummary(stdout, cfg, res)
 		},
+	}
+}
+
+// dataFlags are how every training command reads its data and records
+// where it came from (meta.json provenance).
+type dataFlags struct {
+	workers *int
+	skipBad *bool
+	desc    *string
+	seed    *int
+	world   *string
+}
+
+func addDataFlags(fs *cli.FlagSet, worldHelp string) dataFlags {
+	return dataFlags{
+		workers: fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines"),
+		skipBad: fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning (see data check) instead of failing"),
+		desc:    fs.String("data-desc", "", "", "how the data was made, for meta.json provenance (e.g. the data gen command)"),
+		seed:    fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance"),
+		world:   fs.String("world", "", "", "data gen flags of the training world, for provenance (e.g. --preset detection)"+worldHelp),
 	}
 }
 

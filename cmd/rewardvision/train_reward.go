@@ -58,11 +58,7 @@ func trainRewardCommand(stdout, stderr io.Writer) *cli.Command {
 			resume := fs.Bool("resume", "", false, "continue the run in --out from its latest checkpoint")
 			threads := fs.Int("threads", "RV_ORT_THREADS", 0, "ONNX Runtime intra-op threads for the rollouts (0: one per core)")
 			ortLib := fs.String("ort-lib", "RV_ORT_LIB", "", "ONNX Runtime library path (default: the usual search, see version)")
-			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
-			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning instead of failing")
-			dataDesc := fs.String("data-desc", "", "", "how the data was made, for meta.json provenance (e.g. the data gen command)")
-			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
-			world := fs.String("world", "", "", "data gen flags of the training world, for provenance (e.g. --preset detection): default the init checkpoint's")
+			df := addDataFlags(fs, ": default the init checkpoint's")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -82,8 +78,8 @@ func trainRewardCommand(stdout, stderr io.Writer) *cli.Command {
 				Samples: *samples, Temperature: *temperature, Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup,
 				WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
-				Workers: *workers, SkipBad: *skipBad, ORTLib: *ortLib, Threads: *threads,
-				Command: "rewardvision train reward " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
+				Workers: *df.workers, SkipBad: *df.skipBad, ORTLib: *ortLib, Threads: *threads,
+				Command: "rewardvision train reward " + shellJoin(args), DataDesc: *df.desc, DataSeed: int64(*df.seed), World: *df.world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(stderr, term, true, slog.Default()),
 			}

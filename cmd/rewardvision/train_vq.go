@@ -44,11 +44,7 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			iters := fs.Int("iters", "", 25, "k-means iterations")
 			seed := fs.Int("seed", "", 1, "seed of the image choice and the initial centres")
 			evalN := fs.Int("eval-n", "", 500, "validation images of the oracle (0: all)")
-			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
-			skipBad := fs.Bool("skip-bad", "", false, "skip bad records and unreadable images with a warning instead of failing")
-			dataDesc := fs.String("data-desc", "", "", "how the data was made, for provenance")
-			dataSeed := fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance")
-			world := fs.String("world", "", "", "data gen flags of the training world, for provenance")
+			df := addDataFlags(fs, "")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}
@@ -74,8 +70,8 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			term := cli.IsTerminal(stderr)
 			cfg := train.VQConfig{TrainDir: trainDir, ValDir: valDir, OutDir: *out,
 				Patch: *patch, Sub: *sub, K: *k, Images: *images, Iters: *iters, Seed: int64(*seed), EvalN: *evalN,
-				Workers: *workers, SkipBad: *skipBad,
-				Command: "rewardvision train vq " + shellJoin(args), DataDesc: *dataDesc, DataSeed: int64(*dataSeed), World: *world,
+				Workers: *df.workers, SkipBad: *df.skipBad,
+				Command: "rewardvision train vq " + shellJoin(args), DataDesc: *df.desc, DataSeed: int64(*df.seed), World: *df.world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnIter: func(it train.VQIter) {
 					eta := it.Elapsed * time.Duration(it.Total-it.Iter) / time.Duration(it.Iter)
