@@ -104,6 +104,14 @@ func serveCommand(stdout io.Writer) *cli.Command {
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
+			// A malformed address is a usage error found before the models
+			// load; one that is taken or not ours fails at Listen.
+			if err := checkAddr(*addr); err != nil {
+				if _, env := os.LookupEnv("RV_ADDR"); env && !fs.Given("addr") {
+					return cli.Usagef("env RV_ADDR: --addr %q: %v", *addr, err)
+				}
+				return cli.Usagef("--addr %q: %v", *addr, err)
+			}
 			if *reports != "" {
 				if st, err := os.Stat(*reports); err != nil || !st.IsDir() {
 					return cli.Usagef("--reports %s: not a folder", *reports)
@@ -134,4 +142,14 @@ func serveCommand(stdout io.Writer) *cli.Command {
 			return srv.Serve(ctx, ln)
 		},
 	}
+}
+
+// checkAddr reports a listen address that cannot be valid: no port, or a
+// port that is neither a number in 0..65535 nor a service name.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	return err
 }
