@@ -88,33 +88,23 @@ func (s ColorScores) Map() map[string]float64 {
 		"colorfulness_gt": s.ColorfulnessGT, "reward": s.Reward, "images": float64(s.Images)}
 }
 
-// scoreColorizations averages PSNR, SSIM, colourfulness and the reward of
-// outputs against their ground-truth colour images (both Size² RGB).
+// scoreColorizations averages colorize.Score of outputs against their
+// ground-truth colour images (both size² RGB).
 func scoreColorizations(outs, gts [][]uint8, size int) (ColorScores, error) {
 	s := ColorScores{Images: len(outs)}
 	if len(outs) == 0 {
 		return s, nil
 	}
 	for i := range outs {
-		out := &colorize.RGB{Width: size, Height: size, Pix: outs[i]}
-		gt := &colorize.RGB{Width: size, Height: size, Pix: gts[i]}
-		p, err := colorize.PSNR(out, gt)
+		sc, err := colorize.Score(&colorize.RGB{Width: size, Height: size, Pix: outs[i]}, &colorize.RGB{Width: size, Height: size, Pix: gts[i]})
 		if err != nil {
 			return s, err
 		}
-		ss, err := colorize.SSIM(out, gt)
-		if err != nil {
-			return s, err
-		}
-		r, err := colorize.ColorizationReward(out, gt, colorize.DefaultSimilarityWeight)
-		if err != nil {
-			return s, err
-		}
-		s.PSNR += min(p, 100) // identical images: +Inf
-		s.SSIM += ss
-		s.Colorfulness += r.Colorfulness
-		s.ColorfulnessGT += colorize.Colorfulness(gt)
-		s.Reward += r.Total
+		s.PSNR += sc.PSNR
+		s.SSIM += sc.SSIM
+		s.Colorfulness += sc.Colorfulness
+		s.ColorfulnessGT += sc.ColorfulnessGT
+		s.Reward += sc.Reward
 	}
 	n := float64(len(outs))
 	s.PSNR /= n

@@ -32,10 +32,8 @@ const (
 // column order (the reward last).
 var colorPerImage = []string{MetricPSNR, MetricSSIM, MetricColorfulness, MetricColorfulnessGT, MetricSimilarity, MetricReward}
 
-// PSNRCap is the PSNR (dB) an output identical to its ground truth scores
-// instead of +Inf, so that means, intervals and JSON stay finite (training's
-// validation uses the same cap, train/vq.go).
-const PSNRCap = 100
+// PSNRCap is the PSNR an identical output scores (colorize.Score).
+const PSNRCap = colorize.PSNRCap
 
 // ColorizedDir is the folder, inside a model's folder of the run, that
 // holds its colorized PNGs (one per image, named by image id).
@@ -59,39 +57,9 @@ var colorDefinitions = map[string]string{
 	MetricReward:         "mean per-image reward (see reward_definition)",
 }
 
-// ColorScore is one colorized image scored against its ground truth.
-type ColorScore struct {
-	PSNR, SSIM, Colorfulness, ColorfulnessGT, Similarity, Reward float64
-}
-
-// values are the scores in colorPerImage order.
-func (s ColorScore) values() []float64 {
+// colorValues are s in colorPerImage order.
+func colorValues(s colorize.Scores) []float64 {
 	return []float64{s.PSNR, s.SSIM, s.Colorfulness, s.ColorfulnessGT, s.Similarity, s.Reward}
-}
-
-// ScoreColorization scores an output against the ground-truth colour
-// image: PSNR (capped at PSNRCap), SSIM, both colourfulnesses, and
-// colorize.ColorizationReward with the ground truth as the luminance
-// reference and the default weight. It also returns the output's colour
-// statistics, for the Fréchet distance.
-func ScoreColorization(out, gt *colorize.RGB) (ColorScore, colorize.Components, error) {
-	var s ColorScore
-	p, err := colorize.PSNR(out, gt)
-	if err != nil {
-		return s, colorize.Components{}, err
-	}
-	ss, err := colorize.SSIM(out, gt)
-	if err != nil {
-		return s, colorize.Components{}, err
-	}
-	r, err := colorize.ColorizationReward(out, gt, colorize.DefaultSimilarityWeight)
-	if err != nil {
-		return s, colorize.Components{}, err
-	}
-	c := colorize.ColorfulnessComponents(out)
-	s = ColorScore{PSNR: min(p, PSNRCap), SSIM: ss, Colorfulness: r.Colorfulness,
-		ColorfulnessGT: colorize.Colorfulness(gt), Similarity: r.Similarity, Reward: r.Total}
-	return s, c, nil
 }
 
 // colorFeature is the vector the Fréchet distance compares.
@@ -196,14 +164,14 @@ func scoreColorImage(ev *Evaluation, i int, gtFeats [][]float64) error {
 		if err != nil {
 			return fmt.Errorf("model %s, image id %d: colorized output: %w", key, im.ID, err)
 		}
-		s, c, err := ScoreColorization(out, gt)
+		s, err := colorize.Score(out, gt)
 		if err != nil {
 			return fmt.Errorf("model %s: %s against %s (image id %d): %w", key, path, im.Path, im.ID, err)
 		}
-		for k, val := range s.values() {
+		for k, val := range colorValues(s) {
 			v.PerImage[colorPerImage[k]][i] = val
 		}
-		v.colorFeats[i] = colorFeature(c)
+		v.colorFeats[i] = colorFeature(colorize.ColorfulnessComponents(out))
 	}
 	return nil
 }
