@@ -222,6 +222,15 @@ func find(ts []Tensor, name string) (Tensor, bool) {
 	return Tensor{}, false
 }
 
+// Roles are the graph roles the manifest's task runs: the encoder and the
+// decoder step, and for colorization the code decoder.
+func (m *Manifest) Roles() []string {
+	if m.Task == task.Colorization {
+		return []string{RoleEncoder, RoleDecoderStep, RoleCodeDecoder}
+	}
+	return []string{RoleEncoder, RoleDecoderStep}
+}
+
 // Validate checks everything a reader relies on, so a corrupt or foreign
 // model.json fails at load with the field named, not at run time.
 func (m *Manifest) Validate() error {
@@ -272,11 +281,7 @@ func (m *Manifest) Validate() error {
 	if c := m.Tokens.Codes; c != nil && m.Decoding.MaxTokens != 0 && m.Decoding.MaxTokens < c.Grid*c.Grid {
 		return fmt.Errorf("decoding max_tokens %d: a colorization output needs all %d codes (0 or ≥ %d)", m.Decoding.MaxTokens, c.Grid*c.Grid, c.Grid*c.Grid)
 	}
-	roles := []string{RoleEncoder, RoleDecoderStep}
-	if m.Task == task.Colorization {
-		roles = append(roles, RoleCodeDecoder)
-	}
-	for _, role := range roles {
+	for _, role := range m.Roles() {
 		if _, ok := m.Graphs[role]; !ok {
 			return fmt.Errorf("graphs: no %q graph", role)
 		}

@@ -85,11 +85,8 @@ func OpenWith(path string, rt *ortrun.Runtime, dev ortrun.Device, opts Options) 
 		return nil, err
 	}
 	graphs := map[string][]byte{}
-	for _, role := range []string{repo.RoleEncoder, repo.RoleDecoderStep, repo.RoleCodeDecoder} {
-		g, ok := m.Graphs[role]
-		if !ok {
-			continue // Validate has checked that the task's roles are there
-		}
+	for _, role := range m.Roles() { // Validate has checked that they are listed
+		g := m.Graphs[role]
 		file := filepath.Join(dir, g.File)
 		data, err := os.ReadFile(file)
 		if err != nil {
