@@ -312,24 +312,10 @@ func TestEvalRunMetricsShapeAndReport(t *testing.T) {
 	f := getEvalFixture(t)
 	out := filepath.Join(t.TempDir(), "run")
 	stdout := mustRun(t, evalArgs(f, out)...)
-	var raw any
-	if err := json.Unmarshal(readFile(t, filepath.Join(out, "metrics.json")), &raw); err != nil {
-		t.Fatal(err)
-	}
-	shape, err := json.MarshalIndent(jsonShape(raw), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	testfix.Golden(t, "testdata/eval_run_metrics_shape.golden.json", append(shape, '\n'), os.Getenv("RV_UPDATE_GOLDEN") == "1")
+	checkMetricsShape(t, out, "testdata/eval_run_metrics_shape.golden.json")
 	// Markdown: the table rows in order, the same on stdout.
 	md := string(readFile(t, filepath.Join(out, "report.md")))
-	var rows []string
-	sc := bufio.NewScanner(strings.NewReader(md))
-	for sc.Scan() {
-		if l := sc.Text(); strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| image") {
-			rows = append(rows, strings.SplitN(l, " |", 2)[0][2:])
-		}
-	}
+	rows := reportRows(md)
 	want := []string{"metric", "AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl", "reward"}
 	if !slices.Equal(rows[:len(want)], want) {
 		t.Errorf("report.md rows %v, want %v first", rows, want)
@@ -484,24 +470,10 @@ func TestEvalRunColorization(t *testing.T) {
 	stdout := mustRun(t, "eval", "run", "--task", "colorization", "--data", val, "--model", colorMLE, "--model", colorReward,
 		"--out", out, "--resamples", "200", "--log-format", "json")
 
-	var raw any
-	if err := json.Unmarshal(readFile(t, filepath.Join(out, "metrics.json")), &raw); err != nil {
-		t.Fatal(err)
-	}
-	shape, err := json.MarshalIndent(jsonShape(raw), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	testfix.Golden(t, "testdata/eval_run_colorization_metrics_shape.golden.json", append(shape, '\n'), os.Getenv("RV_UPDATE_GOLDEN") == "1")
+	checkMetricsShape(t, out, "testdata/eval_run_colorization_metrics_shape.golden.json")
 
 	md := string(readFile(t, filepath.Join(out, "report.md")))
-	var rows []string
-	sc := bufio.NewScanner(strings.NewReader(md))
-	for sc.Scan() {
-		if l := sc.Text(); strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| image") {
-			rows = append(rows, strings.SplitN(l, " |", 2)[0][2:])
-		}
-	}
+	rows := reportRows(md)
 	want := []string{"metric", "PSNR", "SSIM", "colorfulness", "colorfulness_gt", "similarity", "color-FD", "reward"}
 	if len(rows) < len(want) || !slices.Equal(rows[:len(want)], want) {
 		t.Errorf("report.md rows %v, want %v first", rows, want)
@@ -641,4 +613,32 @@ func startRepoServer(t *testing.T, repoDir string) *httptest.Server {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	return hs
+}
+
+// checkMetricsShape compares the shape of out/metrics.json (keys and value
+// kinds, not values) with a golden file.
+func checkMetricsShape(t *testing.T, out, golden string) {
+	t.Helper()
+	var raw any
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "metrics.json")), &raw); err != nil {
+		t.Fatal(err)
+	}
+	shape, err := json.MarshalIndent(jsonShape(raw), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testfix.Golden(t, golden, append(shape, '\n'), os.Getenv("RV_UPDATE_GOLDEN") == "1")
+}
+
+// reportRows are the first cells of report.md's table rows (image rows
+// left out), in order.
+func reportRows(md string) []string {
+	var rows []string
+	sc := bufio.NewScanner(strings.NewReader(md))
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| image") {
+			rows = append(rows, strings.SplitN(l, " |", 2)[0][2:])
+		}
+	}
+	return rows
 }

@@ -76,19 +76,7 @@ func TestServeSIGHUP(t *testing.T) {
 	}
 	waitStatus(t, addr+"/v2/models/captioning-mle/ready", 200, 30*time.Second)
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after SIGTERM: %v, want exit 0", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Error("serve did not stop within 20 s of SIGTERM")
-	}
+	stopServe(t, cmd)
 }
 
 // TestBenchServeBatching: with batching the table adds the unbatched

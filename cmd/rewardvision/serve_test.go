@@ -212,19 +212,7 @@ func TestServeBinary(t *testing.T) {
 		t.Errorf("panoptic: exit %d, %s", code, stderr)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after SIGTERM: %v, want exit 0", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Error("serve did not stop within 20 s of SIGTERM")
-	}
+	stopServe(t, cmd)
 }
 
 func TestBenchServe(t *testing.T) {
@@ -245,5 +233,24 @@ func TestBenchServe(t *testing.T) {
 	}
 	if _, _, code := runCLI(t, nil, "bench", "serve", "--concurrency", "0"); code != 2 {
 		t.Errorf("--concurrency 0: exit %d, want 2", code)
+	}
+}
+
+// stopServe sends SIGTERM to a `rewardvision serve` child and checks that
+// it drains and exits 0 within 20 s.
+func stopServe(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v, want exit 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("serve did not stop within 20 s of SIGTERM")
 	}
 }
