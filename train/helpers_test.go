@@ -39,21 +39,28 @@ func tinyData(t testing.TB) (trainDir, valDir string) {
 		cfg := shapes.DefaultConfig()
 		cfg.Size, cfg.MaxObjects, cfg.MinObjectSize, cfg.MaxObjectSize = 16, 2, 0.35, 0.6
 		cfg.MinVisiblePixels, cfg.CrowdProb = 4, 0
-		for _, s := range []struct {
-			split string
-			n     int
-			seed  int64
-		}{{"train", 32, 1}, {"val", 8, 2}} {
-			_, dataErr = shapes.Generate(context.Background(), cfg, shapes.Options{Out: filepath.Join(dataDir, s.split), N: s.n, Seed: s.seed, Split: s.split, Workers: 1})
-			if dataErr != nil {
-				return
-			}
-		}
+		dataErr = genSplits(dataDir, cfg, 32, 8)
 	})
 	if dataErr != nil {
 		t.Fatal(dataErr)
 	}
 	return filepath.Join(dataDir, "train"), filepath.Join(dataDir, "val")
+}
+
+// genSplits writes a train split of nTrain images (seed 1) and a val split
+// of nVal (seed 2) of the world cfg under root.
+func genSplits(root string, cfg shapes.Config, nTrain, nVal int) error {
+	for _, s := range []struct {
+		split string
+		n     int
+		seed  int64
+	}{{"train", nTrain, 1}, {"val", nVal, 2}} {
+		opt := shapes.Options{Out: filepath.Join(root, s.split), N: s.n, Seed: s.seed, Split: s.split, Workers: 2}
+		if _, err := shapes.Generate(context.Background(), cfg, opt); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // tinyConfig is a run of a ~10k-parameter model on the tiny data.

@@ -240,16 +240,7 @@ func vqData(t *testing.T) (trainDir, valDir string) {
 			vqDataErr = err
 			return
 		}
-		for _, s := range []struct {
-			split string
-			n     int
-			seed  int64
-		}{{"train", 40, 1}, {"val", 10, 2}} {
-			_, vqDataErr = shapes.Generate(context.Background(), cfg, shapes.Options{Out: filepath.Join(root, s.split), N: s.n, Seed: s.seed, Split: s.split, Workers: 2})
-			if vqDataErr != nil {
-				return
-			}
-		}
+		vqDataErr = genSplits(root, cfg, 40, 10)
 	})
 	if vqDataErr != nil {
 		t.Fatal(vqDataErr)
