@@ -391,19 +391,7 @@ func TestEvalRunThroughServer(t *testing.T) {
 			}
 		}
 	}
-	var a, b struct {
-		Variants map[string]map[string]float64 `json:"variants"`
-		AB       map[string]json.RawMessage    `json:"ab"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(local, "metrics.json")), &a); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(remote, "metrics.json")), &b); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a, b) || len(a.Variants) != 2 {
-		t.Errorf("metrics through the server %+v, in-process %+v", b, a)
-	}
+	sameMetrics(t, local, remote)
 	_, stderr, code := runCLI(t, nil, "eval", "run", "--task", "detection", "--data", f.val, "--server", hs.URL, "--model", "nope", "--out", t.TempDir())
 	if code != 1 || !strings.Contains(stderr, `no detection model of variant "nope"`) {
 		t.Errorf("unknown variant: exit %d, %s", code, stderr)
@@ -578,19 +566,7 @@ func TestEvalRunColorizationThroughServer(t *testing.T) {
 			t.Errorf("%s differs between the in-process run and the run through the server", name)
 		}
 	}
-	var a, b struct {
-		Variants map[string]map[string]float64 `json:"variants"`
-		AB       map[string]json.RawMessage    `json:"ab"`
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(local, "metrics.json")), &a); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(readFile(t, filepath.Join(remote, "metrics.json")), &b); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a, b) || len(a.Variants) != 2 {
-		t.Errorf("metrics through the server %+v, in-process %+v", b, a)
-	}
+	sameMetrics(t, local, remote)
 }
 
 // startRepoServer serves the model repository repoDir in-process for the
@@ -641,4 +617,23 @@ func reportRows(md string) []string {
 		}
 	}
 	return rows
+}
+
+// sameMetrics checks that two runs' metrics.json hold the same two
+// variants' metrics and A/B.
+func sameMetrics(t *testing.T, local, remote string) {
+	t.Helper()
+	var a, b struct {
+		Variants map[string]map[string]float64 `json:"variants"`
+		AB       map[string]json.RawMessage    `json:"ab"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(local, "metrics.json")), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(remote, "metrics.json")), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) || len(a.Variants) != 2 {
+		t.Errorf("metrics through the server %+v, in-process %+v", b, a)
+	}
 }

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -44,29 +40,7 @@ func waitStatus(t *testing.T, url string, want int, within time.Duration) {
 func TestServeSIGHUP(t *testing.T) {
 	repo := t.TempDir()
 	copyEntry(t, repo, "detection-mle")
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--repo", repo, "--log-format", "json",
-		"--max-batch-size", "4", "--ort-arena=false")
-	cmd.Env = append(os.Environ(), "RV_TEST_MAIN=1", "ONNXRUNTIME_LIB=")
-	errPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(errPipe)
-	var addr string
-	for addr == "" && lines.Scan() {
-		var rec struct{ Msg, Addr string }
-		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
-			addr = rec.Addr
-		}
-	}
-	if addr == "" {
-		t.Fatal("no listening line")
-	}
-	go io.Copy(io.Discard, errPipe)
+	cmd, addr := startServe(t, nil, "--repo", repo, "--max-batch-size", "4", "--ort-arena=false")
 	waitStatus(t, addr+"/v2/health/ready", 200, 30*time.Second)
 	waitStatus(t, addr+"/v2/models/captioning-mle/ready", 404, time.Second)
 

@@ -165,33 +165,7 @@ func TestPredictColorize(t *testing.T) {
 // TestServeBinary starts `rewardvision serve` on a free loopback port,
 // runs predict --server against it, and stops it with SIGTERM (exit 0).
 func TestServeBinary(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--repo", testRepo, "--log-format", "json")
-	cmd.Env = append(os.Environ(), "RV_TEST_MAIN=1", "ONNXRUNTIME_LIB=")
-	errPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	lines := bufio.NewScanner(errPipe)
-	var addr string
-	var logLines []string
-	for addr == "" && lines.Scan() {
-		logLines = append(logLines, lines.Text())
-		var rec struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
-			addr = rec.Addr
-		}
-	}
-	if addr == "" {
-		t.Fatalf("no listening line in %v", logLines)
-	}
-	go io.Copy(io.Discard, errPipe)
+	cmd, addr := startServe(t, nil, "--repo", testRepo)
 
 	stdout, stderr, code := runCLI(t, nil, "predict", "--task", "detect", "--server", addr, "--image-id", "1", testImage)
 	if code != 0 {
@@ -253,4 +227,39 @@ func stopServe(t *testing.T, cmd *exec.Cmd) {
 	case <-time.After(20 * time.Second):
 		t.Error("serve did not stop within 20 s of SIGTERM")
 	}
+}
+
+// startServe runs `rewardvision serve --addr 127.0.0.1:0 --log-format json
+// args...` as a child with env added, and returns it with the address its
+// "listening" log line names. The child is killed when the test ends.
+func startServe(t *testing.T, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	cmd.Env = append(append(os.Environ(), "RV_TEST_MAIN=1", "ONNXRUNTIME_LIB="), env...)
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := bufio.NewScanner(errPipe)
+	var addr string
+	var logLines []string
+	for addr == "" && lines.Scan() {
+		logLines = append(logLines, lines.Text())
+		var rec struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"addr"`
+		}
+		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
+			addr = rec.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no listening line in %v", logLines)
+	}
+	go io.Copy(io.Discard, errPipe)
+	return cmd, addr
 }

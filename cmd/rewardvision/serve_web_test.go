@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,34 +39,7 @@ func TestServeWebPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--repo", testRepo, "--log-format", "json")
-	cmd.Env = append(os.Environ(), "RV_TEST_MAIN=1", "ONNXRUNTIME_LIB=", "RV_REPORTS="+reports)
-	errPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	lines := bufio.NewScanner(errPipe)
-	var addr string
-	for addr == "" && lines.Scan() {
-		var rec struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
-			addr = rec.Addr
-		}
-	}
-	if addr == "" {
-		t.Fatal("no listening line")
-	}
-	go io.Copy(io.Discard, errPipe)
+	_, addr := startServe(t, []string{"RV_REPORTS=" + reports}, "--repo", testRepo)
 
 	get := func(path string) (int, string, string) {
 		t.Helper()
