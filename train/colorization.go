@@ -2,7 +2,6 @@ package train
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -23,53 +22,69 @@ type colorizationTask struct {
 	cb *codec.Chroma
 }
 
-// newColorizationTask loads the stage-I codebook: on --resume the one the
-// run saved in outDir (a --vq naming another codebook is an error), else
-// cfg.VQ (a `train vq` folder or codebook file), saved into outDir so that
-// the run folder is a complete checkpoint.
+// newColorizationTask loads the stage-I codebook (see loadStageI).
 func newColorizationTask(cfg *Config, train *split) (*colorizationTask, error) {
+	cb, err := loadStageI(cfg, codec.LoadChroma, codec.SaveChroma, func(cb *codec.Chroma) error {
+		return sameSize(cb.Size, train.size)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &colorizationTask{cb: cb}, nil
+}
+
+// loadStageI loads a dense task's stage-I code: on --resume the one the
+// run saved in outDir (a --vq naming another code is an error), else
+// cfg.VQ (a `train vq` folder or its codebook file), saved into outDir so
+// that the run folder is a complete checkpoint. check refuses a code
+// that does not fit the run before anything is written.
+func loadStageI[T any](cfg *Config, load func(string) (T, error), save func(T, string) error, check func(T) error) (T, error) {
+	var zero T
 	own := filepath.Join(cfg.OutDir, CodebookFile)
-	var given *codec.Chroma
-	if cfg.VQ != "" {
+	var given T
+	haveGiven := cfg.VQ != ""
+	if haveGiven {
 		src := cfg.VQ
 		if st, err := os.Stat(src); err == nil && st.IsDir() {
 			src = filepath.Join(src, CodebookFile)
 		}
 		var err error
-		if given, err = codec.LoadChroma(src); err != nil {
-			return nil, err
+		if given, err = load(src); err != nil {
+			return zero, err
 		}
 	}
-	var cb *codec.Chroma
 	if cfg.Resume {
-		saved, err := codec.LoadChroma(own)
+		saved, err := load(own)
 		if err != nil {
-			return nil, fmt.Errorf("resume: %w", err)
+			return zero, fmt.Errorf("resume: %w", err)
 		}
-		if given != nil && !reflect.DeepEqual(given, saved) {
-			return nil, fmt.Errorf("resume: --vq %s is not the codebook the run in %s trains on", cfg.VQ, cfg.OutDir)
+		if haveGiven && !reflect.DeepEqual(given, saved) {
+			return zero, fmt.Errorf("resume: --vq %s is not the codebook the run in %s trains on", cfg.VQ, cfg.OutDir)
 		}
-		cb = saved
-	} else {
-		if given == nil {
-			return nil, errors.New("colorization needs --vq, the stage-I codebook from `train vq`")
-		}
-		cb = given
+		return saved, check(saved)
 	}
-	if cb.Size != train.size {
-		return nil, fmt.Errorf("the codebook codes %d² images, the model reads %d²", cb.Size, train.size)
+	if !haveGiven {
+		return zero, fmt.Errorf("%s needs --vq, the stage-I codebook from `train vq`", cfg.Task)
 	}
-	if !cfg.Resume {
-		// A fresh run replaces a codebook left by a run stopped before its
-		// first checkpoint.
-		if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-			return nil, err
-		}
-		if err := codec.SaveChroma(cb, own); err != nil {
-			return nil, err
-		}
+	if err := check(given); err != nil {
+		return zero, err
 	}
-	return &colorizationTask{cb: cb}, nil
+	// A fresh run replaces a codebook left by a run stopped before its
+	// first checkpoint.
+	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
+		return zero, err
+	}
+	if err := save(given, own); err != nil {
+		return zero, err
+	}
+	return given, nil
+}
+
+func sameSize(code, model int) error {
+	if code != model {
+		return fmt.Errorf("the codebook codes %d² images, the model reads %d²", code, model)
+	}
+	return nil
 }
 
 func (t *colorizationTask) vocabSize() int   { return t.cb.VocabSize() }
@@ -88,7 +103,7 @@ func (t *colorizationTask) target(s *split, i int, _ *rand.Rand) ([]int32, error
 
 func (t *colorizationTask) fillMeta(meta *task.Meta) {
 	meta.Input.Gray = true
-	meta.Colorization = &task.ColorizationCodec{CodebookFile: CodebookFile, Grid: t.cb.Grid(), Codes: t.cb.K()}
+	meta.Colorization = &task.Codebook{CodebookFile: CodebookFile, Grid: t.cb.Grid(), Codes: t.cb.K()}
 }
 
 // evaluate: greedy codes decoded onto each validation image's luminance →
@@ -101,7 +116,7 @@ func (t *colorizationTask) evaluate(m *seq.Model, val *split, n, batch int) (map
 // score colorizes the images decode yields and scores them.
 func (t *colorizationTask) score(val *split, n int, decode decodeFunc) (map[string]float64, results, error) {
 	var outs, gts [][]uint8
-	var res colorResults
+	var res codeResults
 	err := decode(func(i int, toks []int32, _ []float32) error {
 		codes, err := t.cb.Codes(toks)
 		if err != nil {
@@ -112,7 +127,7 @@ func (t *colorizationTask) score(val *split, n int, decode decodeFunc) (map[stri
 			return err
 		}
 		outs, gts = append(outs, out), append(gts, val.pixels[i])
-		res = append(res, colorResult{ImageID: val.ids[i], Codes: codes})
+		res = append(res, codeResult{ImageID: val.ids[i], Codes: codes})
 		return nil
 	})
 	if err != nil {
@@ -125,16 +140,16 @@ func (t *colorizationTask) score(val *split, n int, decode decodeFunc) (map[stri
 	return sc.Map(), res, nil
 }
 
-// colorResult is one image's decoded codes (the results file of `train
+// codeResult is one image's decoded codes (the results file of `train
 // validate --results` for colorization).
-type colorResult struct {
+type codeResult struct {
 	ImageID int64   `json:"image_id"`
 	Codes   []int32 `json:"codes"`
 }
 
-type colorResults []colorResult
+type codeResults []codeResult
 
-func (r colorResults) save(path string) error {
+func (r codeResults) save(path string) error {
 	data, err := json.Marshal(r)
 	if err != nil {
 		return err

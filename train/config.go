@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
+	"strings"
 
 	"rewardvision/models/task"
 )
@@ -95,8 +97,8 @@ func (c *Config) Validate() error {
 
 func (c *Config) withDefaults() (Config, error) {
 	d := *c
-	if d.Task != task.Detection && d.Task != task.Captioning && d.Task != task.Colorization {
-		return d, fmt.Errorf("task %q: want %s, %s or %s", d.Task, task.Detection, task.Captioning, task.Colorization)
+	if !slices.Contains(task.Names, d.Task) {
+		return d, fmt.Errorf("task %q: want one of %s", d.Task, strings.Join(task.Names, ", "))
 	}
 	if d.TrainDir == "" || d.ValDir == "" || d.OutDir == "" {
 		return d, fmt.Errorf("train, val and out folders are required")

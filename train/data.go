@@ -40,6 +40,11 @@ type split struct {
 	// gray: the model sees each image's luminance (colorization); pixels
 	// keep the colour image, the target.
 	gray bool
+	// Panoptic: each image's letterboxed id map and segments, and every
+	// category (things and stuff) of the split.
+	panoptic [][]uint32
+	segments [][]coco.Segment
+	allCats  []coco.Category
 }
 
 // loadSplit reads dir (the `data gen` layout) for the given task:
@@ -82,8 +87,16 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, ski
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("%s: no images", dir)
 	}
-	for i := range recs {
-		recs[i].PanopticPath = "" // not needed: skip decoding the id maps
+	if taskName == task.Panoptic {
+		for _, r := range recs {
+			if r.PanopticPath == "" {
+				return nil, fmt.Errorf("%s: image id %d has no panoptic annotation (want panoptic.json and panoptic/ from `rewardvision data gen`)", dir, r.ImageID)
+			}
+		}
+	} else {
+		for i := range recs {
+			recs[i].PanopticPath = "" // not needed: skip decoding the id maps
+		}
 	}
 	it, err := loader.New(ctx, recs, loader.Config{Size: size, Workers: workers, SkipBad: skipBad, Pad: [3]uint8{padLevel, padLevel, padLevel}, Logger: log})
 	if err != nil {
@@ -104,7 +117,7 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, ski
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("%s: no readable images", dir)
 	}
-	s := &split{dir: dir, size: size, cats: cats, gray: taskName == task.Colorization}
+	s := &split{dir: dir, size: size, cats: cats, gray: taskName == task.Colorization, allCats: inst.Categories}
 	for i, smp := range samples {
 		r := smp.Record
 		var boxes []codec.Box
@@ -127,6 +140,10 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, ski
 		s.anns = append(s.anns, r.Annotations)
 		s.widths = append(s.widths, smp.Letterbox.SrcW)
 		s.heights = append(s.heights, smp.Letterbox.SrcH)
+		if taskName == task.Panoptic {
+			s.panoptic = append(s.panoptic, smp.Panoptic)
+			s.segments = append(s.segments, r.Segments)
+		}
 	}
 	return s, nil
 }

@@ -103,6 +103,16 @@ func specFromMeta(dir string, meta *task.Meta) (taskSpec, error) {
 			return nil, err
 		}
 		return &colorizationTask{cb: cb}, nil
+	case task.Panoptic:
+		p, err := codec.LoadPanoptic(filepath.Join(dir, meta.Panoptic.CodebookFile))
+		if err != nil {
+			return nil, err
+		}
+		names := map[int]string{}
+		for _, l := range meta.Labels {
+			names[l.CategoryID] = l.Name
+		}
+		return newPanopticSpec(p, names)
 	default: // task.Captioning: task.Load accepts no other
 		v, err := codec.LoadVocab(filepath.Join(dir, meta.VocabFile), captions.Tokenize)
 		if err != nil {

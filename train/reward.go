@@ -251,6 +251,8 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		r.rw = newCaptionRewarder(t.vocab, r.train)
 	case *colorizationTask:
 		r.rw = &colorizationRewarder{cb: t.cb, weight: colorize.DefaultSimilarityWeight}
+	case *panopticTask:
+		r.rw = &panopticRewarder{t: t}
 	}
 	r.order = newSampler(r.train, r.spec, cfg.Seed)
 
@@ -292,6 +294,10 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		}
 	case *colorizationTask:
 		if err := codec.SaveChroma(t.cb, filepath.Join(cfg.OutDir, meta.Colorization.CodebookFile)); err != nil {
+			return nil, err
+		}
+	case *panopticTask:
+		if err := codec.SavePanoptic(t.p, filepath.Join(cfg.OutDir, meta.Panoptic.CodebookFile)); err != nil {
 			return nil, err
 		}
 	}
@@ -595,6 +601,9 @@ func scoreOutputs(spec taskSpec, val *split, n int, decode decodeFunc) (map[stri
 		m, _, err := t.score(val, n, decode)
 		return m, err
 	case *colorizationTask:
+		m, _, err := t.score(val, n, decode)
+		return m, err
+	case *panopticTask:
 		m, _, err := t.score(val, n, decode)
 		return m, err
 	}

@@ -124,6 +124,8 @@ func newMLERun(ctx context.Context, cfg Config) (*mleRun, error) {
 		spec, err = newDetectionTask(&cfg, trainSet)
 	case task.Colorization:
 		spec, err = newColorizationTask(&cfg, trainSet)
+	case task.Panoptic:
+		spec, err = newPanopticTask(&cfg, trainSet)
 	default:
 		spec, err = newCaptionTask(&cfg, trainSet)
 	}

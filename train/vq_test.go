@@ -652,7 +652,7 @@ func TestColorizationOverfit(t *testing.T) {
 	if metrics["step"] != overfitSteps || metrics["images"] != 4 {
 		t.Errorf("Evaluate: step %g, images %g; want %d, 4", metrics["step"], metrics["images"], overfitSteps)
 	}
-	var decoded []colorResult
+	var decoded []codeResult
 	data, err := os.ReadFile(resultsPath)
 	if err != nil {
 		t.Fatal(err)

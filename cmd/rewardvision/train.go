@@ -17,7 +17,7 @@ import (
 	"rewardvision/train"
 )
 
-const trainMLEHelp = `Trains a detection, captioning or colorization model by maximum likelihood (Algorithm 1 of
+const trainMLEHelp = `Trains a detection, captioning, colorization or panoptic model by maximum likelihood (Algorithm 1 of
 the paper): teacher-forced token cross-entropy, AdamW with decoupled weight
 decay, linear warmup then cosine decay, global-norm gradient clipping.
 
@@ -26,8 +26,8 @@ decay, linear warmup then cosine decay, global-norm gradient clipping.
 --ckpt-every steps, the last --keep kept), meta.json (models/task metadata with
 the last validation metrics), log.jsonl (one line per logged step: loss, lr,
 gradient norm, steps/s, validation metrics) and, for captioning, vocab.json;
-for colorization (stage II: the gray image to the codes of the --vq codebook
-from 'train vq'), codebook.json.
+for colorization and panoptic (stage II: the gray image, or the image, to the
+codes of the --vq codebook from 'train vq'), codebook.json.
 A run is a function of --seed: --resume continues a stopped run exactly.
 A non-finite loss stops the run and keeps the last good checkpoint.`
 
@@ -53,8 +53,8 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 		Short: "maximum-likelihood training of a detection, captioning or colorization model",
 		Long:  trainMLEHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning|colorization --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
-			taskName := fs.String("task", "", "", "detection, captioning or colorization")
+			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning|colorization|panoptic --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
+			taskName := fs.String("task", "", "", "detection, captioning, colorization or panoptic")
 			splits := addSplitFlags(fs)
 			out := fs.String("out", "", "", "output folder (checkpoints, meta.json, log.jsonl)")
 			steps := fs.Int("steps", "", 3000, "total optimizer steps")
@@ -89,14 +89,14 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			if fs.NArg() > 0 {
 				return cli.Usagef("train mle takes no arguments, got %q", fs.Args())
 			}
-			if *taskName != task.Detection && *taskName != task.Captioning && *taskName != task.Colorization {
-				return cli.Usagef("train mle: --task must be detection, captioning or colorization, got %q", *taskName)
+			if !slices.Contains(task.Names, *taskName) {
+				return cli.Usagef("train mle: --task must be one of %s, got %q", strings.Join(task.Names, ", "), *taskName)
 			}
-			if *vq != "" && *taskName != task.Colorization {
-				return cli.Usagef("train mle: --vq (the stage-I codebook) is for --task colorization")
+			if *vq != "" && !task.Dense(*taskName) {
+				return cli.Usagef("train mle: --vq (the stage-I codebook) is for --task colorization or panoptic")
 			}
-			if *vq == "" && *taskName == task.Colorization && !*resume {
-				return cli.Usagef("train mle: --task colorization needs --vq, the stage-I codebook from 'train vq'")
+			if *vq == "" && task.Dense(*taskName) && !*resume {
+				return cli.Usagef("train mle: --task %s needs --vq, the stage-I codebook from 'train vq'", *taskName)
 			}
 			trainDir, valDir, err := splits.dirs("train mle")
 			if err != nil {

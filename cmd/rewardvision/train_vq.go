@@ -25,23 +25,35 @@ luminance is never coded: outputs take it from the input.
 --vq') and vq.json: the oracle (true codes of the validation images decoded
 onto their luminance: PSNR, SSIM, colourfulness against the ground truth's,
 mean reward), the fraction of codes those images use, and provenance. The
-oracle bounds what stage II can reach.`
+oracle bounds what stage II can reach.
+
+Stage I of the panoptic model (--task panoptic): a code of patch label sets.
+Each training panoptic map becomes a label map (stuff class; thing class and
+rank of the instance by first appearance in raster order, at most --ranks
+instances), cut into --patch × --patch pixel patches; the --k most frequent
+sets of labels in a patch are the codes. Decoding places a patch's labels on
+its pixels by colour: each label's mean colour, each pixel to the nearest of
+its patch's labels, the means refitted --refits times. vq.json holds the
+oracle: PQ, SQ, RQ (All, Things, Stuff) and the mean image PQ of the true
+codes decoded on the validation images.`
 
 func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "vq",
-		Short: "stage I of colorization: a k-means codebook of chroma patches, with its oracle",
+		Short: "stage I of colorization or panoptic: the code of the target, with its oracle",
 		Long:  trainVQHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("train vq", "rewardvision train vq --task colorization --data DIR --out DIR [flags]\n\n"+trainVQHelp)
-			taskName := fs.String("task", "", task.Colorization, "colorization (the only dense task with a stage I so far)")
+			fs := cli.NewFlagSet("train vq", "rewardvision train vq --task colorization|panoptic --data DIR --out DIR [flags]\n\n"+trainVQHelp)
+			taskName := fs.String("task", "", task.Colorization, "colorization or panoptic")
 			splits := addSplitFlags(fs)
 			out := fs.String("out", "", "", "output folder (codebook.json, vq.json)")
 			k := fs.Int("k", "", 512, "codebook size")
 			patch := fs.Int("patch", "", 8, "pixels per code, each side (dividing the image size)")
-			sub := fs.Int("sub", "", 2, "chroma subsampling inside a patch (dividing --patch)")
-			images := fs.Int("images", "", 8000, "training images whose patches are clustered (0: all)")
-			iters := fs.Int("iters", "", 25, "k-means iterations")
+			sub := fs.Int("sub", "", 2, "colorization: chroma subsampling inside a patch (dividing --patch)")
+			images := fs.Int("images", "", 8000, "training images whose patches are clustered or counted (0: all)")
+			iters := fs.Int("iters", "", 25, "colorization: k-means iterations")
+			ranks := fs.Int("ranks", "", 4, "panoptic: thing instances an image may hold")
+			refits := fs.Int("refits", "", 3, "panoptic: colour refits of the decoder")
 			seed := fs.Int("seed", "", 1, "seed of the image choice and the initial centres")
 			evalN := fs.Int("eval-n", "", 500, "validation images of the oracle (0: all)")
 			df := addDataFlags(fs, "")
@@ -51,14 +63,26 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			if fs.NArg() > 0 {
 				return cli.Usagef("train vq takes no arguments, got %q", fs.Args())
 			}
-			if *taskName != task.Colorization {
-				return cli.Usagef("train vq: --task must be colorization, got %q", *taskName)
-			}
-			if *k < 2 || *iters < 1 || *images < 0 || *evalN < 0 {
-				return cli.Usagef("train vq: --k %d, --iters %d, --images %d, --eval-n %d: want k ≥ 2, iters ≥ 1, images and eval-n ≥ 0", *k, *iters, *images, *evalN)
-			}
-			if _, err := codec.NewChroma(64, *patch, *sub, 1); err != nil {
-				return cli.Usagef("train vq: --patch %d, --sub %d: %v", *patch, *sub, err)
+			switch *taskName {
+			case task.Colorization:
+				if fs.Given("ranks") || fs.Given("refits") {
+					return cli.Usagef("train vq: --ranks and --refits are for --task panoptic")
+				}
+				if *k < 2 || *iters < 1 || *images < 0 || *evalN < 0 {
+					return cli.Usagef("train vq: --k %d, --iters %d, --images %d, --eval-n %d: want k ≥ 2, iters ≥ 1, images and eval-n ≥ 0", *k, *iters, *images, *evalN)
+				}
+				if _, err := codec.NewChroma(64, *patch, *sub, 1); err != nil {
+					return cli.Usagef("train vq: --patch %d, --sub %d: %v", *patch, *sub, err)
+				}
+			case task.Panoptic:
+				if fs.Given("sub") || fs.Given("iters") {
+					return cli.Usagef("train vq: --sub and --iters are for --task colorization")
+				}
+				if *k < 1 || *ranks < 1 || *refits < 0 || *images < 0 || *evalN < 0 || *patch < 1 || 64%*patch != 0 {
+					return cli.Usagef("train vq: --k %d, --ranks %d, --refits %d, --patch %d: want k, ranks ≥ 1, refits ≥ 0, patch dividing 64", *k, *ranks, *refits, *patch)
+				}
+			default:
+				return cli.Usagef("train vq: --task must be colorization or panoptic, got %q", *taskName)
 			}
 			trainDir, valDir, err := splits.dirs("train vq")
 			if err != nil {
@@ -66,6 +90,13 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			if trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train vq: --data (or --train and --val) and --out are required (see --help)")
+			}
+			if *taskName == task.Panoptic {
+				return runPanopticVQ(ctx, stdout, train.PanopticVQConfig{TrainDir: trainDir, ValDir: valDir, OutDir: *out,
+					Patch: *patch, K: *k, Ranks: *ranks, Refits: *refits, Images: *images, Seed: int64(*seed), EvalN: *evalN,
+					Workers: *df.workers, SkipBad: *df.skipBad,
+					Command: "rewardvision train vq " + shellJoin(args), DataDesc: *df.desc, DataSeed: int64(*df.seed), World: *df.world,
+					Commit: buildinfo.Revision(), Logger: slog.Default()})
 			}
 			term := cli.IsTerminal(stderr)
 			cfg := train.VQConfig{TrainDir: trainDir, ValDir: valDir, OutDir: *out,
@@ -96,4 +127,17 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			return nil
 		},
 	}
+}
+
+func runPanopticVQ(ctx context.Context, stdout io.Writer, cfg train.PanopticVQConfig) error {
+	meta, err := train.RunPanopticVQ(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	o := meta.Oracle
+	fmt.Fprintf(stdout, "%d codes (patch label sets) on a %d² grid from %d images, covering %.2f%% of their patches, in %s\n",
+		meta.K, meta.Grid, meta.Images, 100*meta.Coverage, cfg.OutDir)
+	fmt.Fprintf(stdout, "oracle on %.0f validation images: PQ %.4f (things %.4f, stuff %.4f), SQ %.4f, RQ %.4f, mean image PQ %.4f; codes used %.1f%%\n",
+		o["images"], o["PQ"], o["PQ_things"], o["PQ_stuff"], o["SQ"], o["RQ"], o["reward"], 100*meta.CodesUsed)
+	return nil
 }

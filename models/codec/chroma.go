@@ -81,55 +81,26 @@ func (c *Chroma) Grid() int { return c.Size / c.Patch }
 func (c *Chroma) K() int    { return len(c.Centers) }
 func (c *Chroma) Dim() int  { return c.dimOf() }
 
+func (c *Chroma) grid() codeGrid {
+	return codeGrid{name: "chroma code", n: c.Grid() * c.Grid(), k: c.K()}
+}
+
 // VocabSize counts the special tokens and the codes; SeqLen is the codes
 // of one image and EOS.
-func (c *Chroma) VocabSize() int { return CodeOffset + c.K() }
-func (c *Chroma) SeqLen() int    { return c.Grid()*c.Grid() + 1 }
+func (c *Chroma) VocabSize() int { return c.grid().vocabSize() }
+func (c *Chroma) SeqLen() int    { return c.grid().seqLen() }
 
 // GrammarMask allows only codes at the Grid² code positions and only EOS
 // at the last: the additive logit mask [SeqLen·VocabSize] of the other
 // codecs, 0 where allowed, MaskValue elsewhere.
-func (c *Chroma) GrammarMask() []float32 {
-	v, n := c.VocabSize(), c.SeqLen()
-	return grammarMask(n, v, func(p int) []bool {
-		ok := make([]bool, v)
-		if p == n-1 {
-			ok[EOS] = true
-			return ok
-		}
-		for t := CodeOffset; t < v; t++ {
-			ok[t] = true
-		}
-		return ok
-	})
-}
+func (c *Chroma) GrammarMask() []float32 { return c.grid().mask() }
 
 // Tokens turns codes into a target sequence (codes, then EOS).
-func (c *Chroma) Tokens(codes []int32) []int32 {
-	out := make([]int32, 0, len(codes)+1)
-	for _, k := range codes {
-		out = append(out, CodeOffset+k)
-	}
-	return append(out, EOS)
-}
+func (c *Chroma) Tokens(codes []int32) []int32 { return c.grid().tokens(codes) }
 
 // Codes reads the Grid² codes from the front of a decoded sequence; a
 // sequence too short or holding a non-code token there is an error.
-func (c *Chroma) Codes(tokens []int32) ([]int32, error) {
-	n := c.Grid() * c.Grid()
-	if len(tokens) < n {
-		return nil, fmt.Errorf("chroma code: %d tokens, want %d codes", len(tokens), n)
-	}
-	codes := make([]int32, n)
-	for i, t := range tokens[:n] {
-		k := t - CodeOffset
-		if k < 0 || int(k) >= c.K() {
-			return nil, fmt.Errorf("chroma code: token %d at position %d is not a code", t, i)
-		}
-		codes[i] = k
-	}
-	return codes, nil
-}
+func (c *Chroma) Codes(tokens []int32) ([]int32, error) { return c.grid().codes(tokens) }
 
 // Luma is the 8-bit luminance of an sRGB pixel as PIL's convert("L")
 // computes it (the gray/ images of `data gen`).

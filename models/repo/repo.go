@@ -113,8 +113,9 @@ type Tokens struct {
 	// model.json, and the tokenizer it was built with.
 	VocabFile string `json:"vocab_file,omitempty"`
 	Tokenizer string `json:"tokenizer,omitempty"`
-	// Colorization: Grid² codes then EOS, code k is token CodeOffset+k;
-	// the codebook file (codec.SaveChroma format) beside model.json.
+	// Colorization and panoptic: Grid² codes then EOS, code k is token
+	// CodeOffset+k; the codebook file (codec.SaveChroma or
+	// codec.SavePanoptic format) beside model.json.
 	Codes *CodeTokens `json:"codes,omitempty"`
 }
 
@@ -223,9 +224,9 @@ func find(ts []Tensor, name string) (Tensor, bool) {
 }
 
 // Roles are the graph roles the manifest's task runs: the encoder and the
-// decoder step, and for colorization the code decoder.
+// decoder step, and for the dense tasks the code decoder.
 func (m *Manifest) Roles() []string {
-	if m.Task == task.Colorization {
+	if task.Dense(m.Task) {
 		return []string{RoleEncoder, RoleDecoderStep, RoleCodeDecoder}
 	}
 	return []string{RoleEncoder, RoleDecoderStep}
@@ -253,7 +254,12 @@ func (m *Manifest) Validate() error {
 		meta.Detection = &task.DetectionCodec{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes, ClassFirst: classFirst}
 	}
 	if c := m.Tokens.Codes; c != nil {
-		meta.Colorization = &task.ColorizationCodec{CodebookFile: c.CodebookFile, Grid: c.Grid, Codes: c.Codes}
+		cb := &task.Codebook{CodebookFile: c.CodebookFile, Grid: c.Grid, Codes: c.Codes}
+		if m.Task == task.Panoptic {
+			meta.Panoptic = cb
+		} else {
+			meta.Colorization = cb
+		}
 	}
 	if err := meta.Validate(); err != nil {
 		return err
@@ -325,10 +331,10 @@ func (t Tokens) validate(taskName string, cfg arch.Config) error {
 		if t.VocabFile == "" || !filepath.IsLocal(t.VocabFile) {
 			return fmt.Errorf("tokens: vocab_file %q: want a file name inside the entry", t.VocabFile)
 		}
-	case task.Colorization:
+	case task.Colorization, task.Panoptic:
 		c := t.Codes
 		if c == nil {
-			return errors.New("tokens: colorization task without a code layout")
+			return fmt.Errorf("tokens: %s task without a code layout", taskName)
 		}
 		if c.CodeOffset != codec.CodeOffset {
 			return fmt.Errorf("tokens: code_offset %d, this runtime supports %d", c.CodeOffset, codec.CodeOffset)

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"rewardvision/models/arch"
 	"rewardvision/models/codec"
@@ -21,7 +22,15 @@ const (
 	Detection    = "detection"
 	Captioning   = "captioning"
 	Colorization = "colorization"
+	Panoptic     = "panoptic"
 )
+
+// Names lists the tasks, in the order the docs give them.
+var Names = []string{Detection, Captioning, Colorization, Panoptic}
+
+// Dense reports whether a task's model is UViM-style: a sequence model
+// predicting the codes of a stage-I codebook, and a code decoder.
+func Dense(name string) bool { return name == Colorization || name == Panoptic }
 
 // Variants: trained by maximum likelihood, or then tuned with the task reward.
 const (
@@ -46,7 +55,9 @@ type Meta struct {
 	VocabFile string `json:"vocab_file,omitempty"`
 	// Colorization: the stage-I chroma codebook (codec.Chroma) the decoder's
 	// codes index.
-	Colorization *ColorizationCodec `json:"colorization,omitempty"`
+	Colorization *Codebook `json:"colorization,omitempty"`
+	// Panoptic: the stage-I panoptic code (codec.Panoptic).
+	Panoptic *Codebook `json:"panoptic,omitempty"`
 
 	Labels   []Label    `json:"labels,omitempty"`
 	Decoding Decoding   `json:"decoding"`
@@ -101,9 +112,10 @@ type DetectionCodec struct {
 	ClassFirst bool `json:"class_first,omitempty"` // class token before the coordinates
 }
 
-// ColorizationCodec names the stage-I codebook file (codec.SaveChroma
-// format, relative to the checkpoint directory) and its code grid.
-type ColorizationCodec struct {
+// Codebook names a dense task's stage-I codebook file (codec.SaveChroma
+// or codec.SavePanoptic format, relative to the checkpoint directory) and
+// its code grid.
+type Codebook struct {
 	CodebookFile string `json:"codebook_file"`
 	Grid         int    `json:"grid"`  // codes per side
 	Codes        int    `json:"codes"` // codebook size K
@@ -150,17 +162,17 @@ func (m *Meta) Validate() error {
 		if m.VocabFile == "" {
 			return errors.New("captioning task without a vocab_file")
 		}
-	case Colorization:
-		c := m.Colorization
+	case Colorization, Panoptic:
+		c := m.Codebook()
 		if c == nil || c.CodebookFile == "" || c.Grid < 1 || c.Codes < 1 {
-			return errors.New("colorization task without a codebook (colorization.codebook_file, grid, codes)")
+			return fmt.Errorf("%s task without a codebook (%s.codebook_file, grid, codes)", m.Task, m.Task)
 		}
 		if m.Model.VocabSize != codec.CodeOffset+c.Codes || m.Model.SeqLen != c.Grid*c.Grid+1 {
-			return fmt.Errorf("colorization: %d codes on a %d² grid need vocabulary %d and sequence %d, the model has %d and %d",
-				c.Codes, c.Grid, codec.CodeOffset+c.Codes, c.Grid*c.Grid+1, m.Model.VocabSize, m.Model.SeqLen)
+			return fmt.Errorf("%s: %d codes on a %d² grid need vocabulary %d and sequence %d, the model has %d and %d",
+				m.Task, c.Codes, c.Grid, codec.CodeOffset+c.Codes, c.Grid*c.Grid+1, m.Model.VocabSize, m.Model.SeqLen)
 		}
 	default:
-		return fmt.Errorf("unknown task %q (want %s, %s or %s)", m.Task, Detection, Captioning, Colorization)
+		return fmt.Errorf("unknown task %q (want %s)", m.Task, strings.Join(Names, ", "))
 	}
 	if m.Variant != MLE && m.Variant != Reward {
 		return fmt.Errorf("unknown variant %q (want %s or %s)", m.Variant, MLE, Reward)
@@ -170,6 +182,17 @@ func (m *Meta) Validate() error {
 			m.Input.Size, m.Input.Size, m.Input.Channels, m.Model.ImageSize, m.Model.ImageSize, m.Model.Channels)
 	}
 	return m.Model.Validate()
+}
+
+// Codebook is the dense task's stage-I codebook (nil for the other tasks).
+func (m *Meta) Codebook() *Codebook {
+	switch m.Task {
+	case Colorization:
+		return m.Colorization
+	case Panoptic:
+		return m.Panoptic
+	}
+	return nil
 }
 
 // Save writes dir/meta.json atomically.
