@@ -124,8 +124,12 @@ func printVerify(w io.Writer, rep *export.Report) error {
 	fmt.Fprintf(w, "verify: %d images, %d decoder steps: max |logit diff| %.3g (encoder outputs %.3g, tolerance %g); greedy tokens agree: %s; ORT %.0f ms, GoMLX %.0f ms\n",
 		len(rep.Images), rep.Steps, rep.MaxLogitDiff, rep.MaxCrossDiff, export.Tolerance, agree,
 		float64(rep.ORT.Microseconds())/1e3, float64(rep.GoMLX.Microseconds())/1e3)
-	if rep.MaxChromaDiff >= 0 {
-		fmt.Fprintf(w, "verify: code decoder, ORT against GoMLX on the greedy codes: max |chroma diff| %.3g (tolerance %g)\n", rep.MaxChromaDiff, export.Tolerance)
+	if rep.CodeDiff >= 0 {
+		what := fmt.Sprintf("max |chroma diff| %.3g (tolerance %g)", rep.CodeDiff, export.Tolerance)
+		if rep.Panoptic {
+			what = fmt.Sprintf("%.0f pixels with another label", rep.CodeDiff)
+		}
+		fmt.Fprintf(w, "verify: code decoder, ORT against GoMLX on the greedy codes: %s\n", what)
 	}
 	for _, ic := range rep.Images {
 		if ic.TokensAgree {
@@ -136,8 +140,8 @@ func printVerify(w io.Writer, rep *export.Report) error {
 	}
 	if !rep.OK() {
 		code := ""
-		if rep.MaxChromaDiff >= 0 {
-			code = fmt.Sprintf(", code decoder %.3g", rep.MaxChromaDiff)
+		if rep.CodeDiff >= 0 {
+			code = fmt.Sprintf(", code decoder %.3g", rep.CodeDiff)
 		}
 		return fmt.Errorf("verify failed: max |logit diff| %.3g (encoder %.3g%s, tolerance %g), greedy tokens agree: %s",
 			rep.MaxLogitDiff, rep.MaxCrossDiff, code, export.Tolerance, agree)

@@ -382,11 +382,12 @@ func (p *Panoptic) Decode(codes []int32, pix []uint8) ([]int16, error) {
 	}
 }
 
-// dist2 is the squared RGB distance, summed in channel order (as the ONNX
-// decoder's reduction does).
+// dist2 is the squared RGB distance, summed in channel order as the ONNX
+// decoder does; the conversions keep the compiler from fusing a multiply
+// and an add (which would round differently).
 func dist2(px []uint8, m [3]float32) float32 {
 	d0, d1, d2 := float32(px[0])-m[0], float32(px[1])-m[1], float32(px[2])-m[2]
-	return d0*d0 + d1*d1 + d2*d2
+	return float32(float32(d0*d0)+float32(d1*d1)) + float32(d2*d2)
 }
 
 type sums struct {
@@ -486,4 +487,28 @@ func SavePanoptic(p *Panoptic, path string) error {
 		return fmt.Errorf("save panoptic code: %w", err)
 	}
 	return nil
+}
+
+// UpsampleLabels maps a size² label map whose content fills the top-left
+// contentW×contentH (a letterbox) onto a w×h image by nearest neighbour:
+// pixel (x, y) takes the label under its centre.
+func UpsampleLabels(labels []int16, size, contentW, contentH, w, h int) ([]int16, error) {
+	switch {
+	case len(labels) != size*size:
+		return nil, fmt.Errorf("upsample labels: %d labels, want %d²", len(labels), size)
+	case contentW < 1 || contentH < 1 || contentW > size || contentH > size || w < 1 || h < 1:
+		return nil, fmt.Errorf("upsample labels: content %dx%d of %d², target %dx%d", contentW, contentH, size, w, h)
+	}
+	xs := make([]int, w)
+	for x := range xs {
+		xs[x] = min(contentW-1, (2*x+1)*contentW/(2*w))
+	}
+	out := make([]int16, w*h)
+	for y := range h {
+		row := labels[min(contentH-1, (2*y+1)*contentH/(2*h))*size:]
+		for x, sx := range xs {
+			out[y*w+x] = row[sx]
+		}
+	}
+	return out, nil
 }

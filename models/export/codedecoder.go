@@ -2,6 +2,8 @@ package export
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -12,6 +14,7 @@ import (
 	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/repo"
+	"rewardvision/models/task"
 )
 
 // CodebookFile is the stage-I codebook's name inside a colorization entry.
@@ -65,4 +68,51 @@ func CodeDecoderGraphs(cb *codec.Chroma) []RoleGraph {
 		DocString: fmt.Sprintf("rewardvision code decoder: %d² codes of a %d-code chroma codebook → Cb, Cr plane %d²", cb.Grid(), cb.K(), cb.Size),
 	}
 	return []RoleGraph{{Role: repo.RoleCodeDecoder, File: "code_decoder.onnx", Spec: spec, Fn: onnx.GraphFn(CodeDecoderGraph(cb))}}
+}
+
+// codeDecoder is a dense task's code decoder as export traces it: the
+// graph, its context (the stage-I code as a variable) and the code file.
+type codeDecoder struct {
+	ctx    *context.Context
+	graphs []RoleGraph
+	raw    []byte // the codebook file, copied into the entry
+	fn     func(ctx *context.Context, in []*graph.Node) []*graph.Node
+}
+
+// codeDecoderOf loads the stage-I code a dense task's checkpoint in dir
+// names and checks it against meta (nil, nil for the other tasks).
+func codeDecoderOf(meta *task.Meta, dir string) (*codeDecoder, error) {
+	c := meta.Codebook()
+	if c == nil {
+		return nil, nil
+	}
+	path := filepath.Join(dir, c.CodebookFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var k, grid, size int
+	var d *codeDecoder
+	switch meta.Task {
+	case task.Colorization:
+		cb, err := codec.LoadChroma(path)
+		if err != nil {
+			return nil, err
+		}
+		k, grid, size = cb.K(), cb.Grid(), cb.Size
+		d = &codeDecoder{ctx: CodeDecoderContext(cb), graphs: CodeDecoderGraphs(cb), fn: CodeDecoderGraph(cb)}
+	default: // task.Panoptic
+		p, err := codec.LoadPanoptic(path)
+		if err != nil {
+			return nil, err
+		}
+		k, grid, size = p.K(), p.Grid(), p.Size
+		d = &codeDecoder{ctx: PanopticDecoderContext(p), graphs: PanopticDecoderGraphs(p), fn: PanopticDecoderGraph(p)}
+	}
+	if k != c.Codes || grid != c.Grid || size != meta.Model.ImageSize {
+		return nil, fmt.Errorf("codebook %s (%d codes, grid %d, %d²) does not match meta.json (%d codes, grid %d, %d²)",
+			path, k, grid, size, c.Codes, c.Grid, meta.Model.ImageSize)
+	}
+	d.raw = raw
+	return d, nil
 }

@@ -89,19 +89,12 @@ func FromCheckpoint(o Options) (*Result, error) {
 		}
 		tokenizer = v.TokenizerName()
 	}
-	var codebook *codec.Chroma
-	if meta.Task == task.Colorization {
-		path := filepath.Join(o.Checkpoint, meta.Colorization.CodebookFile)
-		if codebook, err = codec.LoadChroma(path); err != nil {
-			return nil, fmt.Errorf("export: %w", err)
-		}
-		if codebook.K() != meta.Colorization.Codes || codebook.Grid() != meta.Colorization.Grid || codebook.Size != meta.Model.ImageSize {
-			return nil, fmt.Errorf("export: codebook %s (%d codes, grid %d, %d²) does not match meta.json (%d codes, grid %d, %d²)",
-				path, codebook.K(), codebook.Grid(), codebook.Size, meta.Colorization.Codes, meta.Colorization.Grid, meta.Model.ImageSize)
-		}
-		if extra[CodebookFile], err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("export: %w", err)
-		}
+	code, err := codeDecoderOf(meta, o.Checkpoint)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if code != nil {
+		extra[CodebookFile] = code.raw
 	}
 	be := o.Backend
 	if be == nil {
@@ -120,12 +113,12 @@ func FromCheckpoint(o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", o.Checkpoint, err)
 	}
-	if codebook != nil {
-		code, err := Trace(CodeDecoderContext(codebook), CodeDecoderGraphs(codebook))
+	if code != nil {
+		ct, err := Trace(code.ctx, code.graphs)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", o.Checkpoint, err)
 		}
-		traced = append(traced, code...)
+		traced = append(traced, ct...)
 	}
 	res.Trace = time.Since(start)
 

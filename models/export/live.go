@@ -2,7 +2,6 @@ package export
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	ort "github.com/yalue/onnxruntime_go"
 
-	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/ortrun"
 	"rewardvision/models/runner"
@@ -56,19 +54,19 @@ func NewLive(model *seq.Model, meta *task.Meta, ckptDir string, rt *ortrun.Runti
 	m := NewManifest(meta, "live", 1, ckptDir, "")
 	m.Tokens.VocabFile = meta.VocabFile
 	all := traced
-	if c := meta.Colorization; c != nil {
+	code, err := codeDecoderOf(meta, ckptDir)
+	if err != nil {
+		return nil, fmt.Errorf("live runner: %w", err)
+	}
+	if code != nil {
 		// The code decoder holds only the fixed codebook: traced with it
 		// as an initializer, never refreshed.
-		m.Tokens.Codes.CodebookFile = c.CodebookFile
-		cb, err := codec.LoadChroma(filepath.Join(ckptDir, c.CodebookFile))
+		m.Tokens.Codes.CodebookFile = meta.Codebook().CodebookFile
+		ct, err := Trace(code.ctx, code.graphs)
 		if err != nil {
 			return nil, fmt.Errorf("live runner: %w", err)
 		}
-		code, err := Trace(CodeDecoderContext(cb), CodeDecoderGraphs(cb))
-		if err != nil {
-			return nil, fmt.Errorf("live runner: %w", err)
-		}
-		all = append(slices.Clone(traced), code...)
+		all = append(slices.Clone(traced), ct...)
 	}
 	graphs := map[string][]byte{}
 	for _, t := range all {

@@ -45,7 +45,7 @@ func NewManifest(meta *task.Meta, name string, version int, ckpt, commit string)
 	if meta.Task == task.Captioning {
 		m.Tokens.VocabFile = VocabFile
 	}
-	if c := meta.Colorization; c != nil {
+	if c := meta.Codebook(); c != nil {
 		m.Tokens.Codes = &repo.CodeTokens{Grid: c.Grid, Codes: c.Codes, CodeOffset: codec.CodeOffset, CodebookFile: CodebookFile}
 	}
 	return m

@@ -44,9 +44,12 @@ type ImageCheck struct {
 type Report struct {
 	MaxLogitDiff float64 // over every step compared, every image
 	MaxCrossDiff float64 // encoder outputs
-	// MaxChromaDiff: colorization's code decoder on the ORT greedy codes,
-	// ORT against the same graph in GoMLX (chroma levels; -1: no code decoder).
-	MaxChromaDiff float64
+	// CodeDiff: the code decoder on the ORT greedy codes, ORT against the
+	// same graph in GoMLX: colorization's largest chroma difference
+	// (levels), panoptic's count of pixels whose label differs (-1: no
+	// code decoder).
+	CodeDiff float64
+	Panoptic bool // CodeDiff counts pixels
 	Steps         int // decoder steps compared
 	TokensAgree   bool
 	Images        []ImageCheck
@@ -56,7 +59,7 @@ type Report struct {
 // OK reports whether the export passed: logits within Tolerance and the
 // same greedy tokens.
 func (r *Report) OK() bool {
-	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance && r.MaxChromaDiff <= Tolerance
+	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance && r.CodeDiff <= Tolerance
 }
 
 // Verify runs the exported entry in ONNX Runtime and model (the
@@ -88,7 +91,7 @@ func Verify(entryDir string, model *seq.Model, rt *ortrun.Runtime, o VerifyOptio
 	for _, p := range prep {
 		batch = append(batch, p.Pixels...)
 	}
-	rep := &Report{TokensAgree: true, MaxChromaDiff: -1}
+	rep := &Report{TokensAgree: true, CodeDiff: -1}
 
 	// Encoder outputs.
 	cross, err := r.Encode(batch, n)
@@ -149,7 +152,13 @@ func Verify(entryDir string, model *seq.Model, rt *ortrun.Runtime, o VerifyOptio
 		rep.Images = append(rep.Images, ic)
 	}
 	if cb := r.Chroma(); cb != nil {
-		if rep.MaxChromaDiff, err = verifyCodeDecoder(r, model, cb, og.Tokens); err != nil {
+		if rep.CodeDiff, err = verifyCodeDecoder(r, model, cb, og.Tokens); err != nil {
+			return nil, fmt.Errorf("verify: %w", err)
+		}
+	}
+	if p := r.Panoptic(); p != nil {
+		rep.Panoptic = true
+		if rep.CodeDiff, err = verifyPanopticDecoder(r, model, p, og.Tokens, prep); err != nil {
 			return nil, fmt.Errorf("verify: %w", err)
 		}
 	}
@@ -190,6 +199,52 @@ func verifyCodeDecoder(r *runner.Runner, model *seq.Model, cb *codec.Chroma, tok
 		d = max(d, maxDiff(p, goFlat[i*per:(i+1)*per]))
 	}
 	return d, nil
+}
+
+// verifyPanopticDecoder runs the exported panoptic code decoder in ONNX
+// Runtime and the same graph in GoMLX on the codes of tokens and the
+// letterboxed images, and returns the number of pixels whose label differs.
+func verifyPanopticDecoder(r *runner.Runner, model *seq.Model, p *codec.Panoptic, tokens [][]int32, prep []runner.Prepared) (float64, error) {
+	codes := make([][]int32, len(tokens))
+	rgb := make([][]uint8, len(tokens))
+	flat := make([]int32, 0, len(tokens)*p.Grid()*p.Grid())
+	var pix []float32
+	for i, t := range tokens {
+		c, err := p.CodesOf(t)
+		if err != nil {
+			return 0, fmt.Errorf("image %d: %w", i, err)
+		}
+		codes[i], rgb[i] = c, prep[i].RGB
+		flat = append(flat, c...)
+		for _, v := range prep[i].RGB {
+			pix = append(pix, float32(v))
+		}
+	}
+	ortLabels, err := r.DecodeLabels(codes, rgb)
+	if err != nil {
+		return 0, err
+	}
+	e, err := context.NewExec(model.Backend(), PanopticDecoderContext(p).Reuse(), PanopticDecoderGraph(p))
+	if err != nil {
+		return 0, fmt.Errorf("compile the code decoder: %w", err)
+	}
+	defer e.Finalize()
+	out, err := e.Exec(tensors.FromFlatDataAndDimensions(flat, len(codes), p.Grid()*p.Grid()),
+		tensors.FromFlatDataAndDimensions(pix, len(codes), p.Size, p.Size, 3))
+	if err != nil {
+		return 0, fmt.Errorf("code decoder in GoMLX: %w", err)
+	}
+	goFlat := tensors.MustCopyFlatData[int32](out[0])
+	per := p.Size * p.Size
+	differ := 0
+	for i, l := range ortLabels {
+		for j, v := range l {
+			if int32(v) != goFlat[i*per+j] {
+				differ++
+			}
+		}
+	}
+	return float64(differ), nil
 }
 
 // VerifyImages renders n shapes-world scenes at 1.5× size.

@@ -70,6 +70,11 @@ const (
 	OutLogits  = "logits"
 	InputCodes = "codes"  // code_decoder
 	OutChroma  = "chroma" // code_decoder of colorization
+	// InputPixels is the panoptic code decoder's letterboxed image
+	// [batch, size, size, 3], float32 levels 0..255; OutLabels its label
+	// per pixel [batch, size, size] int32 (codec.Panoptic).
+	InputPixels = "pixels"
+	OutLabels   = "labels"
 )
 
 // CrossK, CrossV, PastK, PastV, PresentK and PresentV name layer i's

@@ -26,6 +26,9 @@ type Prediction struct {
 	// the source resolution, the source's luminance with the model's chroma.
 	Codes     []int32
 	Colorized *image.RGBA
+	// Panoptic: the Grid² codes (Codes), and (from Predict) the panoptic
+	// map at the source resolution.
+	Panoptic *PanopticMap
 }
 
 // Predict preprocesses images, generates, and decodes. A nil
@@ -67,6 +70,11 @@ func (r *Runner) PredictContext(ctx context.Context, imgs []image.Image, opts Ge
 			return nil, fmt.Errorf("predict: %w", err)
 		}
 	}
+	if r.pan != nil {
+		if err := r.segment(out, prep); err != nil {
+			return nil, fmt.Errorf("predict: %w", err)
+		}
+	}
 	return out, nil
 }
 
@@ -102,6 +110,12 @@ func (r *Runner) DecodeTokens(tokens []int32, logProbs []float32, lb loader.Lett
 		p.Caption = r.vocab.Decode(tokens)
 	case task.Colorization:
 		codes, err := r.chroma.Codes(tokens)
+		if err != nil {
+			return p, err
+		}
+		p.Codes = codes
+	case task.Panoptic:
+		codes, err := r.pan.CodesOf(tokens)
 		if err != nil {
 			return p, err
 		}

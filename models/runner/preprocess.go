@@ -10,6 +10,7 @@ import (
 // Prepared is one image ready for the model.
 type Prepared struct {
 	Pixels    []float32 // size·size·3, normalised
+	RGB       []uint8   // size·size·3, the letterboxed bytes (the panoptic code decoder reads them)
 	Letterbox loader.Letterbox
 }
 
@@ -29,7 +30,7 @@ func (r *Runner) Preprocess(imgs []image.Image) ([]Prepared, error) {
 			return nil, fmt.Errorf("preprocess: %w", badInput("image", "image %d is empty (%dx%d)", i, b.Dx(), b.Dy()))
 		}
 		pix, lb := loader.LetterboxImage(img, in.Size, in.PadColor())
-		out[i] = Prepared{Pixels: in.Normalize(make([]float32, 0, len(pix)), pix), Letterbox: lb}
+		out[i] = Prepared{Pixels: in.Normalize(make([]float32, 0, len(pix)), pix), RGB: pix, Letterbox: lb}
 	}
 	return out, nil
 }

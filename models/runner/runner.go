@@ -53,6 +53,7 @@ type Runner struct {
 	det       *codec.Detection // detection models
 	vocab     *codec.Vocab     // captioning models
 	chroma    *codec.Chroma    // colorization models
+	pan       *codec.Panoptic  // panoptic models
 	mask      []float32        // the task's grammar mask [max_len·vocab]
 
 	// bindMu: Generate holds it for reading, Bind for writing, so weights
@@ -166,6 +167,12 @@ func New(m *repo.Manifest, dir string, graphs map[string][]byte, rt *ortrun.Runt
 			return nil, err
 		}
 	}
+	if r.pan != nil {
+		if r.code, err = openSession(m, repo.RoleCodeDecoder, graphs[repo.RoleCodeDecoder], []string{repo.InputCodes, repo.InputPixels}, []string{repo.OutLabels}, so); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -242,6 +249,19 @@ func (r *Runner) loadCodec() error {
 		}
 		r.chroma = c
 		r.mask = padMask(c.GrammarMask(), c.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
+	case task.Panoptic:
+		t := m.Tokens.Codes
+		path := filepath.Join(r.Dir, t.CodebookFile)
+		p, err := codec.LoadPanoptic(path)
+		if err != nil {
+			return err
+		}
+		if p.K() != t.Codes || p.Grid() != t.Grid || p.Size != m.Input.Size || p.VocabSize() != m.Tokens.VocabSize {
+			return fmt.Errorf("panoptic code %s (%d codes, grid %d, %d²) does not match model.json (%d codes, grid %d, input %d²)",
+				path, p.K(), p.Grid(), p.Size, t.Codes, t.Grid, m.Input.Size)
+		}
+		r.pan = p
+		r.mask = padMask(p.GrammarMask(), p.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
 	}
 	return nil
 }

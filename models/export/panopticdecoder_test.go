@@ -1,0 +1,99 @@
+package export
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"rewardvision/models/codec"
+)
+
+// testPanoptic is a small random panoptic code: 2 stuff and 3 thing
+// classes of 2 ranks (8 labels), k random label sets of 1 to 3 labels.
+func testPanoptic(rng *rand.Rand, size, patch, k, iters int) *codec.Panoptic {
+	p := &codec.Panoptic{Size: size, Patch: patch, Ranks: 2, Iters: iters, Stuff: []int{11, 12}, Things: []int{1, 2, 3}}
+	for range k {
+		set := rng.Perm(p.Labels())[:1+rng.IntN(3)]
+		slices.Sort(set)
+		p.Codes = append(p.Codes, set)
+	}
+	return p
+}
+
+// testScene is a batch of images of a few flat colours with noise and
+// random codes: colours near each other make near-ties in the
+// nearest-colour assignment, where a different rounding would show.
+func testScene(rng *rand.Rand, p *codec.Panoptic, batch int) (codes [][]int32, pix [][]uint8) {
+	n := p.Grid() * p.Grid()
+	for range batch {
+		var c []int32
+		for range n {
+			c = append(c, int32(rng.IntN(p.K())))
+		}
+		palette := [][3]int{{200, 30, 30}, {40, 180, 60}, {50, 60, 200}, {128, 128, 128}}
+		img := make([]uint8, 3*p.Size*p.Size)
+		for i := 0; i < p.Size*p.Size; i++ {
+			col := palette[(i/p.Size/5+i%p.Size/7)%len(palette)]
+			for ch := range 3 {
+				img[3*i+ch] = uint8(min(255, max(0, col[ch]+rng.IntN(61)-30)))
+			}
+		}
+		codes, pix = append(codes, c), append(pix, img)
+	}
+	return codes, pix
+}
+
+func pixelsTensor(pix [][]uint8, size int) *tensors.Tensor {
+	var flat []float32
+	for _, img := range pix {
+		for _, v := range img {
+			flat = append(flat, float32(v))
+		}
+	}
+	return tensors.FromFlatDataAndDimensions(flat, len(pix), size, size, 3)
+}
+
+// The panoptic code decoder graph computes exactly the labels
+// codec.Panoptic.Decode computes in Go (training's rewards use the one,
+// serving the other), for several layouts and refit counts.
+func TestPanopticDecoderGraphMatchesDecode(t *testing.T) {
+	be := testBackend(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, l := range []struct{ size, patch, k, iters int }{{64, 8, 20, 3}, {16, 4, 6, 0}, {12, 6, 4, 1}} {
+		p := testPanoptic(rng, l.size, l.patch, l.k, l.iters)
+		if err := p.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		const batch = 3
+		codes, pix := testScene(rng, p, batch)
+		var flat []int32
+		for _, c := range codes {
+			flat = append(flat, c...)
+		}
+		e, err := context.NewExec(be, PanopticDecoderContext(p).Reuse(), PanopticDecoderGraph(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.Exec(tensors.FromFlatDataAndDimensions(flat, batch, p.Grid()*p.Grid()), pixelsTensor(pix, l.size))
+		e.Finalize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tensors.MustCopyFlatData[int32](out[0])
+		per := l.size * l.size
+		for b := range codes {
+			want, err := p.Decode(codes[b], pix[b])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range want {
+				if got[b*per+i] != int32(w) {
+					t.Fatalf("layout %+v, image %d, pixel %d: graph label %d, Decode %d", l, b, i, got[b*per+i], w)
+				}
+			}
+		}
+	}
+}
