@@ -80,12 +80,27 @@ func (c *Client) CaptionCompare(ctx context.Context, img Image, o CaptionOptions
 	return &out, c.upload(ctx, "/v1/"+TaskCaption, img, o.Query(), o.ClientID, MediaJSON, &out)
 }
 
-// Panoptic runs /v1/panoptic on img.
-func (c *Client) Panoptic(ctx context.Context, img Image, o RequestOptions) (*PanopticResponse, error) {
-	q := url.Values{}
-	o.encode(q)
+// Panoptic runs /v1/panoptic on img; the answer's PNG is the panoptic id
+// map at the uploaded image's size. Like Colorize, it asks for JSON.
+func (c *Client) Panoptic(ctx context.Context, img Image, o PanopticOptions) (*PanopticResponse, error) {
+	o.Compare = false
 	var out PanopticResponse
-	return &out, c.upload(ctx, "/v1/"+TaskPanoptic, img, q, o.ClientID, MediaJSON, &out)
+	return &out, c.upload(ctx, "/v1/"+TaskPanoptic, img, o.Query(), o.ClientID, MediaJSON, &out)
+}
+
+// PanopticCompare runs every panoptic variant on img (compare=true).
+func (c *Client) PanopticCompare(ctx context.Context, img Image, o PanopticOptions) (*CompareResponse[PanopticResponse], error) {
+	o.Compare = true
+	var out CompareResponse[PanopticResponse]
+	return &out, c.upload(ctx, "/v1/"+TaskPanoptic, img, o.Query(), o.ClientID, MediaJSON, &out)
+}
+
+// PanopticPNG runs /v1/panoptic asking for the bare id-map PNG (Accept:
+// image/png): no segments_info.
+func (c *Client) PanopticPNG(ctx context.Context, img Image, o PanopticOptions) (*PNGAnswer, error) {
+	o.Compare = false
+	var out PNGAnswer
+	return &out, c.upload(ctx, "/v1/"+TaskPanoptic, img, o.Query(), o.ClientID, MediaPNG, &out)
 }
 
 // Colorize runs /v1/colorize on img; the answer's PNG is the colour image
@@ -110,6 +125,12 @@ type PNGAnswer struct {
 	PNG     []byte
 	Model   string // "name/version" (X-Model)
 	Variant string // X-Model-Variant
+}
+
+// ref is the model the headers name (task unknown).
+func (a PNGAnswer) ref() ModelRef {
+	name, v, _ := strings.Cut(a.Model, "/")
+	return ModelRef{Name: name, Version: atoiOr0(v), Variant: a.Variant}
 }
 
 // ColorizePNG runs /v1/colorize asking for the bare PNG (Accept:
@@ -206,9 +227,10 @@ func (c *Client) do(req *http.Request, out any) error {
 			*o = a
 			return nil
 		case *ColorizeResponse:
-			o.PNG, o.Model.Variant = a.PNG, a.Variant
-			name, v, _ := strings.Cut(a.Model, "/")
-			o.Model.Name, o.Model.Version = name, atoiOr0(v)
+			o.PNG, o.Model = a.PNG, a.ref()
+			return nil
+		case *PanopticResponse:
+			o.PNG, o.Model = a.PNG, a.ref()
 			return nil
 		}
 		return fmt.Errorf("%s %s: an image/png answer where JSON was expected", req.Method, req.URL.Path)

@@ -51,6 +51,21 @@ type ColorizeOptions struct {
 	DecodeOptions
 }
 
+// PanopticOptions are the parameters of /v1/panoptic: like colorize's,
+// the codes are generated token by token.
+type PanopticOptions struct {
+	RequestOptions
+	DecodeOptions
+}
+
+// Query returns the URL query of the options.
+func (o PanopticOptions) Query() url.Values {
+	q := url.Values{}
+	o.RequestOptions.encode(q)
+	o.DecodeOptions.encode(q)
+	return q
+}
+
 // Query parameter names, shared by the server's parser and the client.
 const (
 	ParamVariant        = "variant"

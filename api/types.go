@@ -122,10 +122,14 @@ type Segment struct {
 }
 
 // PanopticResponse is the answer of POST /v1/panoptic: the segments and
-// the panoptic PNG (COCO's id = R + 256·G + 256²·B encoding), base64.
+// the panoptic PNG (COCO's id = R + 256·G + 256²·B encoding) of the
+// uploaded image's size, base64; ImageID, SegmentsInfo and the PNG are a
+// COCO panoptic result. With Accept: image/png the server sends the PNG
+// alone, as colorize does.
 type PanopticResponse struct {
 	Model        ModelRef  `json:"model"`
 	Image        ImageInfo `json:"image"`
+	Decoding     Decoding  `json:"decoding"`
 	ImageID      int64     `json:"image_id"`
 	SegmentsInfo []Segment `json:"segments_info"`
 	PNG          []byte    `json:"png"`

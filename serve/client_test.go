@@ -70,7 +70,7 @@ func TestClientRoundTrip(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 400 || ae.Code != api.CodeBadParameter || ae.Param != "top_k" || ae.RequestID == "" {
 		t.Errorf("bad top_k: %v", err)
 	}
-	_, err = c.Panoptic(ctx, det, api.RequestOptions{})
+	_, err = c.Panoptic(ctx, det, api.PanopticOptions{})
 	if !errors.As(err, &ae) || ae.Status != 404 || ae.Message != "no model for task panoptic" {
 		t.Errorf("panoptic: %v", err)
 	}

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"rewardvision/api"
+	"rewardvision/dataset/coco"
 )
 
 // palette colours boxes by category, so one class keeps one colour.
@@ -54,4 +56,57 @@ func DrawDetections(img image.Image, dets []api.Detection) *image.RGBA {
 		dr.DrawString(label)
 	}
 	return out
+}
+
+// DrawPanoptic returns img with a panoptic answer drawn over it: each
+// segment tinted in its own colour (half the image, half the colour), the
+// segments' borders in black, and a legend to the right naming each
+// segment ("label #id"). idPNG is the answer's COCO panoptic PNG, of img's
+// size; void pixels stay untinted. Small images are scaled up first so
+// the legend stays readable.
+func DrawPanoptic(img image.Image, idPNG []byte, segs []api.Segment) (*image.RGBA, error) {
+	m, err := coco.DecodeIDMap(bytes.NewReader(idPNG))
+	if err != nil {
+		return nil, fmt.Errorf("the panoptic PNG: %w", err)
+	}
+	b := img.Bounds()
+	if m.Width != b.Dx() || m.Height != b.Dy() {
+		return nil, fmt.Errorf("the panoptic PNG is %dx%d, the image %dx%d", m.Width, m.Height, b.Dx(), b.Dy())
+	}
+	tint := map[uint32]color.RGBA{}
+	for i, s := range segs {
+		tint[uint32(s.ID)] = palette[i%len(palette)]
+	}
+	scale := 1
+	for max(b.Dx(), b.Dy())*scale < 256 {
+		scale *= 2
+	}
+	const rowH, legendW = 16, 150
+	w, h := b.Dx()*scale, max(b.Dy()*scale, rowH*len(segs)+4)
+	out := image.NewRGBA(image.Rect(0, 0, w+legendW, h))
+	draw.Draw(out, out.Rect, image.White, image.Point{}, draw.Src)
+	for y := range b.Dy() * scale {
+		for x := range w {
+			sx, sy := x/scale, y/scale
+			r, g, bl, _ := img.At(b.Min.X+sx, b.Min.Y+sy).RGBA()
+			c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 255}
+			id := m.At(sx, sy)
+			if t, ok := tint[id]; ok {
+				c = color.RGBA{uint8((uint16(c.R) + uint16(t.R)) / 2), uint8((uint16(c.G) + uint16(t.G)) / 2), uint8((uint16(c.B) + uint16(t.B)) / 2), 255}
+			}
+			// A border pixel: the source pixel's right or lower
+			// neighbour belongs to another segment.
+			if (x%scale == scale-1 && sx+1 < m.Width && m.At(sx+1, sy) != id) || (y%scale == scale-1 && sy+1 < m.Height && m.At(sx, sy+1) != id) {
+				c = color.RGBA{0, 0, 0, 255}
+			}
+			out.SetRGBA(x, y, c)
+		}
+	}
+	for i, s := range segs {
+		y0 := 2 + i*rowH
+		draw.Draw(out, image.Rect(w+4, y0+2, w+16, y0+14), image.NewUniform(palette[i%len(palette)]), image.Point{}, draw.Src)
+		dr := font.Drawer{Dst: out, Src: image.Black, Face: basicfont.Face7x13, Dot: fixed.P(w+20, y0+12)}
+		dr.DrawString(fmt.Sprintf("%s #%d", s.Label, s.ID))
+	}
+	return out, nil
 }

@@ -52,22 +52,30 @@ func (s *Server) inference(task string) handlerFunc {
 		c.Set(keyVariant, res.Variant)
 		c.Set(keyModel, res.Model)
 		c.Header("Server-Timing", serverTiming(res.Timing))
-		if col, ok := res.Body.(*api.ColorizeResponse); ok && media == api.MediaPNG {
-			c.Header(api.HeaderModel, col.Model.Name+"/"+strconv.Itoa(col.Model.Version))
-			c.Header(api.HeaderVariant, col.Model.Variant)
-			return rawBody{contentType: api.MediaPNG, data: col.PNG}, nil
+		if media == api.MediaPNG {
+			var ref api.ModelRef
+			var data []byte
+			switch b := res.Body.(type) {
+			case *api.ColorizeResponse:
+				ref, data = b.Model, b.PNG
+			case *api.PanopticResponse:
+				ref, data = b.Model, b.PNG
+			}
+			c.Header(api.HeaderModel, ref.Name+"/"+strconv.Itoa(ref.Version))
+			c.Header(api.HeaderVariant, ref.Variant)
+			return rawBody{contentType: api.MediaPNG, data: data}, nil
 		}
 		return res.Body, nil
 	}
 }
 
 // answerMedia negotiates the media type of an inference answer. Only
-// /v1/colorize has a choice: its PNG as JSON (base64, the default) or
-// bare (image/png); a compare answer, holding several images, is JSON
-// only. The other tasks answer JSON whatever Accept says, as they always
-// did.
+// /v1/colorize and /v1/panoptic have a choice: their PNG as JSON (base64,
+// the default) or bare (image/png); a compare answer, holding several
+// images, is JSON only. The other tasks answer JSON whatever Accept says,
+// as they always did.
 func answerMedia(c *gin.Context, task string, params url.Values) (string, error) {
-	if task != api.TaskColorize {
+	if task != api.TaskColorize && task != api.TaskPanoptic {
 		return api.MediaJSON, nil
 	}
 	c.Header("Vary", "Accept")

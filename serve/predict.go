@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rewardvision/api"
+	"rewardvision/dataset/coco"
 	"rewardvision/models/runner"
 )
 
@@ -96,9 +97,9 @@ func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 			body, err = s.caption(ctx, m, img, info, p, &tm)
 		case api.TaskColorize:
 			body, err = s.colorize(ctx, m, img, info, p, &tm)
+		case api.TaskPanoptic:
+			body, err = s.segment(ctx, m, img, info, p, &tm)
 		default:
-			// Panoptic models load none yet (their manifests do not
-			// validate), so Lookup already answered 404.
 			err = errorf(ErrNotFound, "no pipeline for task %s", req.Task)
 		}
 		if err != nil {
@@ -131,13 +132,19 @@ func (s *Server) Predict(ctx context.Context, req Request) (*Result, error) {
 		}
 		res.Body = out
 	case api.TaskColorize:
-		out := api.CompareResponse[*api.ColorizeResponse]{Task: req.Task}
-		for _, b := range bodies {
-			out.Results = append(out.Results, b.(*api.ColorizeResponse))
-		}
-		res.Body = out
+		res.Body = compareOf[*api.ColorizeResponse](req.Task, bodies)
+	case api.TaskPanoptic:
+		res.Body = compareOf[*api.PanopticResponse](req.Task, bodies)
 	}
 	return res, nil
+}
+
+func compareOf[T any](task string, bodies []any) api.CompareResponse[T] {
+	out := api.CompareResponse[T]{Task: task}
+	for _, b := range bodies {
+		out.Results = append(out.Results, b.(T))
+	}
+	return out
 }
 
 func setTotal(body any, total float64) {
@@ -147,6 +154,8 @@ func setTotal(body any, total float64) {
 	case *api.CaptionResponse:
 		b.Timing.TotalMS = total
 	case *api.ColorizeResponse:
+		b.Timing.TotalMS = total
+	case *api.PanopticResponse:
 		b.Timing.TotalMS = total
 	}
 }
@@ -281,6 +290,53 @@ func (s *Server) colorize(ctx context.Context, m *Model, img image.Image, info a
 	tm.PostprocessMS = ms(time.Since(t))
 	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
 	return &api.ColorizeResponse{Model: m.Ref, Image: info, Decoding: dec, ImageID: p.imageID, PNG: buf.Bytes(), Timing: *tm}, nil
+}
+
+// segment generates the image's codes (through the batcher), then, as
+// postprocessing under s.post like colorize, places their labels on the
+// letterboxed image with the model's code decoder, upsamples the label
+// map to the upload's size and encodes it as a COCO panoptic PNG.
+func (s *Server) segment(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.PanopticResponse, error) {
+	opts, dec := p.generateOptions(m.Runner)
+	gen, prep, err := s.infer(ctx, m, img, 1, opts, tm)
+	if err != nil {
+		return nil, err
+	}
+	t := time.Now()
+	select {
+	case s.post <- struct{}{}:
+		defer func() { <-s.post }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	pred, err := m.Runner.DecodeTokens(gen.Tokens[0], gen.LogProbs[0], prep.Letterbox)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the model's tokens: %w", err)
+	}
+	labels, err := m.Runner.DecodeLabels([][]int32{pred.Codes}, [][]uint8{prep.RGB})
+	if err != nil {
+		return nil, err
+	}
+	pm, err := m.Runner.PanopticMap(labels[0], prep.Letterbox)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := coco.EncodeIDMap(&buf, &coco.IDMap{Width: pm.Width, Height: pm.Height, IDs: pm.IDs}); err != nil {
+		return nil, fmt.Errorf("encoding the PNG: %w", err)
+	}
+	names := map[int]string{}
+	for _, l := range m.Runner.Manifest.Labels {
+		names[l.CategoryID] = l.Name
+	}
+	segs := make([]api.Segment, len(pm.Segments))
+	for i, g := range pm.Segments {
+		segs[i] = api.Segment{ID: int(g.ID), CategoryID: g.CategoryID, Label: names[g.CategoryID], Area: g.Area,
+			BBox: [4]float64{float64(g.BBox[0]), float64(g.BBox[1]), float64(g.BBox[2]), float64(g.BBox[3])}}
+	}
+	tm.PostprocessMS = ms(time.Since(t))
+	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
+	return &api.PanopticResponse{Model: m.Ref, Image: info, Decoding: dec, ImageID: p.imageID, SegmentsInfo: segs, PNG: buf.Bytes(), Timing: *tm}, nil
 }
 
 func ms(d time.Duration) float64 { return round(float64(d.Nanoseconds())/1e6, 3) }

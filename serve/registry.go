@@ -28,7 +28,7 @@ import (
 var routeTask = map[string]string{
 	task.Detection:    api.TaskDetect,
 	task.Captioning:   api.TaskCaption,
-	"panoptic":        api.TaskPanoptic,
+	task.Panoptic:     api.TaskPanoptic,
 	task.Colorization: api.TaskColorize,
 }
 

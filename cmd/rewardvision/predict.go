@@ -51,6 +51,7 @@ type taskOptions struct {
 	det  api.DetectOptions
 	capt api.CaptionOptions
 	col  api.ColorizeOptions
+	pan  api.PanopticOptions
 	req  api.RequestOptions
 }
 
@@ -84,6 +85,7 @@ func (f decodeFlags) options(task string, imageID int64, variant string) (taskOp
 	case api.TaskColorize:
 		o.col = api.ColorizeOptions{RequestOptions: o.req, DecodeOptions: d}
 	case api.TaskPanoptic:
+		o.pan = api.PanopticOptions{RequestOptions: o.req, DecodeOptions: d}
 	default:
 		return o, cli.Usagef("--task %q: want detect, caption, panoptic or colorize", task)
 	}
@@ -99,6 +101,8 @@ func (o taskOptions) query() url.Values {
 		return o.capt.Query()
 	case api.TaskColorize:
 		return o.col.Query()
+	case api.TaskPanoptic:
+		return o.pan.Query()
 	}
 	return api.CaptionOptions{RequestOptions: o.req}.Query()
 }
@@ -111,7 +115,7 @@ func (o taskOptions) remote(ctx context.Context, c *api.Client, img api.Image) (
 	case api.TaskCaption:
 		return c.Caption(ctx, img, o.capt)
 	case api.TaskPanoptic:
-		return c.Panoptic(ctx, img, o.req)
+		return c.Panoptic(ctx, img, o.pan)
 	case api.TaskColorize:
 		return c.Colorize(ctx, img, o.col)
 	}
@@ -123,14 +127,15 @@ func predictCommand(stdout io.Writer) *cli.Command {
 		Name:  "predict",
 		Short: "run a model on images, in-process (the server's own code path) or through a running server",
 		Long: "Prints one JSON answer per image, as the HTTP API returns it. --out draws the boxes and labels\n" +
-			"(detection; small images are scaled up so labels stay readable) or writes the colorized image\n" +
-			"(colorize; the PNG of the answer, at the input's size).",
+			"(detection; small images are scaled up so labels stay readable), draws the panoptic segments\n" +
+			"tinted over the image with a legend (panoptic) or writes the colorized image (colorize; the PNG\n" +
+			"of the answer, at the input's size).",
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("predict", "rewardvision predict --task detect|caption|panoptic|colorize IMAGE... [--server URL] [--variant V] [--out FILE] [flags]")
 			taskName := fs.String("task", "", "", "detect, caption, panoptic or colorize")
 			server := fs.String("server", "RV_SERVER", "", "URL of a running server (default: run in-process)")
 			variant := fs.String("variant", "", "", "model variant (mle, reward; default: the server's routing)")
-			out := fs.String("out", "", "", "detect: write the image with boxes drawn here; colorize: the colorized image (PNG; with several images, a folder)")
+			out := fs.String("out", "", "", "detect: write the image with boxes drawn here; panoptic: the segments drawn; colorize: the colorized image (PNG; with several images, a folder)")
 			df := addDecodeFlags(fs)
 			mf := addModelFlags(fs)
 			images, err := fs.ParseMixed(args)
@@ -140,8 +145,8 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			if len(images) == 0 {
 				return cli.Usagef("predict: no images given")
 			}
-			if *out != "" && *taskName != api.TaskDetect && *taskName != api.TaskColorize {
-				return cli.Usagef("predict: --out writes drawn detections or the colorized image; it needs --task detect or colorize")
+			if *out != "" && *taskName == api.TaskCaption {
+				return cli.Usagef("predict: --out writes drawn detections or segments or the colorized image; --task caption has none")
 			}
 			o, err := df.options(*taskName, 0, "")
 			if err != nil {
@@ -207,8 +212,8 @@ func predictCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// writeDrawn writes the image with the detections of body drawn, or the
-// colorized image of body as the server encoded it.
+// writeDrawn writes the image with the detections or segments of body
+// drawn, or the colorized image of body as the server encoded it.
 func writeDrawn(dst string, data []byte, body any) error {
 	var write func(w io.Writer) error
 	switch b := body.(type) {
@@ -218,6 +223,16 @@ func writeDrawn(dst string, data []byte, body any) error {
 			return err
 		}
 		write = func(w io.Writer) error { return png.Encode(w, serve.DrawDetections(img, b.Detections)) }
+	case *api.PanopticResponse:
+		img, _, err := serve.DecodeImage(data, serve.DefaultMaxPixels)
+		if err != nil {
+			return err
+		}
+		drawn, err := serve.DrawPanoptic(img, b.PNG, b.SegmentsInfo)
+		if err != nil {
+			return err
+		}
+		write = func(w io.Writer) error { return png.Encode(w, drawn) }
 	case *api.ColorizeResponse:
 		write = func(w io.Writer) error { _, err := w.Write(b.PNG); return err }
 	default:
