@@ -7,8 +7,10 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	ort "github.com/yalue/onnxruntime_go"
 
 	"rewardvision/models/codec"
+	"rewardvision/models/repo"
 )
 
 // testPanoptic is a small random panoptic code: 2 stuff and 3 thing
@@ -93,6 +95,66 @@ func TestPanopticDecoderGraphMatchesDecode(t *testing.T) {
 				if got[b*per+i] != int32(w) {
 					t.Fatalf("layout %+v, image %d, pixel %d: graph label %d, Decode %d", l, b, i, got[b*per+i], w)
 				}
+			}
+		}
+	}
+}
+
+// The exported panoptic code decoder gives, in ONNX Runtime, the labels
+// codec.Panoptic.Decode gives in Go, on random codes over noisy images
+// (near-ties included): the serving path and training's reward agree.
+func TestPanopticDecoderONNXMatchesDecode(t *testing.T) {
+	loadORT(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	p := testPanoptic(rng, 64, 8, 30, 3)
+	traced, err := Trace(PanopticDecoderContext(p), PanopticDecoderGraphs(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := traced[0].Model.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := ort.NewSessionOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer opts.Destroy()
+	s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, []string{repo.InputCodes, repo.InputPixels}, []string{repo.OutLabels}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Destroy()
+	const batch = 8
+	codes, pix := testScene(rng, p, batch)
+	var flat []int32
+	for _, c := range codes {
+		flat = append(flat, c...)
+	}
+	x, err := ort.NewTensor(ort.NewShape(batch, int64(p.Grid()*p.Grid())), flat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Destroy()
+	y, err := ort.NewTensor(ort.NewShape(batch, 64, 64, 3), tensors.MustCopyFlatData[float32](pixelsTensor(pix, 64)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Destroy()
+	out := []ort.Value{nil}
+	if err := s.Run([]ort.Value{x, y}, out); err != nil {
+		t.Fatal(err)
+	}
+	defer out[0].Destroy()
+	got := out[0].(*ort.Tensor[int32]).GetData()
+	for b := range batch {
+		want, err := p.Decode(codes[b], pix[b])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range want {
+			if got[b*64*64+i] != int32(w) {
+				t.Fatalf("image %d, pixel %d: ONNX label %d, Decode %d", b, i, got[b*64*64+i], w)
 			}
 		}
 	}
