@@ -111,7 +111,7 @@ func TestErrors(t *testing.T) {
 		msg         string
 	}{
 		{"unknown route", "GET", "/v1/nope", "", nil, 404, api.CodeNotFound, "no route GET /v1/nope"},
-		{"panoptic without model", "POST", "/v1/panoptic", "image/png", det, 404, api.CodeNotFound, "no model for task panoptic"},
+		{"panoptic unknown variant", "POST", "/v1/panoptic?variant=tuned", "image/png", det, 404, api.CodeNotFound, `no "tuned" variant for task panoptic`},
 		{"colorize unknown variant", "POST", "/v1/colorize?variant=tuned", "image/png", det, 404, api.CodeNotFound, `no "tuned" variant for task colorize`},
 		{"colorize garbage", "POST", "/v1/colorize", "image/png", []byte("not an image at all"), 400, api.CodeBadRequest, "undecodable image"},
 		{"colorize truncated png", "POST", "/v1/colorize", "image/png", det[:200], 400, api.CodeBadRequest, "undecodable png image"},

@@ -1,0 +1,180 @@
+package serve
+
+import (
+	"bytes"
+	"image"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"rewardvision/api"
+	"rewardvision/dataset/coco"
+)
+
+// needPanoptic fails unless reg serves both panoptic variants.
+func needPanoptic(t *testing.T, reg *Registry) {
+	t.Helper()
+	if vs := reg.Variants(api.TaskPanoptic); !slices.Equal(vs, []string{"mle", "reward"}) {
+		t.Fatalf("the registry serves panoptic variants %v, want mle and reward (%s/panoptic-{mle,reward}/1)", vs, shippedRepo)
+	}
+}
+
+// checkPanoptic checks that a panoptic answer is a valid COCO panoptic
+// result of the upload's size: every id of the PNG is a listed segment
+// and every listed segment's area and box are its pixels', with a category
+// of the model and its name. It returns the decoded id map.
+func checkPanoptic(t *testing.T, reg *Registry, variant string, w, h int, got api.PanopticResponse) *coco.IDMap {
+	t.Helper()
+	m, err := coco.DecodeIDMap(bytes.NewReader(got.PNG))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Width != w || m.Height != h {
+		t.Fatalf("panoptic PNG %dx%d, the upload is %dx%d", m.Width, m.Height, w, h)
+	}
+	model, err := reg.Lookup(api.TaskPanoptic, variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[int]string{}
+	for _, l := range model.Runner.Manifest.Labels {
+		names[l.CategoryID] = l.Name
+	}
+	stats := m.SegmentStats()
+	if len(got.SegmentsInfo) == 0 || len(got.SegmentsInfo) != len(stats) {
+		t.Fatalf("%d segments listed, %d ids in the PNG", len(got.SegmentsInfo), len(stats))
+	}
+	total := 0
+	for _, s := range got.SegmentsInfo {
+		st, ok := stats[uint32(s.ID)]
+		if !ok {
+			t.Fatalf("segment %d is not in the PNG", s.ID)
+		}
+		bb := st.BBox()
+		if s.Area != st.Area || s.BBox != [4]float64(bb) || s.IsCrowd != 0 {
+			t.Errorf("segment %+v: the PNG has area %d, box %v", s, st.Area, bb)
+		}
+		if name, ok := names[s.CategoryID]; !ok || s.Label != name {
+			t.Errorf("segment %d: category %d labelled %q, the model names it %q", s.ID, s.CategoryID, s.Label, name)
+		}
+		total += s.Area
+	}
+	// The code covers every pixel: a panoptic prediction has no void.
+	if total != w*h {
+		t.Errorf("segments cover %d of %d pixels", total, w*h)
+	}
+	return m
+}
+
+// TestPanoptic: the JSON answer's PNG is a panoptic map of the upload's
+// size whose segments_info lists exactly its segments; greedy answers are
+// the in-process runner's map, for square and non-square, small and large
+// uploads.
+func TestPanoptic(t *testing.T) {
+	reg := sharedRegistry(t)
+	needPanoptic(t, reg)
+	_, ts := newServer(t, reg, Config{})
+	for _, tc := range []struct {
+		name      string
+		w, h      int
+		multipart bool
+		query     string
+		variant   string
+		imageID   int64
+	}{
+		{"the model's size", 64, 64, false, "", "mle", 0},
+		{"non-square, multipart", 96, 40, true, "image_id=7", "mle", 7},
+		{"tall", 30, 100, false, "variant=reward", "reward", 0},
+		{"large", 300, 200, false, "", "mle", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			upload := colorUpload(t, tc.w, tc.h, false)
+			ct, body := "image/png", upload
+			if tc.multipart {
+				ct, body = multipartBody(t, upload)
+			}
+			resp := post(t, ts.URL+"/v1/panoptic?"+tc.query, ct, body)
+			var got api.PanopticResponse
+			decodeJSON(t, resp, &got)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			if got.Model != (api.ModelRef{Name: "panoptic-" + tc.variant, Version: 1, Task: "panoptic", Variant: tc.variant}) {
+				t.Errorf("model %+v", got.Model)
+			}
+			if got.Image != (api.ImageInfo{Width: tc.w, Height: tc.h, Format: "png"}) || got.ImageID != tc.imageID || got.Decoding.Method != api.Greedy {
+				t.Errorf("image %+v, image_id %d, decoding %+v", got.Image, got.ImageID, got.Decoding)
+			}
+			if got.Timing.InferenceMS <= 0 || got.Timing.PostprocessMS <= 0 || got.Timing.TotalMS < got.Timing.InferenceMS {
+				t.Errorf("timing %+v", got.Timing)
+			}
+			m := checkPanoptic(t, reg, tc.variant, tc.w, tc.h, got)
+			// The served map is the in-process runner's.
+			model, err := reg.Lookup(api.TaskPanoptic, tc.variant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := model.Runner.DefaultOptions()
+			opts.Temperature = 0
+			preds, err := model.Runner.Predict([]image.Image{decodePNG(t, upload)}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := preds[0].Panoptic; p == nil || !slices.Equal(p.IDs, m.IDs) || len(p.Segments) != len(got.SegmentsInfo) {
+				t.Error("the served map differs from runner.Predict's")
+			}
+		})
+	}
+}
+
+// TestPanopticAccept: Accept: image/png gives the JSON answer's PNG bare,
+// with the model in the headers; compare answers are JSON only (406 for
+// image/png alone); compare=true lists both variants.
+func TestPanopticAccept(t *testing.T) {
+	reg := sharedRegistry(t)
+	needPanoptic(t, reg)
+	_, ts := newServer(t, reg, Config{})
+	upload := colorUpload(t, 80, 48, false)
+	resp := post(t, ts.URL+"/v1/panoptic", "image/png", upload)
+	var ref api.PanopticResponse
+	decodeJSON(t, resp, &ref)
+	if resp.Header.Get("Vary") != "Accept" {
+		t.Errorf("Vary %q", resp.Header.Get("Vary"))
+	}
+
+	resp = post(t, ts.URL+"/v1/panoptic", "image/png", upload, "Accept", "image/png")
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != api.MediaPNG {
+		t.Fatalf("status %d, Content-Type %q, %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	if !bytes.Equal(data, ref.PNG) || resp.Header.Get(api.HeaderModel) != "panoptic-mle/1" || resp.Header.Get(api.HeaderVariant) != "mle" {
+		t.Errorf("bare PNG equal to the JSON's: %v; headers %v", bytes.Equal(data, ref.PNG), resp.Header)
+	}
+
+	resp = post(t, ts.URL+"/v1/panoptic?compare=true", "image/png", upload, "Accept", "image/png")
+	if e := errorOf(t, resp, http.StatusNotAcceptable); e.Code != api.CodeNotAcceptable {
+		t.Errorf("compare with image/png: %+v", e)
+	}
+	resp = post(t, ts.URL+"/v1/panoptic?compare=true", "image/png", upload)
+	var cmp api.CompareResponse[api.PanopticResponse]
+	decodeJSON(t, resp, &cmp)
+	if resp.StatusCode != 200 || cmp.Task != api.TaskPanoptic || len(cmp.Results) != 2 ||
+		cmp.Results[0].Model.Variant != "mle" || cmp.Results[1].Model.Variant != "reward" {
+		t.Fatalf("compare: %d %+v", resp.StatusCode, cmp)
+	}
+	for _, r := range cmp.Results {
+		checkPanoptic(t, reg, r.Model.Variant, 80, 48, r)
+	}
+	if !bytes.Equal(cmp.Results[0].PNG, ref.PNG) {
+		t.Error("compare's mle map differs from the single answer's")
+	}
+
+	// A corrupt upload is a 400 envelope whatever Accept asked for.
+	resp = post(t, ts.URL+"/v1/panoptic", "image/png", []byte("not an image"), "Accept", "image/png")
+	if e := errorOf(t, resp, 400); e.Code != api.CodeBadRequest || !strings.Contains(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("bad image: %+v", e)
+	}
+}
