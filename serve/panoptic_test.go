@@ -2,6 +2,8 @@ package serve
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"image"
 	"io"
 	"net/http"
@@ -176,5 +178,58 @@ func TestPanopticAccept(t *testing.T) {
 	resp = post(t, ts.URL+"/v1/panoptic", "image/png", []byte("not an image"), "Accept", "image/png")
 	if e := errorOf(t, resp, 400); e.Code != api.CodeBadRequest || !strings.Contains(resp.Header.Get("Content-Type"), "application/json") {
 		t.Errorf("bad image: %+v", e)
+	}
+}
+
+// TestV2Panoptic: the v2 protocol answers each input's panoptic PNG and
+// its segments_info (JSON text), the same as /v1/panoptic's.
+func TestV2Panoptic(t *testing.T) {
+	reg := sharedRegistry(t)
+	needPanoptic(t, reg)
+	_, ts := newServer(t, reg, Config{})
+	uploads := [][]byte{colorUpload(t, 96, 40, false), colorUpload(t, 64, 64, false)}
+	var want []api.PanopticResponse
+	for _, u := range uploads {
+		resp := post(t, ts.URL+"/v1/panoptic?variant=reward", "image/png", u)
+		var r api.PanopticResponse
+		decodeJSON(t, resp, &r)
+		want = append(want, r)
+	}
+	bin := map[string]any{api.ParamBinaryData: true}
+	req := &api.InferRequest{Inputs: []*api.InferTensor{api.BytesTensor("image", []int64{2}, uploads)},
+		Outputs: []api.InferRequestOutput{{Name: "png", Parameters: bin}, {Name: "segments_info", Parameters: bin}}}
+	body, n, err := req.Encode(true, "image")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, h, data := v2Do(t, "POST", ts.URL+"/v2/models/panoptic-reward/infer", body,
+		"Content-Type", "application/octet-stream", api.HeaderInferenceHeaderLength, fmt.Sprint(n))
+	if status != 200 {
+		t.Fatalf("%d %s", status, data)
+	}
+	resp, err := api.DecodeInferResponse(data, h.Get(api.HeaderInferenceHeaderLength))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pngT, segT := resp.Output("png"), resp.Output("segments_info")
+	if pngT == nil || segT == nil || !slices.Equal(pngT.Shape, []int64{2}) || !slices.Equal(segT.Shape, []int64{2}) {
+		t.Fatalf("outputs %+v", resp.Outputs)
+	}
+	pngs, err := pngT.AsBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, err := segT.AsBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range uploads {
+		var got []api.Segment
+		if err := json.Unmarshal(segs[i], &got); err != nil {
+			t.Fatalf("segments_info %d: %v", i, err)
+		}
+		if !bytes.Equal(pngs[i], want[i].PNG) || !slices.Equal(got, want[i].SegmentsInfo) {
+			t.Errorf("image %d differs from /v1's: png %v, segments %+v vs %+v", i, bytes.Equal(pngs[i], want[i].PNG), got, want[i].SegmentsInfo)
+		}
 	}
 }

@@ -40,7 +40,8 @@ const (
 	v2LogProb       = "log_prob"
 	v2Candidates    = "candidates"
 	v2CandLogProbs  = "candidate_log_probs"
-	v2PNG           = "png" // BYTES [N]: the colorized images, PNG at each input's size
+	v2PNG           = "png"           // BYTES [N]: the colorized images or panoptic id maps, PNG at each input's size
+	v2Segments      = "segments_info" // BYTES [N]: panoptic segments_info of each input, JSON
 	maxV2Images     = 64
 )
 
@@ -78,6 +79,10 @@ var v2TaskOutputs = map[string][]api.V2TensorMetadata{
 		{Name: v2CandLogProbs, Datatype: api.TypeFP32, Shape: []int64{-1, -1}},
 	},
 	api.TaskColorize: {{Name: v2PNG, Datatype: api.TypeBytes, Shape: []int64{-1}}},
+	api.TaskPanoptic: {
+		{Name: v2PNG, Datatype: api.TypeBytes, Shape: []int64{-1}},
+		{Name: v2Segments, Datatype: api.TypeBytes, Shape: []int64{-1}},
+	},
 }
 
 // v2Extensions are the protocol extensions the server speaks.
@@ -347,6 +352,8 @@ func (s *Server) inferV2(ctx context.Context, m *Model, req *api.InferRequest) (
 				bodies[i], errs[i] = s.caption(ctx, m, im.img, im.info, p, &tms[i])
 			case api.TaskColorize:
 				bodies[i], errs[i] = s.colorize(ctx, m, im.img, im.info, p, &tms[i])
+			case api.TaskPanoptic:
+				bodies[i], errs[i] = s.segment(ctx, m, im.img, im.info, p, &tms[i])
 			default:
 				errs[i] = errorf(ErrNotFound, "no v2 pipeline for task %s", m.Route)
 			}
@@ -376,6 +383,17 @@ func (s *Server) inferV2(ctx context.Context, m *Model, req *api.InferRequest) (
 			pngs[i] = b.(*api.ColorizeResponse).PNG
 		}
 		resp.Outputs = []*api.InferTensor{api.BytesTensor(v2PNG, []int64{int64(len(pngs))}, pngs)}
+	case api.TaskPanoptic:
+		pngs, segs := make([][]byte, len(bodies)), make([][]byte, len(bodies))
+		for i, b := range bodies {
+			r := b.(*api.PanopticResponse)
+			pngs[i] = r.PNG
+			if segs[i], err = json.Marshal(r.SegmentsInfo); err != nil {
+				return nil, api.Timing{}, err
+			}
+		}
+		n := []int64{int64(len(bodies))}
+		resp.Outputs = []*api.InferTensor{api.BytesTensor(v2PNG, n, pngs), api.BytesTensor(v2Segments, n, segs)}
 	}
 	if len(outNames) > 0 {
 		resp.Outputs = slices.DeleteFunc(resp.Outputs, func(t *api.InferTensor) bool { return !outNames[t.Name] })
