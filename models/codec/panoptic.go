@@ -131,7 +131,7 @@ func (p *Panoptic) BuildCodes(maps [][]int16, k int) (coverage float64) {
 		return strings.Compare(a, b)
 	})
 	keys = keys[:min(k, len(keys))]
-	p.Codes = p.Codes[:0]
+	p.Codes = make([][]int, 0, len(keys)) // a new list: a copy of p keeps its own
 	kept := 0
 	for _, key := range keys {
 		p.Codes = append(p.Codes, sets[key])
@@ -183,10 +183,13 @@ func (p *Panoptic) LabelMap(ids []uint32, segs []Segment) ([]int16, error) {
 		}
 		e := &seg{crowd: s.IsCrowd}
 		if st, ok := stuffOf[s.CategoryID]; ok {
-			if other, two := stuffSeen[st]; two && !s.IsCrowd {
-				return nil, fmt.Errorf("segment id %d: stuff category %d is also segment %d", s.ID, s.CategoryID, other)
+			if !s.IsCrowd { // crowd segments take no label: any number may share a class
+				if other, two := stuffSeen[st]; two {
+					return nil, fmt.Errorf("segment id %d: stuff category %d is also segment %d", s.ID, s.CategoryID, other)
+				}
+				stuffSeen[st] = s.ID
 			}
-			stuffSeen[st], e.label = s.ID, st
+			e.label = st
 		} else if _, ok := classOf[s.CategoryID]; ok {
 			e.label = -2
 		} else {
@@ -296,6 +299,9 @@ func (e *Encoder) Encode(labels []int16) ([]int32, error) {
 	sets, counts := e.p.PatchSets(labels)
 	codes := make([]int32, len(sets))
 	for cell, set := range sets {
+		if len(set) == 0 {
+			continue // all void: code 0
+		}
 		if k, ok := e.exact[setKey(set)]; ok {
 			codes[cell] = k
 			continue
