@@ -20,8 +20,9 @@ import (
 const evalRunHelp = `Runs one or more model-repository entries over every image of a COCO-format
 dataset and scores them: the benchmark (detection: COCO's 12 bbox stats;
 captioning: CIDEr-D, BLEU-1..4, ROUGE-L; colorization: PSNR, SSIM,
-colourfulness, luminance similarity, a Fréchet colour distance) and the
-paper's per-image reward.
+colourfulness, luminance similarity, a Fréchet colour distance; panoptic:
+PQ, SQ, RQ of all, thing and stuff categories) and the paper's per-image
+reward.
 With two models it compares them (B − A, the MLE model as A): a paired
 bootstrap 95% interval per metric, win/tie/loss on the per-image reward,
 reward histograms and the images that differ most, in DIR/report.html and
@@ -53,6 +54,19 @@ the per-image scores in DIR/<variant>/scores.csv, and the report shows the
 gray input, each model's output and the ground truth side by side
 (DIR/examples.png).
 
+Panoptic: the split's panoptic.json is the ground truth, its PNGs in the
+folder of the same name without .json (panoptic/ beside it, as data gen
+writes it and panopticapi expects; with --ann FILE the same rule). Each
+model's map (segment ids R + 256·G + 256²·B, at the image's resolution) is
+kept as DIR/<variant>/panoptic/ID.png and its segments in outputs.jsonl, and
+DIR/<variant>/panoptic.json lists them all: a COCO panoptic prediction that
+panopticapi's pq_compute (or 'rewardvision eval panoptic') scores with the
+same numbers. The metrics are panopticapi's (segments of one category match
+at IoU > 0.5; All, Things and Stuff rows), and the reward is the image's PQ
+(eval/panoptic.ImagePQ), the A/B bootstrapping both. The report shows the
+input and each model's and the ground truth's segments over it, coloured by
+category (DIR/examples.png).
+
 --shard i/N (or --shards N with $JOB_COMPLETION_INDEX, as a Kubernetes Indexed
 Job sets it) evaluates positions p ≡ i (mod N) of the id-sorted image list
 and stops after writing the outputs; 'eval merge' joins the shard folders and
@@ -64,7 +78,8 @@ task that the server serves (mle, reward; its highest version), every image
 is uploaded as PNG (the pixels the in-process path sees), and an answer from
 another model than the one chosen at the start is an error. Scores equal
 the in-process run's; boxes in results.json carry the API's rounding (0.01
-px, scores 1e-4); colorization scores the PNG of POST /v1/colorize.
+px, scores 1e-4); colorization scores the PNG of POST /v1/colorize, panoptic
+the PNG and segments_info of POST /v1/panoptic.
 
 Images listed but missing, unreadable or of another size than the
 annotation file says are an error naming the file; with --skip-bad they are
@@ -83,8 +98,8 @@ func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 		Long:  evalRunHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval run", "rewardvision eval run --task T (--data SPLIT | --ann FILE --images DIR) --model ENTRY [--model ENTRY ...] --out DIR [flags]\n\n"+evalRunHelp)
-			taskName := fs.String("task", "RV_TASK", "", "detection, captioning or colorization")
-			data := fs.String("data", "RV_DATA", "", "split folder (instances.json or captions.json, images/)")
+			taskName := fs.String("task", "RV_TASK", "", "detection, captioning, colorization or panoptic")
+			data := fs.String("data", "RV_DATA", "", "split folder (instances.json, captions.json or panoptic.json and panoptic/; images/)")
 			ann := fs.String("ann", "", "", "annotation file (instead of --data)")
 			imagesDir := fs.String("images", "", "", "image folder (with --ann)")
 			trainAnn := fs.String("train-ann", "RV_TRAIN_ANN", "", "training annotations for the reward (default: SPLIT/../train/<file> when present)")
@@ -127,8 +142,8 @@ func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 				return cli.Usagef("eval run: --resamples %d: want ≥ 1", *resamples)
 			case *seed < 0:
 				return cli.Usagef("eval run: --seed %d: want ≥ 0", *seed)
-			case *taskName == task.Colorization && *trainAnn != "":
-				return cli.Usagef("eval run: --train-ann: the colorization reward uses no training annotations")
+			case (*taskName == task.Colorization || *taskName == task.Panoptic) && *trainAnn != "":
+				return cli.Usagef("eval run: --train-ann: the %s reward uses no training annotations", *taskName)
 			}
 			annPath, imgDir := *ann, *imagesDir
 			if *data != "" {

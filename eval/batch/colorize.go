@@ -2,18 +2,11 @@ package batch
 
 import (
 	"fmt"
-	"image"
-	"image/png"
 	"io"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strconv"
-	"sync"
 
 	"rewardvision/eval/colorize"
 	"rewardvision/internal/atomicfile"
-	"rewardvision/models/task"
 )
 
 // Colorization's metric names. The per-image ones are means over the
@@ -42,10 +35,6 @@ const ColorizedDir = "colorized"
 // ScoresFile is a colorization model's per-image scores in its folder.
 const ScoresFile = "scores.csv"
 
-// colorizedName is image id's PNG relative to the model's folder, as
-// outputs.jsonl records it.
-func colorizedName(id int) string { return ColorizedDir + "/" + strconv.Itoa(id) + ".png" }
-
 // colorDefinitions describe colorization's metrics, for metrics.json.
 var colorDefinitions = map[string]string{
 	MetricPSNR:           fmt.Sprintf("mean per-image PSNR (dB) of the output against the ground-truth colour image, RGB 0..255; identical images count %d", PSNRCap),
@@ -67,32 +56,6 @@ func colorFeature(c colorize.Components) []float64 {
 	return []float64{c.MeanRG, c.MeanYB, c.StdRG, c.StdYB}
 }
 
-// saveColorized writes a colorization model's image to its PNG in the run
-// folder and records the file in out (Image is dropped: the JSONL line
-// names the file). Other tasks' outputs are left as they are. The PNG is
-// written before the line, so a line always has its file.
-func saveColorized(dir string, info ModelInfo, rec ImageRec, src image.Rectangle, out *Output) error {
-	if info.Task != task.Colorization {
-		out.Image = nil
-		return nil
-	}
-	if out.Image == nil {
-		return fmt.Errorf("the output holds no colorized image")
-	}
-	if b := out.Image.Bounds(); b.Dx() != src.Dx() || b.Dy() != src.Dy() {
-		return fmt.Errorf("colorized image of %dx%d, the input is %dx%d", b.Dx(), b.Dy(), src.Dx(), src.Dy())
-	}
-	name := colorizedName(rec.ID)
-	err := atomicfile.Write(filepath.Join(dir, info.Key, filepath.FromSlash(name)), func(w io.Writer) error {
-		return png.Encode(w, out.Image)
-	})
-	if err != nil {
-		return err
-	}
-	out.Colorized, out.Image = name, nil
-	return nil
-}
-
 // scoreColorization scores every variant's colorized images against the
 // ground-truth colour images (decoded once per image for all variants),
 // a few images at a time; the first failing image in id order is
@@ -107,27 +70,8 @@ func scoreColorization(ev *Evaluation) error {
 		v.colorFeats = make([][]float64, n)
 	}
 	gtFeats := make([][]float64, n)
-	errs := make([]error, n)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range max(1, min(runtime.GOMAXPROCS(0), n)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				errs[i] = scoreColorImage(ev, i, gtFeats)
-			}
-		}()
-	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err := forEachImage(n, func(i int) error { return scoreColorImage(ev, i, gtFeats) }); err != nil {
+		return err
 	}
 	for _, v := range ev.Variants {
 		v.gtFeats = gtFeats
@@ -155,11 +99,10 @@ func scoreColorImage(ev *Evaluation, i int, gtFeats [][]float64) error {
 	gtFeats[i] = colorFeature(colorize.ColorfulnessComponents(gt))
 	for _, v := range ev.Variants {
 		key := v.Info.Key
-		name := v.Outputs[i].Colorized
-		if want := colorizedName(im.ID); name != want {
-			return fmt.Errorf("%s: image %d names colorized output %q, want %q", OutputsFile(ev.Dir, key), im.ID, name, want)
+		path, err := pngPath(ev.Task, ev.Dir, key, im.ID, v.Outputs[i].Colorized)
+		if err != nil {
+			return err
 		}
-		path := filepath.Join(ev.Dir, key, filepath.FromSlash(name))
 		out, err := colorize.Load(path)
 		if err != nil {
 			return fmt.Errorf("model %s, image id %d: colorized output: %w", key, im.ID, err)
@@ -214,11 +157,6 @@ func (v *VariantResult) resampledColor(names []string, counts []int, out []float
 	return nil
 }
 
-// ColorizedPath is the colorized PNG of image position pos of a variant.
-func (ev *Evaluation) ColorizedPath(v *VariantResult, pos int) string {
-	return filepath.Join(ev.Dir, v.Info.Key, filepath.FromSlash(v.Outputs[pos].Colorized))
-}
-
 // writeColorScores writes a variant's per-image scores as
 // DIR/<key>/scores.csv: image_id and the colorPerImage columns.
 func writeColorScores(path string, ev *Evaluation, v *VariantResult) error {
@@ -240,25 +178,4 @@ func writeColorScores(path string, ev *Evaluation, v *VariantResult) error {
 		_, err := w.Write(b)
 		return err
 	})
-}
-
-// copyColorized copies the colorized PNG of record r from one run folder
-// to another (eval merge).
-func copyColorized(from, to, key string, r Record) error {
-	if r.Colorized == "" {
-		return nil
-	}
-	if want := colorizedName(r.ImageID); r.Colorized != want {
-		return fmt.Errorf("%s: image %d names colorized output %q, want %q", OutputsFile(from, key), r.ImageID, r.Colorized, want)
-	}
-	src := filepath.Join(from, key, filepath.FromSlash(r.Colorized))
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	dst := filepath.Join(to, key, filepath.FromSlash(r.Colorized))
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(dst, data)
 }

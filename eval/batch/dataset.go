@@ -34,6 +34,8 @@ type Dataset struct {
 	Refs map[int][]string
 	// Colorization has no annotations: the colour images are the ground
 	// truth (the model sees their luminance).
+	// Panoptic: the segments and PNGs of panoptic.json.
+	Panoptic *PanopticGT
 }
 
 // SplitFiles returns the annotation file and image folder of a split folder
@@ -48,6 +50,9 @@ func SplitFiles(taskName, split string) (ann, images string, err error) {
 		// The images are the ground truth; any COCO file listing them
 		// will do, and every split has instances.json.
 		ann = filepath.Join(split, "instances.json")
+	case task.Panoptic:
+		// Its PNGs are in panoptic/ beside it.
+		ann = filepath.Join(split, PanopticFile)
 	default:
 		return "", "", unsupportedTask(taskName)
 	}
@@ -56,10 +61,10 @@ func SplitFiles(taskName, split string) (ann, images string, err error) {
 
 // Tasks lists the tasks eval run supports: those with a model family in
 // models/runner.
-var Tasks = []string{task.Detection, task.Captioning, task.Colorization}
+var Tasks = []string{task.Detection, task.Captioning, task.Colorization, task.Panoptic}
 
 func unsupportedTask(t string) error {
-	return fmt.Errorf("task %q: eval run supports %v (panoptic has no runnable model family yet)", t, Tasks)
+	return fmt.Errorf("task %q: eval run supports %v", t, Tasks)
 }
 
 // LoadDataset reads the annotation file of taskName; image files are
@@ -107,6 +112,12 @@ func LoadDataset(taskName, annPath, imageDir string) (*Dataset, error) {
 			return nil, fmt.Errorf("load %s: %w", annPath, err)
 		}
 		imgs = in.Images
+	case task.Panoptic:
+		gt, images, err := loadPanoptic(annPath)
+		if err != nil {
+			return nil, err
+		}
+		ds.Panoptic, imgs = gt, images
 	default:
 		return nil, unsupportedTask(taskName)
 	}
@@ -247,7 +258,7 @@ func LoadTrainRewards(taskName, path string, ds *Dataset) (*TrainRewardSource, e
 			}
 		}
 		src.CIDEr = captions.NewCIDErD(corpus)
-	case task.Colorization:
+	case task.Colorization, task.Panoptic:
 		// The reward scores each output against its own image only.
 	default:
 		return nil, unsupportedTask(taskName)

@@ -14,14 +14,19 @@
 //	<variant>/colorized/ID.png  colorization: each image's output, written
 //	                         before its JSONL line
 //	<variant>/scores.csv     colorization: image_id and every per-image score
+//	<variant>/panoptic/ID.png   panoptic: each image's id map, written
+//	                         before its JSONL line (which holds its segments)
+//	<variant>/panoptic.json  panoptic: the COCO panoptic prediction naming
+//	                         the PNGs, for panopticapi
 //	<variant>/rewards.csv    image_id,reward
 //	metrics.json             written last, atomically
 //
 // Colorization (colorize.go) scores each output against the image it was
 // made from: the model sees the image's luminance, and the colour image is
-// the ground truth.
+// the ground truth. Panoptic (panoptic.go) matches each map with the
+// split's panoptic.json and PNGs as eval/panoptic (panopticapi) does.
 //
-// Shards (--shard i/N) write run.json, the JSONL files (and the colorized
-// PNGs) only; Merge joins them and scores the whole set, so the numbers are
+// Shards (--shard i/N) write run.json, the JSONL files (and the PNGs)
+// only; Merge joins them and scores the whole set, so the numbers are
 // exactly a single run's.
 package batch

@@ -68,7 +68,7 @@ func Merge(dirs []string, out string) (RunInfo, error) {
 					return RunInfo{}, fmt.Errorf("merge: image %d of %s is in two shards (%s)", id, m.Key, d)
 				}
 				all[id] = r
-				if err := copyColorized(d, out, m.Key, r); err != nil {
+				if err := copyPNG(merged.Task, d, out, m.Key, r); err != nil {
 					return RunInfo{}, fmt.Errorf("merge: %w", err)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"rewardvision/dataset/coco"
 	"rewardvision/models/ortrun"
 	"rewardvision/models/repo"
 	"rewardvision/models/runner"
@@ -36,14 +37,21 @@ type ModelInfo struct {
 type Output struct {
 	Detections []Det   `json:"detections,omitempty"`
 	Caption    *string `json:"caption,omitempty"`
-	// Colorization: the model's Grid² codes (in-process only; the server
-	// answers the image) and the colorized PNG, relative to the model's
-	// folder in the run (Run writes Image there and sets it).
-	Codes     []int32 `json:"codes,omitempty"`
-	Colorized string  `json:"colorized,omitempty"`
-	// Image is the colorized image as Predict returns it, at the source
-	// resolution; never stored in the JSONL.
+	// Colorization and panoptic: the model's Grid² codes (in-process
+	// only; the server answers the image).
+	Codes []int32 `json:"codes,omitempty"`
+	// Colorization: the colorized PNG, relative to the model's folder in
+	// the run (Run writes Image there and sets it).
+	Colorized string `json:"colorized,omitempty"`
+	// Panoptic: the predicted segments_info and the id-map PNG (COCO
+	// panoptic), relative to the model's folder in the run (Run writes
+	// Map there and sets it).
+	Segments []coco.Segment `json:"segments_info,omitempty"`
+	Panoptic string         `json:"panoptic,omitempty"`
+	// Image (colorization) and Map (panoptic) are the output as Predict
+	// returns it, at the source resolution; never stored in the JSONL.
 	Image image.Image `json:"-"`
+	Map   *coco.IDMap `json:"-"`
 }
 
 // Det is one detection, as a COCO results record holds it.
@@ -172,6 +180,17 @@ func (m *runnerModel) Predict(ctx context.Context, img image.Image) (Output, err
 			return Output{}, fmt.Errorf("model %s returned no colorized image", m.info.Key)
 		}
 		out.Codes, out.Image = p.Codes, p.Colorized
+	case task.Panoptic:
+		pm := p.Panoptic
+		if pm == nil {
+			return Output{}, fmt.Errorf("model %s returned no panoptic map", m.info.Key)
+		}
+		out.Codes, out.Map = p.Codes, &coco.IDMap{Width: pm.Width, Height: pm.Height, IDs: pm.IDs}
+		out.Segments = make([]coco.Segment, len(pm.Segments))
+		for i, g := range pm.Segments {
+			out.Segments[i] = cocoSegment(int64(g.ID), g.CategoryID, g.IsCrowd, g.Area,
+				[4]float64{float64(g.BBox[0]), float64(g.BBox[1]), float64(g.BBox[2]), float64(g.BBox[3])})
+		}
 	}
 	return out, nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"rewardvision/dataset/loader"
 	"rewardvision/internal/atomicfile"
-	"rewardvision/models/task"
 )
 
 // RunFormat identifies run.json's layout.
@@ -124,8 +123,8 @@ func Run(ctx context.Context, dir string, imgs []ImageRec, models []Model, opt O
 	for i, m := range models {
 		path := OutputsFile(dir, m.Info().Key)
 		mkdir := filepath.Dir(path)
-		if m.Info().Task == task.Colorization {
-			mkdir = filepath.Join(mkdir, ColorizedDir)
+		if d, ok := pngDirs[m.Info().Task]; ok {
+			mkdir = filepath.Join(mkdir, d)
 		}
 		if err := os.MkdirAll(mkdir, 0o755); err != nil {
 			return st, err
@@ -223,7 +222,7 @@ func Run(ctx context.Context, dir string, imgs []ImageRec, models []Model, opt O
 					for _, mi := range j.pending {
 						out, err := models[mi].Predict(ctx, img)
 						if err == nil {
-							err = saveColorized(dir, models[mi].Info(), j.img, img.Bounds(), &out)
+							err = savePNG(dir, models[mi].Info(), j.img, img.Bounds(), &out)
 						}
 						if err != nil {
 							cancel(fmt.Errorf("model %s on %s (image id %d): %w", models[mi].Info().Key, j.img.Path, j.img.ID, err))

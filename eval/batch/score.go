@@ -8,6 +8,7 @@ import (
 	"rewardvision/eval/captions"
 	"rewardvision/eval/cocoeval"
 	"rewardvision/eval/colorize"
+	"rewardvision/eval/panoptic"
 	"rewardvision/models/task"
 )
 
@@ -18,16 +19,20 @@ var metricNames = map[string][]string{
 	task.Captioning: {"CIDEr-D", "BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "reward"},
 	task.Colorization: {MetricPSNR, MetricSSIM, MetricColorfulness, MetricColorfulnessGT, MetricSimilarity,
 		MetricColorFD, MetricReward},
+	task.Panoptic: panopticMetrics,
 }
 
 // MetricNames returns the metrics eval run reports for a task, in order.
 func MetricNames(taskName string) []string { return metricNames[taskName] }
 
 // MetricDefinitions describes a task's metrics where their names do not
-// say enough (colorization), for metrics.json; nil otherwise.
+// say enough (colorization, panoptic), for metrics.json; nil otherwise.
 func MetricDefinitions(taskName string) map[string]string {
-	if taskName == task.Colorization {
+	switch taskName {
+	case task.Colorization:
 		return colorDefinitions
+	case task.Panoptic:
+		return panopticDefinitions
 	}
 	return nil
 }
@@ -74,6 +79,8 @@ func RewardDefinition(taskName string, src *TrainRewardSource) string {
 		return "per-image CIDEr-D against the image's references, " + df
 	case task.Colorization:
 		return fmt.Sprintf("colorize.ColorizationReward: per image, the M3 colourfulness of the output + %g × its luminance similarity to the ground-truth colour image (−mean|ΔY|, BT.601 on 0..255)", colorize.DefaultSimilarityWeight)
+	case task.Panoptic:
+		return "panoptic.ImagePQ: per image, PQ over the categories in its ground truth or prediction (1 when there are none), panopticapi's matching"
 	}
 	return ""
 }
@@ -97,6 +104,11 @@ type VariantResult struct {
 	// Colorization: each image's colour statistics, output and ground
 	// truth (the Fréchet distance's features).
 	colorFeats, gtFeats [][]float64
+	// Panoptic: each image's match, the categories, and the image
+	// positions in the ground truth file's order (panopticapi's).
+	panStats []*panoptic.ImageStats
+	panCats  *panoptic.Categories
+	panOrder []int
 }
 
 // Evaluation is every model scored on the same images.
@@ -107,13 +119,15 @@ type Evaluation struct {
 	Skipped  []int      // images some model's run skipped (--skip-bad)
 	Variants []*VariantResult
 	Reward   string // RewardDefinition
-	Dir      string // the run folder scored (colorization reads its PNGs)
+	Dir      string // the run folder scored (colorization and panoptic read its PNGs)
+
+	panoptic *PanopticGT // the panoptic ground truth
 }
 
 // Score reads each model's outputs under dir for the images imgs and
 // scores them. Every image must have an output line for every model.
 func Score(ds *Dataset, imgs []ImageRec, infos []ModelInfo, dir string, src *TrainRewardSource) (*Evaluation, error) {
-	ev := &Evaluation{Task: ds.Task, Reward: RewardDefinition(ds.Task, src), Dir: dir}
+	ev := &Evaluation{Task: ds.Task, Reward: RewardDefinition(ds.Task, src), Dir: dir, panoptic: ds.Panoptic}
 	all := make([]map[int]Record, len(infos))
 	bad := map[int]bool{}
 	for i, in := range infos {
@@ -165,7 +179,7 @@ func Score(ds *Dataset, imgs []ImageRec, infos []ModelInfo, dir string, src *Tra
 			err = v.scoreDetection(gt, ev.ImageIDs, src)
 		case task.Captioning:
 			err = v.scoreCaptions(ds, ev.ImageIDs, src)
-		case task.Colorization:
+		case task.Colorization, task.Panoptic:
 			// Below, every variant at once: the ground truth is
 			// decoded once per image.
 		default:
@@ -176,10 +190,15 @@ func Score(ds *Dataset, imgs []ImageRec, infos []ModelInfo, dir string, src *Tra
 		}
 		ev.Variants = append(ev.Variants, v)
 	}
-	if ds.Task == task.Colorization {
-		if err := scoreColorization(ev); err != nil {
-			return nil, fmt.Errorf("score: %w", err)
-		}
+	var err error
+	switch ds.Task {
+	case task.Colorization:
+		err = scoreColorization(ev)
+	case task.Panoptic:
+		err = scorePanoptic(ev, ds.Panoptic)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
 	}
 	return ev, nil
 }
@@ -293,6 +312,8 @@ func (v *VariantResult) resampled(taskName string, counts []int) ([]float64, err
 		if err := v.resampledColor(names, counts, out); err != nil {
 			return nil, err
 		}
+	case task.Panoptic:
+		v.resampledPanoptic(counts, out)
 	}
 	out[len(out)-1] = mean(v.Rewards, counts)
 	return out, nil

@@ -8,13 +8,14 @@ import (
 	"image/png"
 
 	"rewardvision/api"
+	"rewardvision/dataset/coco"
 	"rewardvision/models/repo"
 	"rewardvision/models/task"
 )
 
 // routes maps a model task to the server's route name.
 var routes = map[string]string{task.Detection: api.TaskDetect, task.Captioning: api.TaskCaption,
-	task.Colorization: api.TaskColorize}
+	task.Colorization: api.TaskColorize, task.Panoptic: api.TaskPanoptic}
 
 // serverModel evaluates through a running server (`rewardvision serve`)
 // with api.Client: the same images, the same answers as in-process, plus
@@ -98,9 +99,23 @@ func (m *serverModel) Predict(ctx context.Context, img image.Image) (Output, err
 			return Output{}, err
 		}
 		served = r.Model
-		// The answer is a PNG; saveColorized checks its size.
+		// The answer is a PNG; savePNG checks its size.
 		if out.Image, err = png.Decode(bytes.NewReader(r.PNG)); err != nil {
 			return Output{}, fmt.Errorf("the server's colorized PNG: %w", err)
+		}
+	case api.TaskPanoptic:
+		r, err := m.c.Panoptic(ctx, up, api.PanopticOptions{RequestOptions: req})
+		if err != nil {
+			return Output{}, err
+		}
+		served = r.Model
+		// savePNG checks the map's size; scoring, its segments.
+		if out.Map, err = coco.DecodeIDMap(bytes.NewReader(r.PNG)); err != nil {
+			return Output{}, fmt.Errorf("the server's panoptic PNG: %w", err)
+		}
+		out.Segments = make([]coco.Segment, len(r.SegmentsInfo))
+		for i, g := range r.SegmentsInfo {
+			out.Segments[i] = cocoSegment(int64(g.ID), g.CategoryID, g.IsCrowd, g.Area, g.BBox)
 		}
 	}
 	if served.Name != m.info.Name || served.Version != m.info.Version {

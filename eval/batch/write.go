@@ -61,8 +61,9 @@ func Metrics(ev *Evaluation, ab *AB) *MetricsFile {
 }
 
 // WriteOutputs writes each variant's COCO results file (colorization:
-// scores.csv, every per-image score; its PNGs are already there) and
-// per-image rewards under dir.
+// scores.csv, every per-image score; panoptic: the COCO panoptic
+// prediction panoptic.json; their PNGs are already there) and per-image
+// rewards under dir.
 func WriteOutputs(dir string, ev *Evaluation) error {
 	for _, v := range ev.Variants {
 		vdir := filepath.Join(dir, v.Info.Key)
@@ -98,6 +99,10 @@ func WriteOutputs(dir string, ev *Evaluation) error {
 		case task.Colorization:
 			if err := writeColorScores(filepath.Join(vdir, ScoresFile), ev, v); err != nil {
 				return fmt.Errorf("write scores of %s: %w", v.Info.Key, err)
+			}
+		case task.Panoptic:
+			if err := writePanopticFile(filepath.Join(vdir, PanopticFile), ev, v, ev.panoptic); err != nil {
+				return fmt.Errorf("write %s of %s: %w", PanopticFile, v.Info.Key, err)
 			}
 		}
 		err := atomicfile.Write(filepath.Join(vdir, "rewards.csv"), func(w io.Writer) error {

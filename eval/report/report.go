@@ -28,8 +28,9 @@ const (
 	// HistogramFile is the reward-distribution chart on its own, for
 	// pages (a README) that link it.
 	HistogramFile = "rewards.svg"
-	// GridFile is colorization's figure: a row per example image, with
-	// the gray input, each model's output and the ground truth.
+	// GridFile is the figure of colorization and panoptic: a row per
+	// example image, with the input, each model's output and the ground
+	// truth.
 	GridFile = "examples.png"
 )
 
@@ -95,9 +96,10 @@ type page struct {
 	DeltaSVG                  template.HTML
 	Examples                  []example
 	ExamplesTitle             string
-	// Definitions of the metrics (colorization), in metric order.
+	// Definitions of the metrics (colorization, panoptic), in metric order.
 	Definitions []definition
-	// Colorization: the examples' images for GridFile, and its columns.
+	// Colorization, panoptic: the examples' images for GridFile, and its
+	// columns.
 	grid        [][]image.Image
 	GridColumns []string
 }
@@ -120,7 +122,7 @@ type example struct {
 	Panels  []template.HTML // per variant: the image with its output drawn
 	Texts   []string        // captioning: the caption per variant
 	Refs    []string        // captioning: references
-	// Colorization: the gray input and the ground truth beside the
+	// Colorization, panoptic: the input and the ground truth beside the
 	// outputs, and a line of scores per variant and for the truth.
 	Input, Truth template.HTML
 	Scores       []string
@@ -177,8 +179,8 @@ func buildPage(sc *batch.Scored) (*page, error) {
 	if p.HistSVG, err = histogramSVG(ev, order); err != nil {
 		return nil, err
 	}
-	if ev.Task == task.Colorization {
-		if err := colorExamples(p, sc, order); err != nil {
+	if f, ok := figureOf(sc); ok {
+		if err := figureExamples(p, sc, order, f); err != nil {
 			return nil, err
 		}
 	} else if ab != nil {
@@ -193,6 +195,17 @@ func buildPage(sc *batch.Scored) (*page, error) {
 		}
 	}
 	return p, nil
+}
+
+// figureOf is the figure of a task whose outputs are images.
+func figureOf(sc *batch.Scored) (figure, bool) {
+	switch sc.Eval.Task {
+	case task.Colorization:
+		return colorFigure(sc), true
+	case task.Panoptic:
+		return panopticFigure(sc), true
+	}
+	return figure{}, false
 }
 
 func num(v float64) string {

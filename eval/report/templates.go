@@ -44,7 +44,7 @@ Reward: {{.Reward}}.</p>
 {{if .Examples}}<h2>{{.ExamplesTitle}}</h2>
 {{if .GridColumns}}<p class="meta">The same images in one figure: <a href="examples.png">examples.png</a> (columns: {{range $i, $c := .GridColumns}}{{if $i}} | {{end}}{{$c}}{{end}}).</p>
 {{end}}{{range .Examples}}<div class="ex"><div><b>image {{.ImageID}}</b><br><span class="meta">{{.File}}</span>{{if $.HasAB}}<br>Δ reward {{.Diff}}{{end}}</div>
-{{if .Input}}<figure>{{.Input}}<figcaption><b>input (gray)</b></figcaption></figure>
+{{if .Input}}<figure>{{.Input}}<figcaption><b>{{index $.GridColumns 0}}</b></figcaption></figure>
 {{end}}{{$ex := .}}{{range $i, $p := .Panels}}<figure>{{$p}}<figcaption><b>{{index $.Variants $i}}</b>: reward {{index $ex.Reward $i}}{{if $ex.Texts}}<br>“{{index $ex.Texts $i}}”{{end}}{{if $ex.Scores}}<br>{{index $ex.Scores $i}}{{end}}</figcaption></figure>{{end}}
 {{if .Truth}}<figure>{{.Truth}}<figcaption><b>ground truth</b><br>{{.TruthScores}}</figcaption></figure>
 {{end}}{{if .Refs}}<div class="meta">references:<br>{{range .Refs}}{{.}}<br>{{end}}</div>{{end}}</div>
