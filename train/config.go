@@ -18,7 +18,7 @@ const (
 
 // Config is one training run.
 type Config struct {
-	Task     string // task.Detection, task.Captioning or task.Colorization
+	Task     string // one of task.Names
 	TrainDir string // split folder (instances.json, images/, captions.json)
 	ValDir   string
 	OutDir   string // checkpoints, meta.json, log.jsonl, vocab.json

@@ -50,7 +50,7 @@ func trainCommand(stdout, stderr io.Writer) *cli.Command {
 func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "mle",
-		Short: "maximum-likelihood training of a detection, captioning or colorization model",
+		Short: "maximum-likelihood training of a detection, captioning, colorization or panoptic model",
 		Long:  trainMLEHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("train mle", "rewardvision train mle --task detection|captioning|colorization|panoptic --data DIR --out DIR [flags]\n\n"+trainMLEHelp)
@@ -80,7 +80,7 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size + 1, one per pixel)")
 			boxOrder := fs.String("box-order", "", train.BoxOrderCoords, "detection: box tokens as pix2seq, coordinates then class ("+train.BoxOrderCoords+"), or class then coordinates ("+train.BoxOrderClass+")")
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
-			vq := fs.String("vq", "", "", "colorization: the stage-I codebook, a 'train vq' folder or its codebook.json")
+			vq := fs.String("vq", "", "", "colorization, panoptic: the stage-I codebook, a 'train vq' folder or its codebook.json")
 			maxLen := fs.Int("max-len", "", 0, "captioning: decoder positions incl. EOS (0: longest training caption + 1)")
 			df := addDataFlags(fs, "")
 			if err := fs.Parse(args); err != nil {
@@ -232,10 +232,13 @@ const trainValidateHelp = `Scores the latest checkpoint of a training or shipped
 on a validation split with the metric training reports: detection AP, AP50,
 AP75, AR100 of greedy decodes under the grammar mask; captioning CIDEr-D,
 BLEU-4, ROUGE-L of greedy captions; colorization PSNR, SSIM, colourfulness
-and reward of the greedy codes decoded onto each image's luminance.
+and reward of the greedy codes decoded onto each image's luminance;
+panoptic PQ, SQ, RQ (All, Things, Stuff) and the mean image PQ (reward) of
+the greedy codes decoded on each image.
 --results writes those outputs: a COCO results file for detection ('eval
 coco', AP per category) or captioning ('eval captions'), a list of
-{image_id, codes} for colorization; it needs the whole split evaluated.`
+{image_id, codes} for colorization and panoptic; it needs the whole split
+evaluated.`
 
 func trainValidateCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
@@ -247,7 +250,7 @@ func trainValidateCommand(stdout io.Writer) *cli.Command {
 			ckpt := fs.String("ckpt", "", "", "checkpoint folder (training output or shipped)")
 			val := fs.String("val", "", "", "validation split folder")
 			evalN := fs.Int("eval-n", "", 0, "validation images (0: all)")
-			resultsPath := fs.String("results", "", "", "also write the greedy outputs (COCO detections or captions; colorization codes)")
+			resultsPath := fs.String("results", "", "", "also write the greedy outputs (COCO detections or captions; colorization or panoptic codes)")
 			if err := fs.Parse(args); err != nil {
 				return err
 			}

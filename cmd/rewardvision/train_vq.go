@@ -14,7 +14,7 @@ import (
 	"rewardvision/train"
 )
 
-const trainVQHelp = `Stage I of the colorization model (UViM's discrete code of the target): a
+const trainVQHelp = `Stage I (UViM's discrete code of the target) of the colorization model: a
 k-means codebook of chroma patches. Each training image's Cb and Cr planes
 (BT.601) are cut into --patch × --patch pixel patches, subsampled by --sub,
 and clustered into --k codes by Lloyd's algorithm from --k random patches; an
