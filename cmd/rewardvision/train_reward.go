@@ -18,7 +18,9 @@ image at --temperature with ONNX Runtime on the current weights (the KV-cached
 decoder of the exported graphs, refreshed every step), scores each with the
 task reward (detection: class-weighted matching at IoU 0.50:0.05:0.95 with a
 0.3 duplicate penalty, weights from the training split's class counts;
-captioning: CIDEr-D with document frequencies from the training references),
+captioning: CIDEr-D with document frequencies from the training references;
+colorization: colourfulness plus the luminance similarity to the input;
+panoptic: the image's PQ over the categories present),
 and takes one AdamW step on −mean (R − b)·Σ log p(sample), b the mean reward
 of the image's other samples (leave-one-out). No KL term.
 
@@ -37,7 +39,7 @@ func trainRewardCommand(stdout, stderr io.Writer) *cli.Command {
 		Long:  trainRewardHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("train reward", "rewardvision train reward --init CKPT --data DIR --out DIR [flags]\n\n"+trainRewardHelp)
-			taskName := fs.String("task", "", "", "detection or captioning: checked against --init's task (optional)")
+			taskName := fs.String("task", "", "", "detection, captioning, colorization or panoptic: checked against --init's task (optional)")
 			initDir := fs.String("init", "", "", "checkpoint folder to start from (meta.json + weights)")
 			splits := addSplitFlags(fs)
 			out := fs.String("out", "", "", "output folder (checkpoints, meta.json, log.jsonl)")
