@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"rewardvision/dataset/shapes"
+	"rewardvision/internal/testfix"
 )
 
 // Panoptic entries: placeholders from a short pilot until the trained
@@ -191,5 +192,44 @@ func TestEvalRunPanopticThroughServer(t *testing.T) {
 	_, stderr, code := runCLI(t, nil, "eval", "run", "--task", "panoptic", "--data", val, "--server", hs.URL, "--model", "nope", "--out", t.TempDir())
 	if code != 1 || !strings.Contains(stderr, `no panoptic model of variant "nope"`) {
 		t.Errorf("unknown variant: exit %d, %s", code, stderr)
+	}
+}
+
+// TestEvalRunPanopticRealCOCO: panopticapi's two real COCO val2017 images
+// flow through eval run with the synthetic-world models (COCO's 133
+// categories, photos of 640 pixels): the run ends, the PNGs are the
+// photos' size, and the models score near zero, as expected of shapes
+// models on photos. A photo missing from the repository's fixture copy
+// (when the shared fixtures are absent) is skipped and counted.
+func TestEvalRunPanopticRealCOCO(t *testing.T) {
+	panopticVal(t, 1, 1) // the entries are there
+	gt := testfix.Path(t, "panoptic/real2/gt.json")
+	images := testfix.Dir(t, "coco-det/real2/images")
+	out := filepath.Join(t.TempDir(), "run")
+	mustRun(t, "eval", "run", "--task", "panoptic", "--ann", gt, "--images", images, "--model", panopticMLE,
+		"--out", out, "--skip-bad", "--log-format", "json")
+	var m struct {
+		Variants map[string]map[string]float64 `json:"variants"`
+	}
+	if err := json.Unmarshal(readFile(t, filepath.Join(out, "metrics.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	if pq, ok := m.Variants["mle"]["PQ"]; !ok || pq < 0 || pq > 0.1 {
+		t.Errorf("PQ %v on real COCO photos, want near 0", m.Variants["mle"])
+	}
+	pngs, _ := filepath.Glob(filepath.Join(out, "mle", "panoptic", "*.png"))
+	if len(pngs) == 0 {
+		t.Fatal("no panoptic PNG written")
+	}
+	for _, p := range pngs {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(f)
+		f.Close()
+		if err != nil || cfg.Width != 640 || (cfg.Height != 360 && cfg.Height != 427) {
+			t.Errorf("%s: %dx%d, %v; want a photo's 640 wide", p, cfg.Width, cfg.Height, err)
+		}
 	}
 }

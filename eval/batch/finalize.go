@@ -42,7 +42,7 @@ func ScoreRun(dir string, info RunInfo, ds *Dataset, opt ABOptions, log *slog.Lo
 	}
 	for _, v := range ev.Variants {
 		if v.DroppedUnknownCategory > 0 {
-			log.Warn("detections of categories not in the dataset left out", "model", v.Info.Key, "detections", v.DroppedUnknownCategory)
+			log.Warn("outputs of categories not in the dataset left out", "model", v.Info.Key, "task", ev.Task, "count", v.DroppedUnknownCategory)
 		}
 	}
 	if err := WriteOutputs(dir, ev); err != nil {

@@ -108,17 +108,46 @@ func predSegments(segs []coco.Segment) ([]panoptic.Segment, error) {
 	return out, nil
 }
 
+// dropUnknown removes the segments whose category cats lacks, setting
+// their pixels in ids to void (0), and returns the rest and how many went.
+func dropUnknown(segs []panoptic.Segment, ids []uint32, cats *panoptic.Categories) ([]panoptic.Segment, int) {
+	gone := map[uint32]bool{}
+	kept := segs[:0:0]
+	for _, s := range segs {
+		if _, ok := cats.Index(s.CategoryID); ok {
+			kept = append(kept, s)
+		} else {
+			gone[s.ID] = true
+		}
+	}
+	if len(gone) > 0 {
+		for j, id := range ids {
+			if gone[id] {
+				ids[j] = 0
+			}
+		}
+	}
+	return kept, len(gone)
+}
+
 // scorePanoptic matches every variant's panoptic maps with the ground
 // truth (each ground-truth PNG decoded once for all variants), a few
 // images at a time, as eval/panoptic does: per image the stats and PQ
 // (the reward), over the set panopticapi's PQ, SQ, RQ.
 func scorePanoptic(ev *Evaluation, gt *PanopticGT) error {
 	n := len(ev.ImageIDs)
-	for _, v := range ev.Variants {
+	dropped := make([][]int, len(ev.Variants)) // per variant, per image
+	for k, v := range ev.Variants {
 		v.panStats = make([]*panoptic.ImageStats, n)
+		dropped[k] = make([]int, n)
 	}
-	if err := forEachImage(n, func(i int) error { return scorePanopticImage(ev, gt, i) }); err != nil {
+	if err := forEachImage(n, func(i int) error { return scorePanopticImage(ev, gt, i, dropped) }); err != nil {
 		return err
+	}
+	for k, v := range ev.Variants {
+		for _, d := range dropped[k] {
+			v.DroppedUnknownCategory += d
+		}
 	}
 	// panopticapi sums the IoUs in the ground truth's annotation order.
 	order := make([]int, n)
@@ -141,8 +170,13 @@ func scorePanoptic(ev *Evaluation, gt *PanopticGT) error {
 	return nil
 }
 
-// scorePanopticImage matches image position i for every variant.
-func scorePanopticImage(ev *Evaluation, gt *PanopticGT, i int) error {
+// scorePanopticImage matches image position i for every variant. A
+// predicted segment of a category the ground truth does not list (a model
+// trained on other labels, e.g. the shapes models on real COCO) is left
+// out, its pixels void, and counted in dropped[variant][i]: panopticapi
+// refuses such a file, and no PQ term could count it (PQ averages over the
+// dataset's categories), so the rest of the map is scored as it is.
+func scorePanopticImage(ev *Evaluation, gt *PanopticGT, i int, dropped [][]int) error {
 	id := ev.ImageIDs[i]
 	a := gt.ann[id]
 	gtPath := filepath.Join(gt.Dir, a.FileName)
@@ -151,7 +185,7 @@ func scorePanopticImage(ev *Evaluation, gt *PanopticGT, i int) error {
 		return fmt.Errorf("ground truth of image id %d: %w", id, err)
 	}
 	g := panoptic.Image{Width: gm.Width, Height: gm.Height, IDs: gm.IDs, Segments: a.Segments}
-	for _, v := range ev.Variants {
+	for k, v := range ev.Variants {
 		key := v.Info.Key
 		out := v.Outputs[i]
 		path, err := pngPath(ev.Task, ev.Dir, key, id, out.Panoptic)
@@ -169,6 +203,7 @@ func scorePanopticImage(ev *Evaluation, gt *PanopticGT, i int) error {
 		if err != nil {
 			return wrap(err)
 		}
+		segs, dropped[k][i] = dropUnknown(segs, pm.IDs, gt.cats)
 		if v.panStats[i], err = panoptic.MatchImage(g, panoptic.Image{Width: pm.Width, Height: pm.Height, IDs: pm.IDs, Segments: segs}, gt.cats); err != nil {
 			return wrap(err)
 		}

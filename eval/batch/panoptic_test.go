@@ -422,10 +422,6 @@ func TestPanopticBadInput(t *testing.T) {
 		{"segment not in the map", edit(func(m *coco.IDMap, s []coco.Segment) (*coco.IDMap, []coco.Segment) {
 			return m, append(s, coco.Segment{ID: 999, CategoryID: 1})
 		}), false, []string{"model mle, image id 1", "segment id 999 (RGB 231,3,0) is in segments_info but not in the PNG"}},
-		{"unknown category", edit(func(m *coco.IDMap, s []coco.Segment) (*coco.IDMap, []coco.Segment) {
-			s[0].CategoryID = 99
-			return m, s
-		}), false, []string{"model mle, image id 1", "has unknown category_id 99"}},
 		{"segment id 0", edit(func(m *coco.IDMap, s []coco.Segment) (*coco.IDMap, []coco.Segment) {
 			s[0].ID = 0
 			return m, s
@@ -451,6 +447,25 @@ func TestPanopticBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// A segment of a category the dataset lacks is left out (its pixels
+	// void) and counted, not an error: a model trained on other labels
+	// still scores on the rest.
+	unknown := newFakePanoptic(t, ds, "mle", edit(func(m *coco.IDMap, s []coco.Segment) (*coco.IDMap, []coco.Segment) {
+		s[0].CategoryID = 99
+		return m, s
+	}))
+	udir := t.TempDir()
+	if _, err := Run(context.Background(), udir, ds.Images, []Model{unknown}, Options{Concurrency: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Score(ds, ds.Images, []ModelInfo{unknown.Info()}, udir, &TrainRewardSource{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := ev.Variants[0]; v.DroppedUnknownCategory != 3 || !(v.Metrics["PQ"] < 1) || v.Metrics["PQ"] <= 0 {
+		t.Errorf("unknown category: dropped %d (want one a image, 3), PQ %g (want in (0, 1))", v.DroppedUnknownCategory, v.Metrics["PQ"])
 	}
 
 	// Files gone or renamed after the run: scoring names them.
@@ -665,5 +680,27 @@ func TestPanopticRunner(t *testing.T) {
 		if v.Outputs[0].Segments[i] != s {
 			t.Errorf("segment %d: %+v written, the runner gives %+v", i, v.Outputs[0].Segments[i], s)
 		}
+	}
+}
+
+// TestDropUnknown: predicted segments of categories the ground truth does
+// not list leave the prediction, their pixels void; the others stay as
+// they are.
+func TestDropUnknown(t *testing.T) {
+	cats, err := panoptic.NewCategories([]panoptic.Category{{ID: 1, Name: "a", IsThing: true}, {ID: 11, Name: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := []panoptic.Segment{{ID: 1, CategoryID: 11}, {ID: 2, CategoryID: 12}, {ID: 3, CategoryID: 1}, {ID: 4, CategoryID: 99}}
+	ids := []uint32{1, 2, 2, 3, 4, 0, 1}
+	kept, n := dropUnknown(segs, ids, cats)
+	if n != 2 || !slices.Equal(kept, []panoptic.Segment{{ID: 1, CategoryID: 11}, {ID: 3, CategoryID: 1}}) {
+		t.Errorf("kept %+v, dropped %d", kept, n)
+	}
+	if want := []uint32{1, 0, 0, 3, 0, 0, 1}; !slices.Equal(ids, want) {
+		t.Errorf("ids %v, want %v", ids, want)
+	}
+	if _, n := dropUnknown(kept, ids, cats); n != 0 {
+		t.Errorf("a second pass dropped %d", n)
 	}
 }

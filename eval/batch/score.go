@@ -95,8 +95,9 @@ type VariantResult struct {
 	// PerImage holds, per metric name, every image's score where the
 	// metric is a mean of per-image scores (colorization).
 	PerImage map[string][]float64
-	// DroppedUnknownCategory counts detections of categories the dataset
-	// does not have (a model trained on other labels), left out of scoring.
+	// DroppedUnknownCategory counts detections or panoptic segments of
+	// categories the dataset does not have (a model trained on other
+	// labels), left out of scoring.
 	DroppedUnknownCategory int
 
 	matched *cocoeval.Matched
