@@ -2,8 +2,10 @@ package serve
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"io"
 	"net/http"
@@ -231,5 +233,75 @@ func TestV2Panoptic(t *testing.T) {
 		if !bytes.Equal(pngs[i], want[i].PNG) || !slices.Equal(got, want[i].SegmentsInfo) {
 			t.Errorf("image %d differs from /v1's: png %v, segments %+v vs %+v", i, bytes.Equal(pngs[i], want[i].PNG), got, want[i].SegmentsInfo)
 		}
+	}
+}
+
+// TestPanopticBadRequests: what a new user sends /v1/panoptic that it
+// cannot answer is the JSON error envelope with the status and code that
+// say why, naming the parameter at fault (whatever Accept asked for); odd
+// but valid uploads (1×1, 5000×20) get a map of their own size.
+func TestPanopticBadRequests(t *testing.T) {
+	reg := sharedRegistry(t)
+	needPanoptic(t, reg)
+	_, ts := newServer(t, reg, Config{})
+	good := colorUpload(t, 64, 64, false)
+	// A PNG whose header claims 100000×100000 pixels (and has none).
+	chunk := func(typ string, body []byte) []byte {
+		c := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+		c = append(append(c, typ...), body...)
+		return binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(append([]byte(typ), body...)))
+	}
+	ihdr := append(binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 100000), 100000), 8, 2, 0, 0, 0)
+	bomb := append(append([]byte("\x89PNG\r\n\x1a\n"), chunk("IHDR", ihdr)...), chunk("IEND", nil)...)
+	mpCT, mpBody := multipartBody(t, []byte("garbage"))
+	for _, tc := range []struct {
+		name, query, ct string
+		body            []byte
+		accept          string
+		status          int
+		code, param     string
+		inMessage       string
+	}{
+		{"garbage", "", "image/png", []byte("garbage"), "", 400, api.CodeBadRequest, "", "undecodable image: not JPEG, PNG, GIF, WebP or BMP"},
+		{"garbage, multipart", "", mpCT, mpBody, "", 400, api.CodeBadRequest, "", "undecodable image"},
+		{"garbage as octet-stream", "", "application/octet-stream", []byte("garbage"), "", 400, api.CodeBadRequest, "", "undecodable image"},
+		{"empty body", "", "image/png", nil, "", 400, api.CodeBadRequest, "", "empty image"},
+		{"truncated PNG", "", "image/png", good[:100], "", 400, api.CodeBadRequest, "", "undecodable png image"},
+		{"10¹⁰ pixels declared", "", "image/png", bomb, "", 413, api.CodeTooLarge, "", "png image of 100000x100000 = 10000000000 pixels is too large"},
+		{"not an image type", "", "text/plain", good, "", 415, api.CodeUnsupportedMedia, "", "content type"},
+		{"top_k=-1", "top_k=-1", "image/png", good, "", 400, api.CodeBadParameter, "top_k", `parameter top_k: "-1": want an integer ≥ 0`},
+		{"compare=maybe", "compare=maybe", "image/png", good, "", 400, api.CodeBadParameter, "compare", `parameter compare: "maybe": want true or false`},
+		{"a detection parameter", "score_threshold=0.5", "image/png", good, "", 400, api.CodeBadParameter, "score_threshold", "unknown parameter for /v1/panoptic"},
+		{"variant=nope", "variant=nope", "image/png", good, "", 404, api.CodeNotFound, "", `no "nope" variant for task panoptic (served: [mle reward])`},
+		{"Accept: text/html", "", "image/png", good, "text/html", 406, api.CodeNotAcceptable, "", `Accept "text/html" allows none of the media types of this answer: application/json, image/png`},
+		{"Accept: nothing at q>0", "", "image/png", good, "image/png;q=0, application/json;q=0", 406, api.CodeNotAcceptable, "", "allows none"},
+		{"a bad parameter, Accept: image/png", "top_k=-1", "image/png", good, "image/png", 400, api.CodeBadParameter, "top_k", "parameter top_k"},
+		{"garbage, Accept: image/png", "", "image/png", []byte("garbage"), "image/png", 400, api.CodeBadRequest, "", "undecodable image"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var header []string
+			if tc.accept != "" {
+				header = []string{"Accept", tc.accept}
+			}
+			resp := post(t, ts.URL+"/v1/panoptic?"+tc.query, tc.ct, tc.body, header...)
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q, want the JSON envelope", ct)
+			}
+			e := errorOf(t, resp, tc.status)
+			if e.Code != tc.code || e.Param != tc.param || !strings.Contains(e.Message, tc.inMessage) {
+				t.Errorf("error %+v, want code %q, param %q, a message with %q", e, tc.code, tc.param, tc.inMessage)
+			}
+		})
+	}
+	for _, size := range [][2]int{{1, 1}, {5000, 20}, {20, 5000}} {
+		t.Run(fmt.Sprintf("%dx%d", size[0], size[1]), func(t *testing.T) {
+			resp := post(t, ts.URL+"/v1/panoptic", "image/png", colorUpload(t, size[0], size[1], false))
+			var got api.PanopticResponse
+			decodeJSON(t, resp, &got)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			checkPanoptic(t, reg, "mle", size[0], size[1], got)
+		})
 	}
 }

@@ -50,7 +50,7 @@ func loadStageI[T any](cfg *Config, load func(string) (T, error), save func(T, s
 		}
 		var err error
 		if given, err = load(src); err != nil {
-			return zero, err
+			return zero, fmt.Errorf("--vq: %w", err)
 		}
 	}
 	if cfg.Resume {
@@ -61,18 +61,21 @@ func loadStageI[T any](cfg *Config, load func(string) (T, error), save func(T, s
 		if haveGiven && !reflect.DeepEqual(given, saved) {
 			return zero, fmt.Errorf("resume: --vq %s is not the codebook the run in %s trains on", cfg.VQ, cfg.OutDir)
 		}
-		return saved, check(saved)
+		if err := check(saved); err != nil {
+			return zero, fmt.Errorf("resume: %s: %w", own, err)
+		}
+		return saved, nil
 	}
 	if !haveGiven {
 		return zero, fmt.Errorf("%s needs --vq, the stage-I codebook from `train vq`", cfg.Task)
 	}
 	if err := check(given); err != nil {
-		return zero, err
+		return zero, fmt.Errorf("--vq %s: %w", cfg.VQ, err)
 	}
 	// A fresh run replaces a codebook left by a run stopped before its
 	// first checkpoint.
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-		return zero, err
+		return zero, fmt.Errorf("create %s: %w", cfg.OutDir, err)
 	}
 	if err := save(given, own); err != nil {
 		return zero, err

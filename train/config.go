@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"rewardvision/models/seq"
 	"rewardvision/models/task"
 )
 
@@ -141,6 +142,11 @@ func (c *Config) withDefaults() (Config, error) {
 		return d, fmt.Errorf("bins %d, boxes %d, max-len %d: out of range", d.Bins, d.Boxes, d.MaxLen)
 	}
 	if err := d.schedule().Validate(); err != nil {
+		return d, err
+	}
+	// The architecture's own checks (sizes, divisibility) before any data
+	// is read or output written; the vocabulary is the task's, known later.
+	if err := modelConfigOf(d.Model, seq.CaptionConfig(3, 1)).Validate(); err != nil {
 		return d, err
 	}
 	return d, nil

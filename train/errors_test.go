@@ -13,12 +13,16 @@ import (
 )
 
 func TestConfigErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(*Config)
 		want string
 	}{
-		{"unknown task", func(c *Config) { c.Task = "panoptic" }, `task "panoptic"`},
+		{"unknown task", func(c *Config) { c.Task = "segmentation" }, `task "segmentation"`},
 		{"no out", func(c *Config) { c.OutDir = "" }, "required"},
 		{"zero steps", func(c *Config) { c.Steps = 0 }, "steps 0"},
 		{"zero batch", func(c *Config) { c.Batch = 0 }, "batch 0"},
@@ -28,6 +32,8 @@ func TestConfigErrors(t *testing.T) {
 		{"warmup past steps", func(c *Config) { c.Warmup = 100 }, "warmup"},
 		{"negative eval", func(c *Config) { c.EvalEvery = -1 }, "eval-every"},
 		{"bad size", func(c *Config) { c.Model.PatchSize = 5 }, "patch_size 5"},
+		{"heads not dividing the width", func(c *Config) { c.Model.Heads = 3 }, "model config: heads 3 does not divide width 16"},
+		{"out is a file", func(c *Config) { c.OutDir = file }, "create " + file + ": it is a file, not a folder"},
 		{"resume nothing", func(c *Config) { c.Resume = true }, "holds no checkpoints to resume"},
 		{"resume missing folder", func(c *Config) { c.Resume, c.OutDir = true, c.OutDir+"/missing" }, "missing holds no checkpoints"},
 	} {

@@ -3,7 +3,6 @@ package train
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -255,6 +254,15 @@ func TestRunPanopticVQErrors(t *testing.T) {
 	if err := os.Symlink(abs, filepath.Join(noPan, "images")); err != nil {
 		t.Fatal(err)
 	}
+	// An --out that is a file, and a training run's folder (its codebook
+	// must not be replaced).
+	file := filepath.Join(t.TempDir(), "file")
+	runDir := t.TempDir()
+	for _, f := range []string{file, filepath.Join(runDir, "checkpoint-n0000000-20260101-000000-step-00000002.json")} {
+		if err := os.WriteFile(f, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for _, tc := range []struct {
@@ -273,6 +281,10 @@ func TestRunPanopticVQErrors(t *testing.T) {
 		{"no panoptic.json", func(c *PanopticVQConfig) { c.ValDir = noPan }, nil, "has no panoptic annotation (want panoptic.json"},
 		{"missing split", func(c *PanopticVQConfig) { c.TrainDir = filepath.Join(tr, "nothing") }, nil, "not a split folder"},
 		{"cancelled", func(*PanopticVQConfig) {}, ctx, "context canceled"},
+		{"labels past int16", func(c *PanopticVQConfig) { c.Ranks = 4096 }, nil, "'s categories: panoptic code: 6 stuff + 10 thing classes × 4096 ranks is more than 32767 labels"},
+		{"out is a file", func(c *PanopticVQConfig) { c.OutDir = file }, nil, "create " + file + ": it is a file, not a folder"},
+		{"out under a file", func(c *PanopticVQConfig) { c.OutDir = filepath.Join(file, "a", "b") }, nil, file + " is a file, not a folder"},
+		{"out is a training run", func(c *PanopticVQConfig) { c.OutDir = runDir }, nil, runDir + " holds a training run (checkpoints)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := panopticVQConfig(t)
@@ -286,8 +298,8 @@ func TestRunPanopticVQErrors(t *testing.T) {
 				t.Fatalf("RunPanopticVQ: %v, err %v; want an error containing %q", meta, err, tc.want)
 			}
 			for _, f := range []string{CodebookFile, VQFile} {
-				if _, err := os.Stat(filepath.Join(cfg.OutDir, f)); !errors.Is(err, os.ErrNotExist) {
-					t.Errorf("a failed run left %s (stat: %v)", f, err)
+				if _, err := os.Stat(filepath.Join(cfg.OutDir, f)); err == nil {
+					t.Errorf("a failed run left %s", f)
 				}
 			}
 		})

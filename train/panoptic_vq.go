@@ -66,6 +66,14 @@ func RunPanopticVQ(ctx context.Context, cfg PanopticVQConfig) (*PanopticVQMeta, 
 	if cfg.K < 1 {
 		return nil, fmt.Errorf("train vq: k = %d: want ≥ 1", cfg.K)
 	}
+	if err := checkOutDir(cfg.OutDir); err != nil {
+		return nil, err
+	}
+	if have, err := hasCheckpoints(cfg.OutDir); err != nil {
+		return nil, err
+	} else if have {
+		return nil, fmt.Errorf("%s holds a training run (checkpoints): its %s is the code it trains on; choose another --out", cfg.OutDir, CodebookFile)
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -88,7 +96,7 @@ func RunPanopticVQ(ctx context.Context, cfg PanopticVQConfig) (*PanopticVQMeta, 
 	}
 	p.Codes = [][]int{{0}} // a placeholder, so the spec validates before the codes exist
 	if err := p.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the code of %s's categories: %w", cfg.TrainDir, err)
 	}
 	spec, err := newPanopticSpec(p, nil)
 	if err != nil {

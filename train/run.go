@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"rewardvision/models/backend"
@@ -88,6 +89,9 @@ type mleRun struct {
 // builds the model (restoring the latest checkpoint) and opens the log.
 func newMLERun(ctx context.Context, cfg Config) (*mleRun, error) {
 	log := cfg.Logger
+	if err := checkOutDir(cfg.OutDir); err != nil {
+		return nil, err
+	}
 	have, err := hasCheckpoints(cfg.OutDir)
 	if err != nil {
 		return nil, err
@@ -317,12 +321,15 @@ func jsonFloat(v float32) *float64 {
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
 
 func modelConfig(taskName string, s ModelSize, spec taskSpec) seq.Config {
-	var c seq.Config
 	if taskName == task.Detection {
-		c = seq.DetectionConfig(spec.vocabSize(), spec.seqLen())
-	} else {
-		c = seq.CaptionConfig(spec.vocabSize(), spec.seqLen())
+		return modelConfigOf(s, seq.DetectionConfig(spec.vocabSize(), spec.seqLen()))
 	}
+	return modelConfigOf(s, seq.CaptionConfig(spec.vocabSize(), spec.seqLen()))
+}
+
+// modelConfigOf is c, the task's default architecture, with the sizes s
+// sets.
+func modelConfigOf(s ModelSize, c seq.Config) seq.Config {
 	set := func(dst *int, v int) {
 		if v != 0 {
 			*dst = v
@@ -412,6 +419,28 @@ func checkResume(cfg *Config) error {
 		cfg.Logger.Warn("resuming with another --steps: the cosine schedule changes from here", "was", prev.Steps, "now", cur.Steps)
 	}
 	return nil
+}
+
+// checkOutDir fails early, before any data is read, on an output folder
+// that cannot be created: dir or the nearest of its parents that exists
+// is not a folder.
+func checkOutDir(dir string) error {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err == nil {
+			if !st.IsDir() {
+				if d == filepath.Clean(dir) {
+					return fmt.Errorf("create %s: it is a file, not a folder", dir)
+				}
+				return fmt.Errorf("create %s: %s is a file, not a folder", dir, d)
+			}
+			return nil
+		}
+		// ENOTDIR: a parent is a file, found on the way up.
+		if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) || filepath.Dir(d) == d {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
 }
 
 // hasCheckpoints reports whether dir holds GoMLX checkpoint files.

@@ -197,6 +197,10 @@ func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 			for i := range opened {
 				opened[i] = keyed{opened[i], infos[i]}
 			}
+			imgs := ds.Subset(*limit, si, sn)
+			if err := ds.CheckGroundTruth(imgs); err != nil {
+				return err
+			}
 			info := batch.RunInfo{Task: *taskName, Ann: annPath, Images: imgDir, TrainAnn: *trainAnn,
 				Limit: *limit, Shard: si, Shards: sn, Models: infos}
 			if err := batch.Prepare(*out, info); err != nil {
@@ -205,7 +209,6 @@ func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 			if err := batch.RemoveStaleMetrics(*out); err != nil {
 				return err
 			}
-			imgs := ds.Subset(*limit, si, sn)
 			prog := cli.NewProgress("eval run", len(imgs), stderr, cli.IsTerminal(stderr), slog.Default())
 			st, err := batch.Run(ctx, *out, imgs, opened, batch.Options{Concurrency: *conc, SkipBad: *skipBad, OnImage: func() { prog.Add(1) }})
 			prog.Done()

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"rewardvision/api"
@@ -152,8 +153,29 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			// Flags of another task would be silently ignored.
+			for _, f := range [][2]string{{"score-threshold", api.TaskDetect}, {"max-detections", api.TaskDetect}, {"num-samples", api.TaskCaption}} {
+				if fs.Given(f[0]) && *taskName != f[1] {
+					return cli.Usagef("predict: --%s is for --task %s; --task %s has no use for it", f[0], f[1], *taskName)
+				}
+			}
 			if err := serve.ValidateParams(*taskName, o.query()); err != nil {
 				return cli.Usagef("predict: %v", err)
+			}
+			if err := checkPredictOut(*out, len(images)); err != nil {
+				return err
+			}
+			// Every image is read and decoded before any model runs, so a
+			// missing or corrupt one fails the command before it writes
+			// anything.
+			for _, path := range images {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				if _, _, err := serve.DecodeImage(data, int64(*mf.maxPixels)); err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
 			}
 			var do func(ctx context.Context, data []byte, o taskOptions) (any, error)
 			if *server != "" {
@@ -170,6 +192,9 @@ func predictCommand(stdout io.Writer) *cli.Command {
 					return err
 				}
 				defer srv.Registry().Close()
+				if vs := srv.Registry().Variants(*taskName); *variant != "" && len(vs) > 0 && !slices.Contains(vs, *variant) {
+					return cli.Usagef("predict: --variant %q: the repository %s serves %v for --task %s", *variant, *mf.repo, vs, *taskName)
+				}
 				do = func(ctx context.Context, data []byte, o taskOptions) (any, error) {
 					res, err := srv.Predict(ctx, serve.Request{Task: o.task, Image: data, Params: o.query()})
 					if err != nil {
@@ -203,13 +228,47 @@ func predictCommand(stdout io.Writer) *cli.Command {
 						dst = filepath.Join(*out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".png")
 					}
 					if err := writeDrawn(dst, data, body); err != nil {
-						return err
+						return fmt.Errorf("--out %s: %w", dst, err)
 					}
 				}
 			}
 			return nil
 		},
 	}
+}
+
+// checkPredictOut refuses an --out that cannot take the output, before
+// any model runs: an existing folder for one image (--out names the PNG),
+// an existing file for several (--out names their folder).
+func checkPredictOut(out string, images int) error {
+	if out == "" {
+		return nil
+	}
+	st, err := os.Stat(out)
+	switch {
+	case err != nil:
+		// Created when written: the folder it goes in must be one.
+		dir := out
+		if images == 1 {
+			dir = filepath.Dir(out)
+		}
+		for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+			if st, err := os.Stat(d); err == nil {
+				if !st.IsDir() {
+					return fmt.Errorf("--out %s: %s is a file, not a folder", out, d)
+				}
+				return nil
+			}
+			if filepath.Dir(d) == d {
+				return nil
+			}
+		}
+	case images == 1 && st.IsDir():
+		return cli.Usagef("predict: --out %s is a folder; with one image --out names the PNG file to write", out)
+	case images > 1 && !st.IsDir():
+		return cli.Usagef("predict: --out %s is a file; with %d images --out names the folder of their PNGs", out, images)
+	}
+	return nil
 }
 
 // writeDrawn writes the image with the detections or segments of body

@@ -157,8 +157,8 @@ func TestPredictColorize(t *testing.T) {
 		}
 		checkColorizeOut(t, raw, filepath.Join(folder, c.name+".png"), c.w, c.h)
 	}
-	if _, stderr, code := runCLI(t, nil, "predict", "--task", "panoptic", "--out", out, wide); code != 2 || !strings.Contains(stderr, "detect or colorize") {
-		t.Errorf("--out with panoptic: exit %d, %s", code, stderr)
+	if _, stderr, code := runCLI(t, nil, "predict", "--task", "caption", "--repo", testRepo, "--out", out, wide); code != 2 || !strings.Contains(stderr, "--task caption has none") {
+		t.Errorf("--out with caption: exit %d, %s", code, stderr)
 	}
 }
 

@@ -22,8 +22,9 @@ func TestTrainMLEUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no task", []string{"--data", "d", "--out", "o"}, "--task must be detection, captioning or colorization"},
-		{"bad task", []string{"--task", "panoptic", "--data", "d", "--out", "o"}, `got "panoptic"`},
+		{"no task", []string{"--data", "d", "--out", "o"}, "--task must be one of detection, captioning, colorization, panoptic"},
+		{"bad task", []string{"--task", "segmentation", "--data", "d", "--out", "o"}, `got "segmentation"`},
+		{"model patch not dividing the image", []string{"--task", "detection", "--data", "d", "--out", "o", "--patch", "7"}, "model config: patch_size 7 does not divide image_size 64"},
 		{"no data", []string{"--task", "detection", "--out", "o"}, "are required"},
 		{"no out", []string{"--task", "detection", "--data", "d"}, "are required"},
 		{"data and train", []string{"--task", "detection", "--data", "d", "--train", "t", "--out", "o"}, "not both"},

@@ -37,6 +37,14 @@ its patch's labels, the means refitted --refits times. vq.json holds the
 oracle: PQ, SQ, RQ (All, Things, Stuff) and the mean image PQ of the true
 codes decoded on the validation images.`
 
+// Bounds of train vq's flags: a code is a token of stage II's vocabulary
+// (models/arch: at most 1<<16 tokens, the first codec.CodeOffset special),
+// and a 64² image holds at most 64² instances.
+const (
+	maxVQCodes = 1<<16 - codec.CodeOffset
+	maxVQRanks = 64 * 64
+)
+
 func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "vq",
@@ -63,13 +71,14 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			if fs.NArg() > 0 {
 				return cli.Usagef("train vq takes no arguments, got %q", fs.Args())
 			}
+			minK := 2
 			switch *taskName {
 			case task.Colorization:
 				if fs.Given("ranks") || fs.Given("refits") {
 					return cli.Usagef("train vq: --ranks and --refits are for --task panoptic")
 				}
-				if *k < 2 || *iters < 1 || *images < 0 || *evalN < 0 {
-					return cli.Usagef("train vq: --k %d, --iters %d, --images %d, --eval-n %d: want k ≥ 2, iters ≥ 1, images and eval-n ≥ 0", *k, *iters, *images, *evalN)
+				if *iters < 1 {
+					return cli.Usagef("train vq: --iters %d: want ≥ 1", *iters)
 				}
 				if _, err := codec.NewChroma(64, *patch, *sub, 1); err != nil {
 					return cli.Usagef("train vq: --patch %d, --sub %d: %v", *patch, *sub, err)
@@ -78,11 +87,25 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 				if fs.Given("sub") || fs.Given("iters") {
 					return cli.Usagef("train vq: --sub and --iters are for --task colorization")
 				}
-				if *k < 1 || *ranks < 1 || *refits < 0 || *images < 0 || *evalN < 0 || *patch < 1 || 64%*patch != 0 {
-					return cli.Usagef("train vq: --k %d, --ranks %d, --refits %d, --patch %d: want k, ranks ≥ 1, refits ≥ 0, patch dividing 64", *k, *ranks, *refits, *patch)
+				minK = 1
+				switch {
+				case *ranks < 1 || *ranks > maxVQRanks:
+					return cli.Usagef("train vq: --ranks %d: want 1..%d (a 64² image's pixels)", *ranks, maxVQRanks)
+				case *refits < 0:
+					return cli.Usagef("train vq: --refits %d: want ≥ 0", *refits)
+				case *patch < 1 || 64%*patch != 0:
+					return cli.Usagef("train vq: --patch %d: want a divisor of the image size, 64", *patch)
 				}
 			default:
 				return cli.Usagef("train vq: --task must be colorization or panoptic, got %q", *taskName)
+			}
+			switch {
+			case *k < minK || *k > maxVQCodes:
+				return cli.Usagef("train vq: --k %d: want k ≥ %d, at most %d (codes are tokens of the model's vocabulary)", *k, minK, maxVQCodes)
+			case *images < 0:
+				return cli.Usagef("train vq: --images %d: want ≥ 0 (0: all)", *images)
+			case *evalN < 0:
+				return cli.Usagef("train vq: --eval-n %d: want ≥ 0 (0: all)", *evalN)
 			}
 			trainDir, valDir, err := splits.dirs("train vq")
 			if err != nil {

@@ -24,7 +24,7 @@ func TestTrainVQUsage(t *testing.T) {
 		{"vq without --out", []string{"train", "vq", "--data", "d"}, "--out are required"},
 		{"vq without --data", []string{"train", "vq", "--out", "o"}, "--data (or --train and --val) and --out are required"},
 		{"vq with --train only", []string{"train", "vq", "--train", "t", "--out", "o"}, "are required"},
-		{"vq of another task", []string{"train", "vq", "--task", "detection", "--data", "d", "--out", "o"}, `--task must be colorization, got "detection"`},
+		{"vq of another task", []string{"train", "vq", "--task", "detection", "--data", "d", "--out", "o"}, `--task must be colorization or panoptic, got "detection"`},
 		{"vq with an argument", []string{"train", "vq", "--data", "d", "--out", "o", "extra"}, "takes no arguments"},
 		{"vq with --data and --val", []string{"train", "vq", "--data", "d", "--val", "v", "--out", "o"}, "not both"},
 		{"vq with a bad number", []string{"train", "vq", "--data", "d", "--out", "o", "--k", "many"}, "invalid value"},

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"strings"
 
 	"rewardvision/internal/atomicfile"
 
@@ -45,16 +46,25 @@ func DecodeIDMap(r io.Reader) (*IDMap, error) {
 	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("png: %w", err)
+		return nil, pngErr(err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
 		return nil, fmt.Errorf("png: bad size %dx%d", cfg.Width, cfg.Height)
 	}
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("png: %w", err)
+		return nil, pngErr(err)
 	}
 	return idMapFromImage(img), nil
+}
+
+// pngErr says a decoding error is the PNG's, once: image/png's own errors
+// already begin with "png: ".
+func pngErr(err error) error {
+	if strings.HasPrefix(err.Error(), "png: ") {
+		return err
+	}
+	return fmt.Errorf("png: %w", err)
 }
 
 func idMapFromImage(img image.Image) *IDMap {

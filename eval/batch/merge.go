@@ -51,7 +51,7 @@ func Merge(dirs []string, out string) (RunInfo, error) {
 	merged := first
 	merged.Shard, merged.Shards = 0, 1
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return RunInfo{}, err
+		return RunInfo{}, fmt.Errorf("merge: --out: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "run.json")); err == nil {
 		return RunInfo{}, fmt.Errorf("merge: %s already holds a run; use an empty --out", out)

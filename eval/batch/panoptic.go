@@ -58,7 +58,7 @@ type PanopticGT struct {
 func loadPanoptic(annPath string) (*PanopticGT, []coco.Image, error) {
 	p, err := coco.LoadPanoptic(annPath)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", annPath, err)
+		return nil, nil, err // it names annPath
 	}
 	f, err := panoptic.LoadFile(annPath)
 	if err != nil {
@@ -244,6 +244,37 @@ func writePanopticFile(path string, ev *Evaluation, v *VariantResult, gt *Panopt
 			FileName: strings.TrimPrefix(v.Outputs[i].Panoptic, PanopticDir+"/"), SegmentsInfo: v.Outputs[i].Segments})
 	}
 	return coco.SavePanoptic(path, p)
+}
+
+// CheckGroundTruth reads the ground-truth map of each of imgs, before any
+// model runs on them, so a missing, corrupt or misplaced PNG fails the run
+// at once rather than at scoring, after the inference: each must decode,
+// have its image's size, and hold only segments of its own segments_info
+// (a PNG of another image, renamed or swapped, does not). Other tasks' ground
+// truth is read whole by LoadDataset.
+func (ds *Dataset) CheckGroundTruth(imgs []ImageRec) error {
+	g := ds.Panoptic
+	if g == nil {
+		return nil
+	}
+	return forEachImage(len(imgs), func(i int) error {
+		im := imgs[i]
+		m, cats, err := g.GroundTruth(im.ID)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(g.Dir, g.ann[im.ID].FileName)
+		if im.Width > 0 && im.Height > 0 && (m.Width != im.Width || m.Height != im.Height) {
+			return fmt.Errorf("ground truth of image id %d: %s is %dx%d, the image %dx%d", im.ID, path, m.Width, m.Height, im.Width, im.Height)
+		}
+		for j, id := range m.IDs {
+			if _, ok := cats[id]; id != 0 && !ok {
+				return fmt.Errorf("ground truth of image id %d: %s has segment id %d at (%d, %d), which its segments_info lacks (another image's PNG?)",
+					im.ID, path, id, j%m.Width, j/m.Width)
+			}
+		}
+		return nil
+	})
 }
 
 // GroundTruth reads image id's ground-truth map and returns it with the

@@ -704,3 +704,62 @@ func TestDropUnknown(t *testing.T) {
 		t.Errorf("a second pass dropped %d", n)
 	}
 }
+
+// TestCheckGroundTruth: a missing, corrupt, resized or another image's
+// ground-truth PNG is found before any model runs, naming the image and
+// the file; a missing panoptic.json names it once.
+func TestCheckGroundTruth(t *testing.T) {
+	ds := panopticSplit(t, 3)
+	if err := ds.CheckGroundTruth(ds.Images); err != nil {
+		t.Fatalf("the generated split: %v", err)
+	}
+	png := func(id int) string { return filepath.Join(ds.Panoptic.Dir, ds.Panoptic.ann[id].FileName) }
+	orig := map[int][]byte{}
+	for _, id := range []int{1, 2} {
+		b, err := os.ReadFile(png(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig[id] = b
+	}
+	var tiny bytes.Buffer
+	if err := coco.EncodeIDMap(&tiny, coco.NewIDMap(8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[int][]byte // ground-truth PNGs replaced (nil: removed)
+		want  string
+	}{
+		{"missing", map[int][]byte{2: nil}, "ground truth of image id 2: read id map " + png(2) + ": open"},
+		{"corrupt", map[int][]byte{1: orig[1][:60]}, "ground truth of image id 1: read id map " + png(1) + ": png: invalid format: not enough pixel data"},
+		{"another size", map[int][]byte{1: tiny.Bytes()}, "ground truth of image id 1: " + png(1) + " is 8x8, the image 64x64"},
+		{"swapped", map[int][]byte{1: orig[2], 2: orig[1]}, "which its segments_info lacks (another image's PNG?)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for id, b := range tc.files {
+				if b == nil {
+					if err := os.Remove(png(id)); err != nil {
+						t.Fatal(err)
+					}
+				} else if err := os.WriteFile(png(id), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Cleanup(func() {
+				for id := range tc.files {
+					if err := os.WriteFile(png(id), orig[id], 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+			if err := ds.CheckGroundTruth(ds.Images); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("CheckGroundTruth: %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+	missing := filepath.Join(t.TempDir(), "panoptic.json")
+	if _, err := LoadDataset(task.Panoptic, missing, ds.ImageDir); err == nil || !strings.HasPrefix(err.Error(), "load "+missing+": open "+missing) {
+		t.Errorf("no panoptic.json: %v, want the path named once", err)
+	}
+}

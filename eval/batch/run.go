@@ -54,6 +54,9 @@ type RunStats struct {
 // existing one describes the same run (a resume).
 func Prepare(dir string, info RunInfo) error {
 	info.Format = RunFormat
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s is a file, not a folder", dir)
+	}
 	path := filepath.Join(dir, "run.json")
 	if data, err := os.ReadFile(path); err == nil {
 		var old RunInfo

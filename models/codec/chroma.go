@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 
 	"rewardvision/internal/atomicfile"
 )
@@ -277,9 +276,9 @@ func split01(v float32, n int) (int, float32) {
 
 // LoadChroma reads a codebook file written by SaveChroma.
 func LoadChroma(path string) (*Chroma, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCodeFile(path, "chroma codebook", "", "codes", "panoptic code (from 'train vq --task panoptic')")
 	if err != nil {
-		return nil, fmt.Errorf("load chroma codebook: %w", err)
+		return nil, err
 	}
 	var c Chroma
 	if err := json.Unmarshal(data, &c); err != nil {

@@ -601,7 +601,9 @@ func TestChromaSaveLoad(t *testing.T) {
 		err        []string
 	}{
 		{"truncated", `{"size":8,"patch":4,"sub":2,"centers":[[0,0`, []string{"load chroma codebook", "bad-truncated.json"}},
-		{"not JSON", "codebook", []string{"bad-not JSON.json", "invalid character"}},
+		{"not JSON", "codebook", []string{"bad-not JSON.json", "not JSON: byte 0 is 0x63"}},
+		{"a panoptic code", `{"size":64,"patch":8,"ranks":4,"iters":3,"stuff":[11],"things":[1],"codes":[[0]]}`,
+			[]string{"bad-a panoptic code.json is not a chroma codebook but a panoptic code"}},
 		{"wrong type", `{"size":"8"}`, []string{"bad-wrong type.json"}},
 		{"NaN-free but invalid", `{"size":8,"patch":3,"sub":1,"centers":[[0,0]]}`, []string{"load", "bad-NaN-free but invalid.json", "patch 3 must divide size 8"}},
 		{"short vector", `{"size":8,"patch":4,"sub":2,"centers":[[0,0,0]]}`, []string{"bad-short vector.json", "codebook vector 0 has 3 values, want 8"}},

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +52,9 @@ type Panoptic struct {
 // NoLabel marks a pixel with no label (void, crowd).
 const NoLabel = -1
 
+// MaxLabels bounds Labels: a label map holds int16 labels.
+const MaxLabels = math.MaxInt16
+
 // Grid is the codes per side; K the number of codes; Labels the number of
 // labels.
 func (p *Panoptic) Grid() int   { return p.Size / p.Patch }
@@ -69,6 +71,8 @@ func (p *Panoptic) Validate() error {
 		return fmt.Errorf("panoptic code: ranks %d, iters %d: want ranks ≥ 1, iters ≥ 0", p.Ranks, p.Iters)
 	case len(p.Stuff)+len(p.Things) == 0:
 		return errors.New("panoptic code: no categories")
+	case p.Ranks > MaxLabels || len(p.Stuff)+len(p.Things)*p.Ranks > MaxLabels:
+		return fmt.Errorf("panoptic code: %d stuff + %d thing classes × %d ranks is more than %d labels", len(p.Stuff), len(p.Things), p.Ranks, MaxLabels)
 	case len(p.Codes) < 1:
 		return errors.New("panoptic code: no codes")
 	}
@@ -469,9 +473,9 @@ func (p *Panoptic) Category(l int) int {
 
 // LoadPanoptic reads a code file written by SavePanoptic.
 func LoadPanoptic(path string) (*Panoptic, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCodeFile(path, "panoptic code", "codes", "centers", "colorization codebook (from 'train vq --task colorization')")
 	if err != nil {
-		return nil, fmt.Errorf("load panoptic code: %w", err)
+		return nil, err
 	}
 	var p Panoptic
 	if err := json.Unmarshal(data, &p); err != nil {

@@ -540,6 +540,8 @@ func TestPanopticValidate(t *testing.T) {
 		{"repeated label", func(p *Panoptic) { p.Codes[2] = []int{1, 1} }, "panoptic code: code 2 [1 1] is not a non-empty ascending set of labels"},
 		{"negative label", func(p *Panoptic) { p.Codes[0] = []int{-1, 0} }, "panoptic code: code 0 [-1 0] names a label outside 0..5"},
 		{"label past the last", func(p *Panoptic) { p.Codes[1] = []int{6} }, "panoptic code: code 1 [6] names a label outside 0..5"},
+		{"labels past int16", func(p *Panoptic) { p.Ranks = 16384 }, "panoptic code: 2 stuff + 2 thing classes × 16384 ranks is more than 32767 labels"},
+		{"ranks past int16", func(p *Panoptic) { p.Ranks = 1 << 40 }, "panoptic code: 2 stuff + 2 thing classes × 1099511627776 ranks is more than 32767 labels"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := testPanoptic(8, 4, []int{0}, []int{5}, []int{0, 1, 5})
@@ -587,6 +589,14 @@ func TestPanopticSaveLoad(t *testing.T) {
 			"load " + filepath.Join(dir, "invalid.json") + ": panoptic code: patch 3 must divide size 8"},
 		{"label outside", write("label.json", `{"size":8,"patch":4,"ranks":2,"stuff":[11],"codes":[[1]]}`),
 			"names a label outside 0..0"},
+		{"a colorization codebook", write("chroma.json", `{"size":8,"patch":4,"sub":2,"centers":[[0,0,0,0,0,0,0,0]]}`),
+			"load panoptic code: " + filepath.Join(dir, "chroma.json") + " is not a panoptic code but a colorization codebook"},
+		{"vq.json instead of codebook.json", write("vq.json", `{"task":"panoptic","k":512,"grid":8}`),
+			"load panoptic code: " + filepath.Join(dir, "vq.json") + ` is not a panoptic code (it has no "codes")`},
+		{"a JSON list", write("list.json", `[[0],[1]]`), "is not a panoptic code (a JSON array, want an object)"},
+		{"binary", write("zeros.json", "\x00\x00\x00"), "load panoptic code: read " + filepath.Join(dir, "zeros.json") + ": not JSON: byte 0 is 0x00"},
+		{"too many labels", write("ranks.json", `{"size":8,"patch":4,"ranks":4000,"stuff":[11],"things":[1,2,3,4,5,6,7,8,9],"codes":[[0]]}`),
+			"panoptic code: 1 stuff + 9 thing classes × 4000 ranks is more than 32767 labels"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := LoadPanoptic(tc.path)
@@ -594,6 +604,14 @@ func TestPanopticSaveLoad(t *testing.T) {
 				t.Errorf("LoadPanoptic = %v, %v; want an error containing %q", got, err, tc.want)
 			}
 		})
+	}
+	// A huge file (sparse: no disk) fails on its first byte, unread.
+	huge := filepath.Join(dir, "huge.json")
+	if f, err := os.Create(huge); err != nil || f.Truncate(200<<20) != nil || f.Close() != nil {
+		t.Fatal("cannot make a sparse file")
+	}
+	if _, err := LoadPanoptic(huge); err == nil || !strings.Contains(err.Error(), "not JSON: byte 0 is 0x00") {
+		t.Errorf("LoadPanoptic of 200 MB of zeros: %v", err)
 	}
 	if err := SavePanoptic(p, filepath.Join(dir, "no", "such", "dir", "c.json")); err == nil || !strings.Contains(err.Error(), "save panoptic code") {
 		t.Errorf("save into a missing folder: %v", err)

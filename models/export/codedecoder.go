@@ -87,24 +87,20 @@ func codeDecoderOf(meta *task.Meta, dir string) (*codeDecoder, error) {
 		return nil, nil
 	}
 	path := filepath.Join(dir, c.CodebookFile)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	var k, grid, size int
 	var d *codeDecoder
 	switch meta.Task {
 	case task.Colorization:
 		cb, err := codec.LoadChroma(path)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the colorization checkpoint's stage-I code: %w", err)
 		}
 		k, grid, size = cb.K(), cb.Grid(), cb.Size
 		d = &codeDecoder{ctx: CodeDecoderContext(cb), graphs: CodeDecoderGraphs(cb), fn: CodeDecoderGraph(cb)}
 	default: // task.Panoptic
 		p, err := codec.LoadPanoptic(path)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the panoptic checkpoint's stage-I code: %w", err)
 		}
 		k, grid, size = p.K(), p.Grid(), p.Size
 		d = &codeDecoder{ctx: PanopticDecoderContext(p), graphs: PanopticDecoderGraphs(p), fn: PanopticDecoderGraph(p)}
@@ -112,6 +108,11 @@ func codeDecoderOf(meta *task.Meta, dir string) (*codeDecoder, error) {
 	if k != c.Codes || grid != c.Grid || size != meta.Model.ImageSize {
 		return nil, fmt.Errorf("codebook %s (%d codes, grid %d, %d²) does not match meta.json (%d codes, grid %d, %d²)",
 			path, k, grid, size, c.Codes, c.Grid, meta.Model.ImageSize)
+	}
+	// Read after the load: a file of the wrong kind or size fails there.
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("the %s checkpoint's stage-I code: %w", meta.Task, err)
 	}
 	d.raw = raw
 	return d, nil

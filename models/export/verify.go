@@ -48,12 +48,12 @@ type Report struct {
 	// same graph in GoMLX: colorization's largest chroma difference
 	// (levels), panoptic's count of pixels whose label differs (-1: no
 	// code decoder).
-	CodeDiff float64
-	Panoptic bool // CodeDiff counts pixels
-	Steps         int // decoder steps compared
-	TokensAgree   bool
-	Images        []ImageCheck
-	ORT, GoMLX    time.Duration // greedy decoding time of each
+	CodeDiff    float64
+	Panoptic    bool // CodeDiff counts pixels
+	Steps       int  // decoder steps compared
+	TokensAgree bool
+	Images      []ImageCheck
+	ORT, GoMLX  time.Duration // greedy decoding time of each
 }
 
 // OK reports whether the export passed: logits within Tolerance and the
