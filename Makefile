@@ -124,7 +124,7 @@ train-panoptic: build
 	$(BIN) train ship --from runs/panoptic-mle --to assets/checkpoints/panoptic-mle --val $(SHAPES)/val
 
 train-reward-panoptic: ort build
-	$(BIN) train reward --init assets/checkpoints/panoptic-mle --data $(SHAPES) --out runs/panoptic-reward --samples 8 --batch 8 --lr 2e-5 --warmup 5 --clip 1 --seed 1 --steps 100 --eval-every 20 --eval-n 200 --ckpt-every 10 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train reward --init assets/checkpoints/panoptic-mle --data $(SHAPES) --out runs/panoptic-reward --samples 8 --batch 8 --lr 1e-4 --warmup 10 --clip 1 --seed 1 --steps 200 --eval-every 50 --eval-n 200 --ckpt-every 10 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/panoptic-reward --to assets/checkpoints/panoptic-reward --val $(SHAPES)/val
 
 ## reward tuning (REINFORCE, the paper's Algorithm 2) from the shipped MLE
