@@ -15,20 +15,19 @@ import (
 	"rewardvision/internal/testfix"
 )
 
-// Panoptic entries: placeholders from a short pilot until the trained
-// models replace them (same layout); the tests assert none of their values.
+// The shipped panoptic entries; the tests assert none of their values.
 const (
 	panopticMLE    = "../../assets/models/panoptic-mle/1"
 	panopticReward = "../../assets/models/panoptic-reward/1"
 )
 
 // panopticVal generates a small split with panoptic.json and panoptic/,
-// or skips without the panoptic entries.
+// after checking the shipped panoptic entries are there.
 func panopticVal(t *testing.T, n int, seed int64) string {
 	t.Helper()
 	for _, e := range []string{panopticMLE, panopticReward} {
 		if _, err := os.Stat(e); err != nil {
-			t.Skipf("no panoptic entry at %s", e)
+			t.Fatalf("the shipped panoptic entry: %v", err)
 		}
 	}
 	cfg, err := shapes.Preset("captioning")

@@ -191,7 +191,7 @@ func TestPinnedModules(t *testing.T) {
 // panoptic checkpoint, predict --task panoptic and eval run --task
 // panoptic. Each gets a clear error naming what is wrong (exit 2 for a
 // flag, 1 for a failure) and leaves no output behind. The cases that run
-// a panoptic entry are left out without one (assets/models/panoptic-mle).
+// a panoptic entry use the shipped one (assets/models/panoptic-mle).
 func panopticCLICases(t *testing.T) []cliCase {
 	t.Helper()
 	dir := t.TempDir()
@@ -380,8 +380,7 @@ func panopticCLICases(t *testing.T) []cliCase {
 		{"predict panoptic: a missing image", nil, []string{"predict", "--task", "panoptic", at("none.png")}, 1, "", "open " + at("none.png") + ": no such file or directory"},
 	}
 	if _, err := os.Stat(panopticMLE); err != nil {
-		t.Logf("no panoptic entry at %s: predict and eval run cases left out", panopticMLE)
-		return cases
+		t.Fatalf("the shipped panoptic entry: %v", err)
 	}
 	repoDir := at("models")
 	copyTree(t, panopticMLE, filepath.Join(repoDir, "panoptic-mle", "1"))
