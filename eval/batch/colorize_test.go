@@ -26,14 +26,20 @@ import (
 	"rewardvision/models/task"
 )
 
-// colorEntry is the colorization entry the runner tests use: a placeholder
-// from a short pilot until the trained model replaces it (same layout), so
-// the tests assert no value of its own.
+// colorEntry is the shipped colorization entry the runner tests use;
+// they assert no value of its own.
 const colorEntry = "../../assets/models/colorization-mle/1"
 
-// colorSplit generates a small split (the captioning world, as data/shapes)
-// and loads it as a colorization dataset.
+// colorSplit generates a small split and loads it as a colorization
+// dataset.
 func colorSplit(t *testing.T, n int) *Dataset {
+	return shapesSplit(t, task.Colorization, shapes.InstancesFile, n)
+}
+
+// shapesSplit generates a split of n images of the captioning world (as
+// data/shapes, seed 2) and loads it for taskName, whose annotation file
+// in the split is ann.
+func shapesSplit(t *testing.T, taskName, ann string, n int) *Dataset {
 	t.Helper()
 	cfg, err := shapes.Preset("captioning")
 	if err != nil {
@@ -43,14 +49,14 @@ func colorSplit(t *testing.T, n int) *Dataset {
 	if _, err := shapes.Generate(context.Background(), cfg, shapes.Options{Out: split, N: n, Seed: 2, Split: "val", Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
-	ann, imgs, err := SplitFiles(task.Colorization, split)
+	annPath, imgs, err := SplitFiles(taskName, split)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ann != filepath.Join(split, shapes.InstancesFile) || imgs != filepath.Join(split, shapes.ImagesDir) {
-		t.Fatalf("SplitFiles: %s, %s", ann, imgs)
+	if annPath != filepath.Join(split, ann) || imgs != filepath.Join(split, shapes.ImagesDir) {
+		t.Fatalf("SplitFiles: %s, %s", annPath, imgs)
 	}
-	ds, err := LoadDataset(task.Colorization, ann, imgs)
+	ds, err := LoadDataset(taskName, annPath, imgs)
 	if err != nil {
 		t.Fatal(err)
 	}

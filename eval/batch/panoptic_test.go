@@ -26,36 +26,17 @@ import (
 	"rewardvision/models/task"
 )
 
-// panopticEntry is the panoptic entry the runner tests use: a placeholder
-// from a short pilot until the trained model replaces it (same layout), so
-// the tests assert no value of its own.
+// panopticEntry is the shipped panoptic entry the runner tests use; they
+// assert no value of its own.
 const panopticEntry = "../../assets/models/panoptic-mle/1"
 
-// panopticSplit generates a small split (the captioning world, as
-// data/shapes) and loads it as a panoptic dataset.
+// panopticSplit generates a small split and loads it as a panoptic
+// dataset, the PNGs in panoptic/.
 func panopticSplit(t *testing.T, n int) *Dataset {
 	t.Helper()
-	cfg, err := shapes.Preset("captioning")
-	if err != nil {
-		t.Fatal(err)
-	}
-	split := filepath.Join(t.TempDir(), "val")
-	if _, err := shapes.Generate(context.Background(), cfg, shapes.Options{Out: split, N: n, Seed: 2, Split: "val", Workers: 1}); err != nil {
-		t.Fatal(err)
-	}
-	ann, imgs, err := SplitFiles(task.Panoptic, split)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ann != filepath.Join(split, shapes.PanopticFile) || imgs != filepath.Join(split, shapes.ImagesDir) {
-		t.Fatalf("SplitFiles: %s, %s", ann, imgs)
-	}
-	ds, err := LoadDataset(task.Panoptic, ann, imgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ds.Images) != n || ds.Panoptic.Dir != filepath.Join(split, shapes.PanopticDir) {
-		t.Fatalf("%d images (want %d), PNGs in %s", len(ds.Images), n, ds.Panoptic.Dir)
+	ds := shapesSplit(t, task.Panoptic, shapes.PanopticFile, n)
+	if want := filepath.Join(filepath.Dir(ds.AnnPath), shapes.PanopticDir); ds.Panoptic.Dir != want {
+		t.Fatalf("PNGs in %s, want %s", ds.Panoptic.Dir, want)
 	}
 	return ds
 }
