@@ -252,29 +252,57 @@ func (s *Server) caption(ctx context.Context, m *Model, img image.Image, info ap
 	return out, nil
 }
 
-// colorize generates the image's codes (through the batcher, like the
-// other tasks' tokens), then, as postprocessing, turns them into the
-// chroma plane with the model's code decoder (a codebook lookup, run
-// outside the inference slots), puts it on the upload's luminance at the
-// upload's size and encodes the PNG, one such postprocessing per core
-// (s.post) since its cost grows with the upload's pixels.
-func (s *Server) colorize(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.ColorizeResponse, error) {
+// dense is a dense task's request after inference: its codes decoded
+// (pred.Codes), holding a postprocessing slot (s.post) until release.
+type dense struct {
+	pred    runner.Prediction
+	prep    runner.Prepared
+	dec     api.Decoding
+	start   time.Time // of the postprocessing
+	release func()
+}
+
+// denseCodes generates the image's codes through the batcher, then takes
+// a postprocessing slot (one per core: the code decoder and the PNG cost
+// grow with the upload's pixels) and decodes the tokens into codes.
+func (s *Server) denseCodes(ctx context.Context, m *Model, img image.Image, p requestParams, tm *api.Timing) (*dense, error) {
 	opts, dec := p.generateOptions(m.Runner)
 	gen, prep, err := s.infer(ctx, m, img, 1, opts, tm)
 	if err != nil {
 		return nil, err
 	}
-	t := time.Now()
+	start := time.Now()
 	select {
 	case s.post <- struct{}{}:
-		defer func() { <-s.post }()
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	release := func() { <-s.post }
 	pred, err := m.Runner.DecodeTokens(gen.Tokens[0], gen.LogProbs[0], prep.Letterbox)
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("decoding the model's tokens: %w", err)
 	}
+	return &dense{pred: pred, prep: prep, dec: dec, start: start, release: release}, nil
+}
+
+// postprocessed records the postprocessing stage that began at t.
+func (s *Server) postprocessed(m *Model, t time.Time, tm *api.Timing) {
+	tm.PostprocessMS = ms(time.Since(t))
+	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
+}
+
+// colorize generates the image's codes (denseCodes), then, as
+// postprocessing, turns them into the chroma plane with the model's code
+// decoder (a codebook lookup, run outside the inference slots), puts it
+// on the upload's luminance at the upload's size and encodes the PNG.
+func (s *Server) colorize(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.ColorizeResponse, error) {
+	d, err := s.denseCodes(ctx, m, img, p, tm)
+	if err != nil {
+		return nil, err
+	}
+	defer d.release()
+	pred, prep, t := d.pred, d.prep, d.start
 	planes, err := m.Runner.DecodeCodes([][]int32{pred.Codes})
 	if err != nil {
 		return nil, err
@@ -287,32 +315,21 @@ func (s *Server) colorize(ctx context.Context, m *Model, img image.Image, info a
 	if err := png.Encode(&buf, out); err != nil {
 		return nil, fmt.Errorf("encoding the PNG: %w", err)
 	}
-	tm.PostprocessMS = ms(time.Since(t))
-	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
-	return &api.ColorizeResponse{Model: m.Ref, Image: info, Decoding: dec, ImageID: p.imageID, PNG: buf.Bytes(), Timing: *tm}, nil
+	s.postprocessed(m, t, tm)
+	return &api.ColorizeResponse{Model: m.Ref, Image: info, Decoding: d.dec, ImageID: p.imageID, PNG: buf.Bytes(), Timing: *tm}, nil
 }
 
-// segment generates the image's codes (through the batcher), then, as
-// postprocessing under s.post like colorize, places their labels on the
-// letterboxed image with the model's code decoder, upsamples the label
-// map to the upload's size and encodes it as a COCO panoptic PNG.
+// segment generates the image's codes (denseCodes), then, as
+// postprocessing, places their labels on the letterboxed image with the
+// model's code decoder, upsamples the label map to the upload's size and
+// encodes it as a COCO panoptic PNG.
 func (s *Server) segment(ctx context.Context, m *Model, img image.Image, info api.ImageInfo, p requestParams, tm *api.Timing) (*api.PanopticResponse, error) {
-	opts, dec := p.generateOptions(m.Runner)
-	gen, prep, err := s.infer(ctx, m, img, 1, opts, tm)
+	d, err := s.denseCodes(ctx, m, img, p, tm)
 	if err != nil {
 		return nil, err
 	}
-	t := time.Now()
-	select {
-	case s.post <- struct{}{}:
-		defer func() { <-s.post }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	pred, err := m.Runner.DecodeTokens(gen.Tokens[0], gen.LogProbs[0], prep.Letterbox)
-	if err != nil {
-		return nil, fmt.Errorf("decoding the model's tokens: %w", err)
-	}
+	defer d.release()
+	pred, prep, t := d.pred, d.prep, d.start
 	labels, err := m.Runner.DecodeLabels([][]int32{pred.Codes}, [][]uint8{prep.RGB})
 	if err != nil {
 		return nil, err
@@ -334,9 +351,8 @@ func (s *Server) segment(ctx context.Context, m *Model, img image.Image, info ap
 		segs[i] = api.Segment{ID: int(g.ID), CategoryID: g.CategoryID, Label: names[g.CategoryID], Area: g.Area,
 			BBox: [4]float64{float64(g.BBox[0]), float64(g.BBox[1]), float64(g.BBox[2]), float64(g.BBox[3])}}
 	}
-	tm.PostprocessMS = ms(time.Since(t))
-	s.metrics.stages.WithLabelValues(m.Route, m.Ref.Variant, "postprocess").Observe(time.Since(t).Seconds())
-	return &api.PanopticResponse{Model: m.Ref, Image: info, Decoding: dec, ImageID: p.imageID, SegmentsInfo: segs, PNG: buf.Bytes(), Timing: *tm}, nil
+	s.postprocessed(m, t, tm)
+	return &api.PanopticResponse{Model: m.Ref, Image: info, Decoding: d.dec, ImageID: p.imageID, SegmentsInfo: segs, PNG: buf.Bytes(), Timing: *tm}, nil
 }
 
 func ms(d time.Duration) float64 { return round(float64(d.Nanoseconds())/1e6, 3) }
