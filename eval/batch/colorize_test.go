@@ -36,6 +36,26 @@ func colorSplit(t *testing.T, n int) *Dataset {
 	return shapesSplit(t, task.Colorization, shapes.InstancesFile, n)
 }
 
+// openShipped opens a shipped repository entry in-process (closed at the
+// end of the test) and keys it as a run would.
+func openShipped(t *testing.T, entry, taskName string) (Model, ModelInfo) {
+	t.Helper()
+	rt, err := ortrun.Load("")
+	if err != nil {
+		t.Fatalf("ONNX Runtime: %v", err)
+	}
+	m, err := OpenEntry(entry, taskName, rt, ortrun.Device{Kind: "cpu"}, runner.Options{IntraOpThreads: 1})
+	if err != nil {
+		t.Fatalf("the shipped entry: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	info := m.Info()
+	if err := AssignKeysOne(&info); err != nil {
+		t.Fatal(err)
+	}
+	return m, info
+}
+
 // shapesSplit generates a split of n images of the captioning world (as
 // data/shapes, seed 2) and loads it for taskName, whose annotation file
 // in the split is ann.
@@ -121,23 +141,8 @@ func runAndScore(t *testing.T, ds *Dataset, dir string, models ...Model) *Evalua
 // runner's output pixel for pixel; the dataset metrics are their means and
 // color-FD the Fréchet distance of the colour statistics.
 func TestColorizationScoresEqualColorize(t *testing.T) {
-	if _, err := os.Stat(colorEntry); err != nil {
-		t.Skipf("no colorization entry at %s", colorEntry)
-	}
 	ds := colorSplit(t, 6)
-	rt, err := ortrun.Load("")
-	if err != nil {
-		t.Fatalf("ONNX Runtime: %v", err)
-	}
-	m, err := OpenEntry(colorEntry, task.Colorization, rt, ortrun.Device{Kind: "cpu"}, runner.Options{IntraOpThreads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	info := m.Info()
-	if err := AssignKeysOne(&info); err != nil {
-		t.Fatal(err)
-	}
+	m, info := openShipped(t, colorEntry, task.Colorization)
 	dir := t.TempDir()
 	ev := runAndScore(t, ds, dir, keyedModel{m, info})
 	if err := WriteOutputs(dir, ev); err != nil {
@@ -454,19 +459,8 @@ func TestColorizationBadInput(t *testing.T) {
 // The server here is a stand-in speaking the API (api.ColorizeResponse)
 // with the runner in-process.
 func TestColorizationThroughServer(t *testing.T) {
-	if _, err := os.Stat(colorEntry); err != nil {
-		t.Skipf("no colorization entry at %s", colorEntry)
-	}
 	ds := colorSplit(t, 4)
-	rt, err := ortrun.Load("")
-	if err != nil {
-		t.Fatalf("ONNX Runtime: %v", err)
-	}
-	local, err := OpenEntry(colorEntry, task.Colorization, rt, ortrun.Device{Kind: "cpu"}, runner.Options{IntraOpThreads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer local.Close()
+	local, _ := openShipped(t, colorEntry, task.Colorization)
 	manifest, err := os.ReadFile(filepath.Join(colorEntry, repo.ManifestFile))
 	if err != nil {
 		t.Fatal(err)

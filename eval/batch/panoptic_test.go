@@ -618,23 +618,8 @@ func readFile(t *testing.T, path string) []byte {
 // runner's maps and segments, and its scores are eval/panoptic's on the
 // files written.
 func TestPanopticRunner(t *testing.T) {
-	if _, err := os.Stat(panopticEntry); err != nil {
-		t.Fatalf("the shipped panoptic entry: %v", err)
-	}
 	ds := panopticSplit(t, 6)
-	rt, err := ortrun.Load("")
-	if err != nil {
-		t.Fatalf("ONNX Runtime: %v", err)
-	}
-	m, err := OpenEntry(panopticEntry, task.Panoptic, rt, ortrun.Device{Kind: "cpu"}, runner.Options{IntraOpThreads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	info := m.Info()
-	if err := AssignKeysOne(&info); err != nil {
-		t.Fatal(err)
-	}
+	m, info := openShipped(t, panopticEntry, task.Panoptic)
 	dir := t.TempDir()
 	ev := runPanoptic(t, ds, dir, keyedModel{m, info})
 	v := ev.Variants[0]
