@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -86,42 +85,9 @@ func TestEvalRunPanoptic(t *testing.T) {
 		}
 	}
 
-	md := string(readFile(t, filepath.Join(out, "report.md")))
-	rows := reportRows(md)
-	want := []string{"metric", "PQ", "SQ", "RQ", "PQ_things", "SQ_things", "RQ_things", "PQ_stuff", "SQ_stuff", "RQ_stuff", "reward"}
-	if len(rows) < len(want) || !slices.Equal(rows[:len(want)], want) {
-		t.Errorf("report.md rows %v, want %v first", rows, want)
-	}
-	for _, w := range []string{"](rewards.svg)", "input | mle | reward | ground truth](examples.png)", "- `PQ_things`: "} {
-		if !strings.Contains(md, w) {
-			t.Errorf("report.md lacks %q", w)
-		}
-	}
-	if !strings.Contains(stdout, "| PQ | ") {
-		t.Errorf("stdout lacks the metrics table:\n%s", stdout)
-	}
-	// The figure: 8 rows of input, the two models and the ground truth.
-	f, err := os.Open(filepath.Join(out, "examples.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	grid, err := png.Decode(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := grid.Bounds(); b.Dx() != 4*128+5*4 || b.Dy() != 8*128+9*4 {
-		t.Errorf("examples.png is %v, want 4 columns and 8 rows of 128 px", b)
-	}
-	html := string(readFile(t, filepath.Join(out, "report.html")))
-	for _, w := range []string{`<table id="metrics">`, `<table id="wtl">`, `<table id="definitions">`, `<b>input</b>`, `<b>ground truth</b>`, `href="examples.png"`, "; TP "} {
-		if !strings.Contains(html, w) {
-			t.Errorf("report.html lacks %q", w)
-		}
-	}
-	if got := strings.Count(html, `<svg class="panel"`); got != 8*4 {
-		t.Errorf("report.html has %d panels, want 8 examples × 4", got)
-	}
+	checkDenseReport(t, out, stdout, []string{"metric", "PQ", "SQ", "RQ", "PQ_things", "SQ_things", "RQ_things", "PQ_stuff", "SQ_stuff", "RQ_stuff", "reward"},
+		[]string{"](rewards.svg)", "input | mle | reward | ground truth](examples.png)", "- `PQ_things`: "},
+		[]string{`<b>input</b>`, "; TP "})
 
 	// Shards, merged: the single run's numbers and files.
 	var shards []string
@@ -141,7 +107,7 @@ func TestEvalRunPanoptic(t *testing.T) {
 	// One model: its examples are the first images, three columns.
 	one := filepath.Join(t.TempDir(), "one")
 	mustRun(t, "eval", "run", "--task", "panoptic", "--data", val, "--model", panopticMLE, "--out", one, "--limit", "3", "--log-format", "json")
-	md = string(readFile(t, filepath.Join(one, "report.md")))
+	md := string(readFile(t, filepath.Join(one, "report.md")))
 	if !strings.Contains(md, "![examples: input | mle | ground truth](examples.png)") || strings.Contains(md, "95% CI") {
 		t.Errorf("one model's report.md:\n%s", md)
 	}

@@ -460,44 +460,9 @@ func TestEvalRunColorization(t *testing.T) {
 
 	checkMetricsShape(t, out, "testdata/eval_run_colorization_metrics_shape.golden.json")
 
-	md := string(readFile(t, filepath.Join(out, "report.md")))
-	rows := reportRows(md)
-	want := []string{"metric", "PSNR", "SSIM", "colorfulness", "colorfulness_gt", "similarity", "color-FD", "reward"}
-	if len(rows) < len(want) || !slices.Equal(rows[:len(want)], want) {
-		t.Errorf("report.md rows %v, want %v first", rows, want)
-	}
-	for _, w := range []string{"](rewards.svg)", "input (gray) | mle | reward | ground truth](examples.png)", "- `color-FD`: "} {
-		if !strings.Contains(md, w) {
-			t.Errorf("report.md lacks %q", w)
-		}
-	}
-	if !strings.Contains(stdout, "| PSNR | ") {
-		t.Errorf("stdout lacks the metrics table:\n%s", stdout)
-	}
-	// The figure: 8 rows (the largest differences) of gray input, the two
-	// models and the ground truth, 128 px cells 4 px apart.
-	f, err := os.Open(filepath.Join(out, "examples.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	grid, err := png.Decode(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := grid.Bounds(); b.Dx() != 4*128+5*4 || b.Dy() != 8*128+9*4 {
-		t.Errorf("examples.png is %v, want 4 columns and 8 rows of 128 px", b)
-	}
-	html := string(readFile(t, filepath.Join(out, "report.html")))
-	for _, w := range []string{`<table id="metrics">`, `<table id="wtl">`, `<table id="definitions">`, `<div class="plot" id="delta"><svg`,
-		`<b>input (gray)</b>`, `<b>ground truth</b>`, `href="examples.png"`} {
-		if !strings.Contains(html, w) {
-			t.Errorf("report.html lacks %q", w)
-		}
-	}
-	if got := strings.Count(html, `<svg class="panel"`); got != 8*4 {
-		t.Errorf("report.html has %d panels, want 8 examples × 4", got)
-	}
+	checkDenseReport(t, out, stdout, []string{"metric", "PSNR", "SSIM", "colorfulness", "colorfulness_gt", "similarity", "color-FD", "reward"},
+		[]string{"](rewards.svg)", "input (gray) | mle | reward | ground truth](examples.png)", "- `color-FD`: "},
+		[]string{`<div class="plot" id="delta"><svg`, `<b>input (gray)</b>`})
 	for _, v := range []string{"mle", "reward"} {
 		pngs, _ := filepath.Glob(filepath.Join(out, v, "colorized", "*.png"))
 		if len(pngs) != n || countLines(filepath.Join(out, v, "outputs.jsonl")) != n ||
@@ -509,7 +474,7 @@ func TestEvalRunColorization(t *testing.T) {
 	// One model: its examples are the first images, three columns.
 	one := filepath.Join(t.TempDir(), "one")
 	mustRun(t, "eval", "run", "--task", "colorization", "--data", val, "--model", colorMLE, "--out", one, "--limit", "3", "--log-format", "json")
-	md = string(readFile(t, filepath.Join(one, "report.md")))
+	md := string(readFile(t, filepath.Join(one, "report.md")))
 	if !strings.Contains(md, "![examples: input (gray) | mle | ground truth](examples.png)") || strings.Contains(md, "95% CI") {
 		t.Errorf("one model's report.md:\n%s", md)
 	}
@@ -635,5 +600,47 @@ func sameMetrics(t *testing.T, local, remote string) {
 	}
 	if !reflect.DeepEqual(a, b) || len(a.Variants) != 2 {
 		t.Errorf("metrics through the server %+v, in-process %+v", b, a)
+	}
+}
+
+// checkDenseReport checks the report of a two-model dense-task run in out:
+// report.md's metric rows start with rows and it holds mdWants, stdout
+// has the metrics table, examples.png is 8 rows of input, the two models
+// and the ground truth (128 px cells 4 px apart), and report.html has its
+// tables, htmlWants and 8 × 4 example panels.
+func checkDenseReport(t *testing.T, out, stdout string, rows, mdWants, htmlWants []string) {
+	t.Helper()
+	md := string(readFile(t, filepath.Join(out, "report.md")))
+	if got := reportRows(md); len(got) < len(rows) || !slices.Equal(got[:len(rows)], rows) {
+		t.Errorf("report.md rows %v, want %v first", got, rows)
+	}
+	for _, w := range mdWants {
+		if !strings.Contains(md, w) {
+			t.Errorf("report.md lacks %q", w)
+		}
+	}
+	if !strings.Contains(stdout, "| "+rows[1]+" | ") {
+		t.Errorf("stdout lacks the metrics table:\n%s", stdout)
+	}
+	f, err := os.Open(filepath.Join(out, "examples.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grid, err := png.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := grid.Bounds(); b.Dx() != 4*128+5*4 || b.Dy() != 8*128+9*4 {
+		t.Errorf("examples.png is %v, want 4 columns and 8 rows of 128 px", b)
+	}
+	html := string(readFile(t, filepath.Join(out, "report.html")))
+	for _, w := range append([]string{`<table id="metrics">`, `<table id="wtl">`, `<table id="definitions">`, `<b>ground truth</b>`, `href="examples.png"`}, htmlWants...) {
+		if !strings.Contains(html, w) {
+			t.Errorf("report.html lacks %q", w)
+		}
+	}
+	if got := strings.Count(html, `<svg class="panel"`); got != 8*4 {
+		t.Errorf("report.html has %d panels, want 8 examples × 4", got)
 	}
 }
