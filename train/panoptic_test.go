@@ -137,14 +137,7 @@ func TestRunPanopticVQ(t *testing.T) {
 	if !reflect.DeepEqual(meta.Provenance.Metrics, meta.Oracle) {
 		t.Errorf("provenance metrics %v, want the oracle's %v", meta.Provenance.Metrics, meta.Oracle)
 	}
-	var onDisk PanopticVQMeta
-	data, err := os.ReadFile(filepath.Join(cfg.OutDir, VQFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &onDisk); err != nil || !reflect.DeepEqual(&onDisk, meta) {
-		t.Errorf("vq.json %+v (err %v), want %+v", onDisk, err, meta)
-	}
+	checkSavedJSON(t, filepath.Join(cfg.OutDir, VQFile), meta)
 	p, err := codec.LoadPanoptic(filepath.Join(cfg.OutDir, CodebookFile))
 	if err != nil {
 		t.Fatal(err)

@@ -319,14 +319,7 @@ func TestRunVQ(t *testing.T) {
 	}
 
 	// The files: vq.json is the returned meta, codebook.json a valid codebook.
-	var onDisk VQMeta
-	data, err := os.ReadFile(filepath.Join(cfg.OutDir, VQFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(data, &onDisk); err != nil || !reflect.DeepEqual(&onDisk, meta) {
-		t.Errorf("vq.json %+v (err %v), want %+v", onDisk, err, meta)
-	}
+	checkSavedJSON(t, filepath.Join(cfg.OutDir, VQFile), meta)
 	cb, err := codec.LoadChroma(filepath.Join(cfg.OutDir, CodebookFile))
 	if err != nil {
 		t.Fatal(err)
@@ -747,5 +740,18 @@ func TestColorizationRunErrors(t *testing.T) {
 				t.Errorf("a refused run left %s (stat: %v)", CodebookFile, err)
 			}
 		})
+	}
+}
+
+// checkSavedJSON checks that the JSON file at path decodes to want.
+func checkSavedJSON[T any](t *testing.T, path string, want *T) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := new(T)
+	if err := json.Unmarshal(data, got); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: %+v (err %v), want %+v", path, got, err, want)
 	}
 }
