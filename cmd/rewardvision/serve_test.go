@@ -181,9 +181,25 @@ func TestServeBinary(t *testing.T) {
 		t.Fatalf("predict --task colorize --server: exit %d: %s", code, stderr)
 	}
 	checkColorizeOut(t, []byte(stdout), out, 64, 64)
-	_, stderr, code = runCLI(t, nil, "predict", "--task", "panoptic", "--server", addr, testImage)
-	if code != 1 || !strings.Contains(stderr, "no model for task panoptic") {
-		t.Errorf("panoptic: exit %d, %s", code, stderr)
+	// Panoptic through the server: the answer and the drawn overlay (the
+	// image scaled up to 256 px, a legend to its right).
+	overlay := filepath.Join(t.TempDir(), "overlay.png")
+	stdout, stderr, code = runCLI(t, nil, "predict", "--task", "panoptic", "--server", addr, "--out", overlay, testImage)
+	if code != 0 {
+		t.Fatalf("predict --task panoptic --server: exit %d: %s", code, stderr)
+	}
+	var pan api.PanopticResponse
+	if err := json.Unmarshal([]byte(stdout), &pan); err != nil || pan.Model.Name != "panoptic-mle" || len(pan.SegmentsInfo) == 0 || len(pan.PNG) == 0 {
+		t.Errorf("panoptic answer %+v (%v)", pan, err)
+	}
+	f, err := os.Open(overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := png.DecodeConfig(f)
+	f.Close()
+	if err != nil || cfg.Width != 256+150 || cfg.Height != 256 {
+		t.Errorf("overlay %dx%d (%v), want 406x256", cfg.Width, cfg.Height, err)
 	}
 
 	stopServe(t, cmd)
