@@ -1,7 +1,9 @@
 // Package codec turns task outputs into token sequences and back: the
-// pix2seq-style detection codec (boxes ⇄ coordinate and class tokens) and
-// the captioning codec (captions ⇄ word tokens), plus the teacher-forcing
-// layout and the grammar masks that constrain sampling.
+// pix2seq-style detection codec (boxes ⇄ coordinate and class tokens), the
+// captioning codec (captions ⇄ word tokens) and the dense tasks' stage-I
+// codes (Chroma: colour ⇄ chroma codebook codes; Panoptic: panoptic map ⇄
+// patch label-set codes, placed back on pixels by the image), plus the
+// teacher-forcing layout and the grammar masks that constrain sampling.
 //
 // Every vocabulary starts with the same special tokens, so models, the
 // sampler and the ONNX decoder loop can treat them alike:
