@@ -26,9 +26,13 @@
 //	                   present_k_<i>, present_v_<i> [batch, heads, past_len+1, head_dim]
 //
 //	code_decoder  in:  codes [batch, grid²] int32 (code k, not token)
-//	              out: chroma [batch, size, size, 2] float32: Cb, Cr centred on 0
+//	(colorization)out: chroma [batch, size, size, 2] float32: Cb, Cr centred on 0
 //	                   (codec.Chroma.Decode); the colour image is this plane
 //	                   upsampled onto the uploaded image's luminance (codec.Colorize)
+//	code_decoder  in:  codes [batch, grid²] int32, pixels [batch, size, size, 3]
+//	(panoptic)         float32 levels 0..255 (the letterboxed image)
+//	              out: labels [batch, size, size] int32 (codec.Panoptic.Decode); the
+//	                   panoptic map is this upsampled to the image (codec.UpsampleLabels)
 //
 // for decoder layers i = 0 .. dec_depth−1. Dimension names (batch,
 // past_len, past_len_plus_1) are the ONNX files' dim_params.
