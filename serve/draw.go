@@ -15,7 +15,8 @@ import (
 	"rewardvision/dataset/coco"
 )
 
-// palette colours boxes by category, so one class keeps one colour.
+// palette colours boxes by category (one class keeps one colour) and
+// panoptic segments by their place in segments_info.
 var palette = []color.RGBA{
 	{230, 25, 75, 255}, {60, 180, 75, 255}, {0, 130, 200, 255}, {245, 130, 48, 255}, {145, 30, 180, 255},
 	{70, 240, 240, 255}, {240, 50, 230, 255}, {210, 245, 60, 255}, {250, 190, 212, 255}, {0, 128, 128, 255},

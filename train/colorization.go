@@ -144,7 +144,7 @@ func (t *colorizationTask) score(val *split, n int, decode decodeFunc) (map[stri
 }
 
 // codeResult is one image's decoded codes (the results file of `train
-// validate --results` for colorization).
+// validate --results` for colorization and panoptic).
 type codeResult struct {
 	ImageID int64   `json:"image_id"`
 	Codes   []int32 `json:"codes"`

@@ -41,7 +41,7 @@ type split struct {
 	// keep the colour image, the target.
 	gray bool
 	// Panoptic: each image's letterboxed id map and segments, and every
-	// category (things and stuff) of the split.
+	// category (things and stuff) of panoptic.json.
 	panoptic [][]uint32
 	segments [][]coco.Segment
 	allCats  []coco.Category
@@ -49,7 +49,7 @@ type split struct {
 
 // loadSplit reads dir (the `data gen` layout) for the given task:
 // detection needs instance annotations of thing categories, captioning
-// needs captions.json. The first bad record or image is an error, or with
+// needs captions.json, panoptic panoptic.json and its PNGs. The first bad record or image is an error, or with
 // skipBad a warning, and the count skipped is logged.
 func loadSplit(ctx context.Context, dir, taskName string, size, workers int, skipBad bool, log *slog.Logger) (*split, error) {
 	instPath := filepath.Join(dir, "instances.json")
@@ -117,7 +117,17 @@ func loadSplit(ctx context.Context, dir, taskName string, size, workers int, ski
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("%s: no readable images", dir)
 	}
-	s := &split{dir: dir, size: size, cats: cats, gray: taskName == task.Colorization, allCats: inst.Categories}
+	s := &split{dir: dir, size: size, cats: cats, gray: taskName == task.Colorization}
+	if taskName == task.Panoptic {
+		// panoptic.json lists the stuff categories too; a COCO
+		// instances.json has the things only.
+		path := filepath.Join(dir, "panoptic.json")
+		pan, err := coco.LoadPanoptic(path)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", path, err)
+		}
+		s.allCats = pan.Categories
+	}
 	for i, smp := range samples {
 		r := smp.Record
 		var boxes []codec.Box

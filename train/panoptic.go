@@ -188,12 +188,15 @@ func (r *panopticRewarder) score(s *split, i int, tokens []int32) float64 {
 	}
 	st, err := r.t.match(s, i, codes)
 	if err != nil {
+		// Not reachable for a split the loader accepted: it checks each
+		// panoptic PNG against its segments (coco.CheckIDMap), and a
+		// decoded map always matches its own segments.
 		return 0
 	}
 	return st.PQ()
 }
 
-// size is the segments of the output.
+// size is the labels the codes name (Decode may place fewer of them).
 func (r *panopticRewarder) size(tokens []int32) int {
 	seen := map[int]bool{}
 	codes, err := r.t.p.CodesOf(tokens)

@@ -14,7 +14,8 @@ import (
 // up to EOS) for one image of a split. It must be safe for concurrent use.
 type rewarder interface {
 	score(s *split, i int, tokens []int32) float64
-	// size is the output's size for the logs: boxes or words.
+	// size is the output's size for the logs: boxes, words, distinct
+	// codes or labels.
 	size(tokens []int32) int
 	// describe names the reward for meta.json's provenance.
 	describe() string

@@ -140,7 +140,10 @@ func printVerify(w io.Writer, rep *export.Report) error {
 	}
 	if !rep.OK() {
 		code := ""
-		if rep.CodeDiff >= 0 {
+		switch {
+		case rep.Panoptic:
+			code = fmt.Sprintf(", code decoder: %.0f pixels with another label", rep.CodeDiff)
+		case rep.CodeDiff >= 0:
 			code = fmt.Sprintf(", code decoder %.3g", rep.CodeDiff)
 		}
 		return fmt.Errorf("verify failed: max |logit diff| %.3g (encoder %.3g%s, tolerance %g), greedy tokens agree: %s",

@@ -227,7 +227,7 @@ func predictCommand(stdout io.Writer) *cli.Command {
 					if len(images) > 1 {
 						dst = filepath.Join(*out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".png")
 					}
-					if err := writeDrawn(dst, data, body); err != nil {
+					if err := writeDrawn(dst, data, body, int64(*mf.maxPixels)); err != nil {
 						return fmt.Errorf("--out %s: %w", dst, err)
 					}
 				}
@@ -273,17 +273,17 @@ func checkPredictOut(out string, images int) error {
 
 // writeDrawn writes the image with the detections or segments of body
 // drawn, or the colorized image of body as the server encoded it.
-func writeDrawn(dst string, data []byte, body any) error {
+func writeDrawn(dst string, data []byte, body any, maxPixels int64) error {
 	var write func(w io.Writer) error
 	switch b := body.(type) {
 	case *api.DetectResponse:
-		img, _, err := serve.DecodeImage(data, serve.DefaultMaxPixels)
+		img, _, err := serve.DecodeImage(data, maxPixels)
 		if err != nil {
 			return err
 		}
 		write = func(w io.Writer) error { return png.Encode(w, serve.DrawDetections(img, b.Detections)) }
 	case *api.PanopticResponse:
-		img, _, err := serve.DecodeImage(data, serve.DefaultMaxPixels)
+		img, _, err := serve.DecodeImage(data, maxPixels)
 		if err != nil {
 			return err
 		}
@@ -295,7 +295,7 @@ func writeDrawn(dst string, data []byte, body any) error {
 	case *api.ColorizeResponse:
 		write = func(w io.Writer) error { _, err := w.Write(b.PNG); return err }
 	default:
-		return fmt.Errorf("--out: nothing to draw in the answer (%T)", body)
+		return fmt.Errorf("nothing to draw in the answer (%T)", body)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err

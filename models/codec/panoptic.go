@@ -49,6 +49,11 @@ type Panoptic struct {
 	Codes [][]int `json:"codes"`
 }
 
+// MaxSize is the largest image side a code may have: Decode's colour sums
+// over at most MaxSize² pixels of 8-bit values stay below 2²⁴, exact in
+// float32 in any order, which makes the ONNX decoder's labels Go's.
+const MaxSize = 256
+
 // NoLabel marks a pixel with no label (void, crowd).
 const NoLabel = -1
 
@@ -65,7 +70,9 @@ func (p *Panoptic) Labels() int { return len(p.Stuff) + len(p.Things)*p.Ranks }
 // naming labels that do not exist.
 func (p *Panoptic) Validate() error {
 	switch {
-	case p.Size < 1 || p.Patch < 1 || p.Size%p.Patch != 0:
+	case p.Size < 1 || p.Size > MaxSize || p.Patch < 1:
+		return fmt.Errorf("panoptic code: size %d, patch %d: want size in 1..%d, patch ≥ 1", p.Size, p.Patch, MaxSize)
+	case p.Size%p.Patch != 0:
 		return fmt.Errorf("panoptic code: patch %d must divide size %d", p.Patch, p.Size)
 	case p.Ranks < 1 || p.Iters < 0:
 		return fmt.Errorf("panoptic code: ranks %d, iters %d: want ranks ≥ 1, iters ≥ 0", p.Ranks, p.Iters)
@@ -151,7 +158,7 @@ func (p *Panoptic) grid() codeGrid {
 	return codeGrid{name: "panoptic code", n: p.Grid() * p.Grid(), k: p.K()}
 }
 
-// VocabSize, SeqLen, GrammarMask, Tokens and Codes: the token layout of
+// VocabSize, SeqLen, GrammarMask, Tokens and CodesOf: the token layout of
 // Chroma (Grid² codes in raster order, then EOS).
 func (p *Panoptic) VocabSize() int                          { return p.grid().vocabSize() }
 func (p *Panoptic) SeqLen() int                             { return p.grid().seqLen() }
@@ -349,11 +356,11 @@ func (p *Panoptic) Decode(codes []int32, pix []uint8) ([]int16, error) {
 	// Initial means: the pixels of patches a label fills alone, or else
 	// of every patch it is in. Sums of 8-bit values over ≤ 2²⁴/255 pixels
 	// are exact in float32, whatever the order of summation.
-	alone, any := newSums(L), newSums(L)
+	alone, inAny := newSums(L), newSums(L)
 	for i := range n {
 		s := set(i)
 		for _, l := range s {
-			any.add(l, pix[3*i:3*i+3])
+			inAny.add(l, pix[3*i:3*i+3])
 		}
 		if len(s) == 1 {
 			alone.add(s[0], pix[3*i:3*i+3])
@@ -364,8 +371,8 @@ func (p *Panoptic) Decode(codes []int32, pix []uint8) ([]int16, error) {
 		switch {
 		case alone.n[l] > 0:
 			mean[l] = alone.mean(l)
-		case any.n[l] > 0:
-			mean[l] = any.mean(l)
+		case inAny.n[l] > 0:
+			mean[l] = inAny.mean(l)
 		}
 	}
 	out := make([]int16, n)

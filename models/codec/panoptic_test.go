@@ -524,8 +524,9 @@ func TestPanopticValidate(t *testing.T) {
 		want string
 	}{
 		{"patch not dividing", func(p *Panoptic) { p.Patch = 3 }, "panoptic code: patch 3 must divide size 8"},
-		{"patch 0", func(p *Panoptic) { p.Patch = 0 }, "panoptic code: patch 0 must divide size 8"},
-		{"size 0", func(p *Panoptic) { p.Size = 0 }, "panoptic code: patch 4 must divide size 0"},
+		{"patch 0", func(p *Panoptic) { p.Patch = 0 }, "panoptic code: size 8, patch 0: want size in 1..256, patch ≥ 1"},
+		{"size 0", func(p *Panoptic) { p.Size = 0 }, "panoptic code: size 0, patch 4: want size in 1..256, patch ≥ 1"},
+		{"size 512", func(p *Panoptic) { p.Size, p.Patch = 512, 8 }, "panoptic code: size 512, patch 8: want size in 1..256, patch ≥ 1"},
 		{"patch larger", func(p *Panoptic) { p.Patch = 16 }, "panoptic code: patch 16 must divide size 8"},
 		{"ranks 0", func(p *Panoptic) { p.Ranks = 0 }, "panoptic code: ranks 0, iters 0: want ranks ≥ 1, iters ≥ 0"},
 		{"iters negative", func(p *Panoptic) { p.Iters = -1 }, "panoptic code: ranks 2, iters -1: want ranks ≥ 1, iters ≥ 0"},

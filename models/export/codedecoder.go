@@ -17,7 +17,7 @@ import (
 	"rewardvision/models/task"
 )
 
-// CodebookFile is the stage-I codebook's name inside a colorization entry.
+// CodebookFile is the stage-I code's name inside a dense task's entry.
 const CodebookFile = "codebook.json"
 
 // codebookScope and codebookVar name the codebook variable of the code
@@ -76,7 +76,6 @@ type codeDecoder struct {
 	ctx    *context.Context
 	graphs []RoleGraph
 	raw    []byte // the codebook file, copied into the entry
-	fn     func(ctx *context.Context, in []*graph.Node) []*graph.Node
 }
 
 // codeDecoderOf loads the stage-I code a dense task's checkpoint in dir
@@ -96,14 +95,14 @@ func codeDecoderOf(meta *task.Meta, dir string) (*codeDecoder, error) {
 			return nil, fmt.Errorf("the colorization checkpoint's stage-I code: %w", err)
 		}
 		k, grid, size = cb.K(), cb.Grid(), cb.Size
-		d = &codeDecoder{ctx: CodeDecoderContext(cb), graphs: CodeDecoderGraphs(cb), fn: CodeDecoderGraph(cb)}
+		d = &codeDecoder{ctx: CodeDecoderContext(cb), graphs: CodeDecoderGraphs(cb)}
 	default: // task.Panoptic
 		p, err := codec.LoadPanoptic(path)
 		if err != nil {
 			return nil, fmt.Errorf("the panoptic checkpoint's stage-I code: %w", err)
 		}
 		k, grid, size = p.K(), p.Grid(), p.Size
-		d = &codeDecoder{ctx: PanopticDecoderContext(p), graphs: PanopticDecoderGraphs(p), fn: PanopticDecoderGraph(p)}
+		d = &codeDecoder{ctx: PanopticDecoderContext(p), graphs: PanopticDecoderGraphs(p)}
 	}
 	if k != c.Codes || grid != c.Grid || size != meta.Model.ImageSize {
 		return nil, fmt.Errorf("codebook %s (%d codes, grid %d, %d²) does not match meta.json (%d codes, grid %d, %d²)",

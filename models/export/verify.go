@@ -56,10 +56,15 @@ type Report struct {
 	ORT, GoMLX  time.Duration // greedy decoding time of each
 }
 
-// OK reports whether the export passed: logits within Tolerance and the
-// same greedy tokens.
+// OK reports whether the export passed: logits within Tolerance, the same
+// greedy tokens, and the code decoder's outputs within Tolerance
+// (colorization) or identical (panoptic: no pixel with another label).
 func (r *Report) OK() bool {
-	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance && r.CodeDiff <= Tolerance
+	code := r.CodeDiff <= Tolerance
+	if r.Panoptic {
+		code = r.CodeDiff == 0
+	}
+	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance && code
 }
 
 // Verify runs the exported entry in ONNX Runtime and model (the

@@ -79,7 +79,7 @@ func (r *Runner) PredictContext(ctx context.Context, imgs []image.Image, opts Ge
 }
 
 // DecodeTokens decodes one generated sequence: boxes mapped back through
-// the letterbox to source pixels, or the caption.
+// the letterbox to source pixels, the caption, or a dense task's codes.
 func (r *Runner) DecodeTokens(tokens []int32, logProbs []float32, lb loader.Letterbox) (Prediction, error) {
 	p := Prediction{Tokens: tokens, LogProbs: logProbs}
 	switch r.Manifest.Task {

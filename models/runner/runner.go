@@ -244,8 +244,8 @@ func (r *Runner) loadCodec() error {
 			return err
 		}
 		if c.K() != t.Codes || c.Grid() != t.Grid || c.Size != m.Input.Size || c.VocabSize() != m.Tokens.VocabSize {
-			return fmt.Errorf("codebook %s (%d codes, grid %d, %d²) does not match model.json (%d codes, grid %d, input %d²)",
-				path, c.K(), c.Grid(), c.Size, t.Codes, t.Grid, m.Input.Size)
+			return fmt.Errorf("codebook %s (%d codes, grid %d, %d², vocabulary %d) does not match model.json (%d codes, grid %d, input %d², vocabulary %d)",
+				path, c.K(), c.Grid(), c.Size, c.VocabSize(), t.Codes, t.Grid, m.Input.Size, m.Tokens.VocabSize)
 		}
 		r.chroma = c
 		r.mask = padMask(c.GrammarMask(), c.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
@@ -257,8 +257,8 @@ func (r *Runner) loadCodec() error {
 			return err
 		}
 		if p.K() != t.Codes || p.Grid() != t.Grid || p.Size != m.Input.Size || p.VocabSize() != m.Tokens.VocabSize {
-			return fmt.Errorf("panoptic code %s (%d codes, grid %d, %d²) does not match model.json (%d codes, grid %d, input %d²)",
-				path, p.K(), p.Grid(), p.Size, t.Codes, t.Grid, m.Input.Size)
+			return fmt.Errorf("panoptic code %s (%d codes, grid %d, %d², vocabulary %d) does not match model.json (%d codes, grid %d, input %d², vocabulary %d)",
+				path, p.K(), p.Grid(), p.Size, p.VocabSize(), t.Codes, t.Grid, m.Input.Size, m.Tokens.VocabSize)
 		}
 		r.pan = p
 		r.mask = padMask(p.GrammarMask(), p.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
