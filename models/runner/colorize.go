@@ -22,21 +22,9 @@ func (r *Runner) DecodeCodes(codes [][]int32) ([][]float32, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	flat := make([]int32, 0, n*per)
-	for i, c := range codes {
-		if len(c) != per {
-			return nil, badInput("codes", "image %d has %d codes, want %d", i, len(c), per)
-		}
-		for j, k := range c {
-			if k < 0 || int(k) >= r.chroma.K() {
-				return nil, badInput("codes", "image %d: code %d at position %d, want 0..%d", i, k, j, r.chroma.K()-1)
-			}
-		}
-		flat = append(flat, c...)
-	}
-	x, err := ort.NewTensor(ort.NewShape(int64(n), int64(per)), flat)
+	x, err := codesTensor(codes, per, r.chroma.K())
 	if err != nil {
-		return nil, fmt.Errorf("decode codes: %w", engine("codes tensor", err))
+		return nil, fmt.Errorf("decode codes: %w", err)
 	}
 	defer x.Destroy()
 	r.bindMu.RLock()
@@ -108,4 +96,26 @@ func (r *Runner) Colorize(img image.Image, plane []float32, lb loader.Letterbox)
 		res.Pix[4*j+3] = 255
 	}
 	return res, nil
+}
+
+// codesTensor checks n images' code grids (per codes each, every code in
+// 0..k−1) and packs them into the code decoder's [n, per] int32 input.
+func codesTensor(codes [][]int32, per, k int) (*ort.Tensor[int32], error) {
+	flat := make([]int32, 0, len(codes)*per)
+	for i, c := range codes {
+		if len(c) != per {
+			return nil, badInput("codes", "image %d has %d codes, want %d", i, len(c), per)
+		}
+		for j, v := range c {
+			if v < 0 || int(v) >= k {
+				return nil, badInput("codes", "image %d: code %d at position %d, want 0..%d", i, v, j, k-1)
+			}
+		}
+		flat = append(flat, c...)
+	}
+	x, err := ort.NewTensor(ort.NewShape(int64(len(codes)), int64(per)), flat)
+	if err != nil {
+		return nil, engine("codes tensor", err)
+	}
+	return x, nil
 }

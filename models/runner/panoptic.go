@@ -34,28 +34,18 @@ func (r *Runner) DecodeLabels(codes [][]int32, rgb [][]uint8) ([][]int16, error)
 	if len(rgb) != n {
 		return nil, badInput("pixels", "%d images for %d code grids", len(rgb), n)
 	}
-	flat := make([]int32, 0, n*per)
 	pix := make([]float32, 0, n*side*side*3)
-	for i, c := range codes {
-		if len(c) != per {
-			return nil, badInput("codes", "image %d has %d codes, want %d", i, len(c), per)
+	for i, img := range rgb {
+		if len(img) != side*side*3 {
+			return nil, badInput("pixels", "image %d has %d bytes, want %d²·3", i, len(img), side)
 		}
-		for j, k := range c {
-			if k < 0 || int(k) >= p.K() {
-				return nil, badInput("codes", "image %d: code %d at position %d, want 0..%d", i, k, j, p.K()-1)
-			}
-		}
-		if len(rgb[i]) != side*side*3 {
-			return nil, badInput("pixels", "image %d has %d bytes, want %d²·3", i, len(rgb[i]), side)
-		}
-		flat = append(flat, c...)
-		for _, v := range rgb[i] {
+		for _, v := range img {
 			pix = append(pix, float32(v))
 		}
 	}
-	x, err := ort.NewTensor(ort.NewShape(int64(n), int64(per)), flat)
+	x, err := codesTensor(codes, per, p.K())
 	if err != nil {
-		return nil, fmt.Errorf("decode labels: %w", engine("codes tensor", err))
+		return nil, fmt.Errorf("decode labels: %w", err)
 	}
 	defer x.Destroy()
 	y, err := ort.NewTensor(ort.NewShape(int64(n), int64(side), int64(side), 3), pix)
