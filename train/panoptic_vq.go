@@ -94,8 +94,7 @@ func RunPanopticVQ(ctx context.Context, cfg PanopticVQConfig) (*PanopticVQMeta, 
 			p.Stuff = append(p.Stuff, int(c.ID))
 		}
 	}
-	p.Codes = [][]int{{0}} // a placeholder, so the spec validates before the codes exist
-	if err := p.Validate(); err != nil {
+	if err := p.ValidateLayout(); err != nil {
 		return nil, fmt.Errorf("the code of %s's categories: %w", cfg.TrainDir, err)
 	}
 	spec, err := newPanopticSpec(p, nil)

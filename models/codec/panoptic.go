@@ -66,9 +66,30 @@ func (p *Panoptic) Grid() int   { return p.Size / p.Patch }
 func (p *Panoptic) K() int      { return len(p.Codes) }
 func (p *Panoptic) Labels() int { return len(p.Stuff) + len(p.Things)*p.Ranks }
 
-// Validate reports a layout that does not tile the image or a code list
-// naming labels that do not exist.
+// Validate reports a bad layout (ValidateLayout) or a code list naming
+// labels that do not exist.
 func (p *Panoptic) Validate() error {
+	if err := p.ValidateLayout(); err != nil {
+		return err
+	}
+	if len(p.Codes) < 1 {
+		return errors.New("panoptic code: no codes")
+	}
+	for k, set := range p.Codes {
+		if len(set) == 0 || !isStrictlyAscending(set) {
+			return fmt.Errorf("panoptic code: code %d %v is not a non-empty ascending set of labels", k, set)
+		}
+		if set[0] < 0 || set[len(set)-1] >= p.Labels() {
+			return fmt.Errorf("panoptic code: code %d %v names a label outside 0..%d", k, set, p.Labels()-1)
+		}
+	}
+	return nil
+}
+
+// ValidateLayout reports a layout that does not tile the image, a label
+// count past MaxLabels, or categories repeated: everything LabelMap and
+// BuildCodes rely on, before any code exists.
+func (p *Panoptic) ValidateLayout() error {
 	switch {
 	case p.Size < 1 || p.Size > MaxSize || p.Patch < 1:
 		return fmt.Errorf("panoptic code: size %d, patch %d: want size in 1..%d, patch ≥ 1", p.Size, p.Patch, MaxSize)
@@ -80,8 +101,6 @@ func (p *Panoptic) Validate() error {
 		return errors.New("panoptic code: no categories")
 	case p.Ranks > MaxLabels || len(p.Stuff)+len(p.Things)*p.Ranks > MaxLabels:
 		return fmt.Errorf("panoptic code: %d stuff + %d thing classes × %d ranks is more than %d labels", len(p.Stuff), len(p.Things), p.Ranks, MaxLabels)
-	case len(p.Codes) < 1:
-		return errors.New("panoptic code: no codes")
 	}
 	seen := map[int]bool{}
 	for _, id := range append(slices.Clone(p.Stuff), p.Things...) {
@@ -89,14 +108,6 @@ func (p *Panoptic) Validate() error {
 			return fmt.Errorf("panoptic code: category id %d repeated or not positive", id)
 		}
 		seen[id] = true
-	}
-	for k, set := range p.Codes {
-		if len(set) == 0 || !isStrictlyAscending(set) {
-			return fmt.Errorf("panoptic code: code %d %v is not a non-empty ascending set of labels", k, set)
-		}
-		if set[0] < 0 || set[len(set)-1] >= p.Labels() {
-			return fmt.Errorf("panoptic code: code %d %v names a label outside 0..%d", k, set, p.Labels()-1)
-		}
 	}
 	return nil
 }
