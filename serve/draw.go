@@ -13,6 +13,7 @@ import (
 
 	"rewardvision/api"
 	"rewardvision/dataset/coco"
+	"rewardvision/internal/overlay"
 )
 
 // palette colours boxes by category (one class keeps one colour) and
@@ -86,23 +87,7 @@ func DrawPanoptic(img image.Image, idPNG []byte, segs []api.Segment) (*image.RGB
 	w, h := b.Dx()*scale, max(b.Dy()*scale, rowH*len(segs)+4)
 	out := image.NewRGBA(image.Rect(0, 0, w+legendW, h))
 	draw.Draw(out, out.Rect, image.White, image.Point{}, draw.Src)
-	for y := range b.Dy() * scale {
-		for x := range w {
-			sx, sy := x/scale, y/scale
-			r, g, bl, _ := img.At(b.Min.X+sx, b.Min.Y+sy).RGBA()
-			c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 255}
-			id := m.At(sx, sy)
-			if t, ok := tint[id]; ok {
-				c = color.RGBA{uint8((uint16(c.R) + uint16(t.R)) / 2), uint8((uint16(c.G) + uint16(t.G)) / 2), uint8((uint16(c.B) + uint16(t.B)) / 2), 255}
-			}
-			// A border pixel: the source pixel's right or lower
-			// neighbour belongs to another segment.
-			if (x%scale == scale-1 && sx+1 < m.Width && m.At(sx+1, sy) != id) || (y%scale == scale-1 && sy+1 < m.Height && m.At(sx, sy+1) != id) {
-				c = color.RGBA{0, 0, 0, 255}
-			}
-			out.SetRGBA(x, y, c)
-		}
-	}
+	overlay.Segments(out, img, m.IDs, m.Width, m.Height, scale, tint)
 	for i, s := range segs {
 		y0 := 2 + i*rowH
 		draw.Draw(out, image.Rect(w+4, y0+2, w+16, y0+14), image.NewUniform(palette[i%len(palette)]), image.Point{}, draw.Src)

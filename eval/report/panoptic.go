@@ -7,6 +7,7 @@ import (
 
 	"rewardvision/dataset/coco"
 	"rewardvision/eval/batch"
+	ov "rewardvision/internal/overlay"
 )
 
 // segmentColors colour the categories in the panoptic overlays, by their
@@ -58,26 +59,16 @@ func panopticFigure(sc *batch.Scored) figure {
 	}
 }
 
-// overlay tints every pixel of img half-way to its segment's category
-// colour (void and unlisted ids stay as they are) and blackens the pixels
-// whose right or lower neighbour is another segment.
+// overlay draws the segments of m over img, each tinted in its category's
+// colour (void and ids cats does not list stay as they are).
 func overlay(img image.Image, m *coco.IDMap, cats map[uint32]int, colors map[int]color.RGBA) *image.RGBA {
-	b := img.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, m.Width, m.Height))
-	for y := range m.Height {
-		for x := range m.Width {
-			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 255}
-			id := m.At(x, y)
-			if cat, ok := cats[id]; ok && id != 0 {
-				t := colors[cat]
-				c = color.RGBA{uint8((uint16(c.R) + uint16(t.R)) / 2), uint8((uint16(c.G) + uint16(t.G)) / 2), uint8((uint16(c.B) + uint16(t.B)) / 2), 255}
-			}
-			if (x+1 < m.Width && m.At(x+1, y) != id) || (y+1 < m.Height && m.At(x, y+1) != id) {
-				c = color.RGBA{0, 0, 0, 255}
-			}
-			out.SetRGBA(x, y, c)
+	tint := make(map[uint32]color.RGBA, len(cats))
+	for id, cat := range cats {
+		if id != 0 {
+			tint[id] = colors[cat]
 		}
 	}
+	out := image.NewRGBA(image.Rect(0, 0, m.Width, m.Height))
+	ov.Segments(out, img, m.IDs, m.Width, m.Height, 1, tint)
 	return out
 }
