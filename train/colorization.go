@@ -83,6 +83,15 @@ func loadStageI[T any](cfg *Config, load func(string) (T, error), save func(T, s
 	return given, nil
 }
 
+// denseSpec is a dense task's spec: it writes its stage-I code (into a
+// run or shipped folder, beside the weights).
+type denseSpec interface {
+	saveCode(path string) error
+}
+
+func (t *colorizationTask) saveCode(path string) error { return codec.SaveChroma(t.cb, path) }
+func (t *panopticTask) saveCode(path string) error     { return codec.SavePanoptic(t.p, path) }
+
 func sameSize(code, model int) error {
 	if code != model {
 		return fmt.Errorf("the codebook codes %d² images, the model reads %d²", code, model)

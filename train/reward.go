@@ -292,12 +292,8 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		if err := codec.SaveVocab(t.vocab, filepath.Join(cfg.OutDir, meta.VocabFile)); err != nil {
 			return nil, err
 		}
-	case *colorizationTask:
-		if err := codec.SaveChroma(t.cb, filepath.Join(cfg.OutDir, meta.Colorization.CodebookFile)); err != nil {
-			return nil, err
-		}
-	case *panopticTask:
-		if err := codec.SavePanoptic(t.p, filepath.Join(cfg.OutDir, meta.Panoptic.CodebookFile)); err != nil {
+	case denseSpec:
+		if err := t.saveCode(filepath.Join(cfg.OutDir, meta.Codebook().CodebookFile)); err != nil {
 			return nil, err
 		}
 	}

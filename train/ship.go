@@ -133,7 +133,11 @@ func writeShipped(dir, from, to string, weights *context.Context, meta *task.Met
 		written[meta.VocabFile] = true
 	}
 	if c := meta.Codebook(); c != nil {
-		if err := copyCodebook(meta.Task, filepath.Join(from, c.CodebookFile), filepath.Join(dir, c.CodebookFile)); err != nil {
+		spec, err := specFromMeta(from, meta) // loads and checks the code
+		if err != nil {
+			return err
+		}
+		if err := spec.(denseSpec).saveCode(filepath.Join(dir, c.CodebookFile)); err != nil {
 			return err
 		}
 		written[c.CodebookFile] = true
@@ -187,20 +191,4 @@ func isOptimizerVar(v *context.Variable) bool {
 		}
 	}
 	return false
-}
-
-// copyCodebook copies a dense task's stage-I code, checked on the way.
-func copyCodebook(taskName, from, to string) error {
-	if taskName == task.Panoptic {
-		p, err := codec.LoadPanoptic(from)
-		if err != nil {
-			return err
-		}
-		return codec.SavePanoptic(p, to)
-	}
-	cb, err := codec.LoadChroma(from)
-	if err != nil {
-		return err
-	}
-	return codec.SaveChroma(cb, to)
 }

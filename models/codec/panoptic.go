@@ -195,6 +195,7 @@ func (p *Panoptic) LabelMap(ids []uint32, segs []Segment) ([]int16, error) {
 	stuffOf, classOf := indexOf(p.Stuff), indexOf(p.Things)
 	type seg struct {
 		label int // -2: a thing not ranked yet
+		class int // a thing's class index
 		crowd bool
 	}
 	byID := make(map[uint32]*seg, len(segs))
@@ -212,16 +213,12 @@ func (p *Panoptic) LabelMap(ids []uint32, segs []Segment) ([]int16, error) {
 				stuffSeen[st] = s.ID
 			}
 			e.label = st
-		} else if _, ok := classOf[s.CategoryID]; ok {
-			e.label = -2
+		} else if c, ok := classOf[s.CategoryID]; ok {
+			e.label, e.class = -2, c
 		} else {
 			return nil, fmt.Errorf("segment id %d: unknown category_id %d", s.ID, s.CategoryID)
 		}
 		byID[s.ID] = e
-	}
-	cat := make(map[uint32]int, len(segs))
-	for _, s := range segs {
-		cat[s.ID] = s.CategoryID
 	}
 	out := make([]int16, len(ids))
 	rank := 0
@@ -242,7 +239,7 @@ func (p *Panoptic) LabelMap(ids []uint32, segs []Segment) ([]int16, error) {
 			if rank == p.Ranks {
 				return nil, fmt.Errorf("segment id %d: thing instance %d, the code holds %d", id, rank+1, p.Ranks)
 			}
-			e.label = len(p.Stuff) + classOf[cat[id]]*p.Ranks + rank
+			e.label = len(p.Stuff) + e.class*p.Ranks + rank
 			rank++
 		}
 		out[i] = int16(e.label)
