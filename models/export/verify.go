@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -170,6 +171,25 @@ func Verify(entryDir string, model *seq.Model, rt *ortrun.Runtime, o VerifyOptio
 	return rep, nil
 }
 
+// runCodeDecoder runs a code decoder graph in GoMLX on the model's
+// backend and returns its one output.
+func runCodeDecoder(model *seq.Model, ctx *context.Context, fn func(*context.Context, []*graph.Node) []*graph.Node, in ...*tensors.Tensor) (*tensors.Tensor, error) {
+	e, err := context.NewExec(model.Backend(), ctx.Reuse(), fn)
+	if err != nil {
+		return nil, fmt.Errorf("compile the code decoder: %w", err)
+	}
+	defer e.Finalize()
+	args := make([]any, len(in))
+	for i, t := range in {
+		args[i] = t
+	}
+	out, err := e.Exec(args...)
+	if err != nil {
+		return nil, fmt.Errorf("code decoder in GoMLX: %w", err)
+	}
+	return out[0], nil
+}
+
 // verifyCodeDecoder runs the exported code decoder in ONNX Runtime and the
 // same graph in GoMLX on the codes of tokens, and returns the largest
 // difference of their chroma planes.
@@ -188,16 +208,12 @@ func verifyCodeDecoder(r *runner.Runner, model *seq.Model, cb *codec.Chroma, tok
 	if err != nil {
 		return 0, err
 	}
-	e, err := context.NewExec(model.Backend(), CodeDecoderContext(cb).Reuse(), CodeDecoderGraph(cb))
+	out, err := runCodeDecoder(model, CodeDecoderContext(cb), CodeDecoderGraph(cb),
+		tensors.FromFlatDataAndDimensions(flat, len(codes), cb.Grid()*cb.Grid()))
 	if err != nil {
-		return 0, fmt.Errorf("compile the code decoder: %w", err)
+		return 0, err
 	}
-	defer e.Finalize()
-	out, err := e.Exec(tensors.FromFlatDataAndDimensions(flat, len(codes), cb.Grid()*cb.Grid()))
-	if err != nil {
-		return 0, fmt.Errorf("code decoder in GoMLX: %w", err)
-	}
-	goFlat := tensors.MustCopyFlatData[float32](out[0])
+	goFlat := tensors.MustCopyFlatData[float32](out)
 	per := 2 * cb.Size * cb.Size
 	d := 0.0
 	for i, p := range ortPlanes {
@@ -229,17 +245,13 @@ func verifyPanopticDecoder(r *runner.Runner, model *seq.Model, p *codec.Panoptic
 	if err != nil {
 		return 0, err
 	}
-	e, err := context.NewExec(model.Backend(), PanopticDecoderContext(p).Reuse(), PanopticDecoderGraph(p))
-	if err != nil {
-		return 0, fmt.Errorf("compile the code decoder: %w", err)
-	}
-	defer e.Finalize()
-	out, err := e.Exec(tensors.FromFlatDataAndDimensions(flat, len(codes), p.Grid()*p.Grid()),
+	out, err := runCodeDecoder(model, PanopticDecoderContext(p), PanopticDecoderGraph(p),
+		tensors.FromFlatDataAndDimensions(flat, len(codes), p.Grid()*p.Grid()),
 		tensors.FromFlatDataAndDimensions(pix, len(codes), p.Size, p.Size, 3))
 	if err != nil {
-		return 0, fmt.Errorf("code decoder in GoMLX: %w", err)
+		return 0, err
 	}
-	goFlat := tensors.MustCopyFlatData[int32](out[0])
+	goFlat := tensors.MustCopyFlatData[int32](out)
 	per := p.Size * p.Size
 	differ := 0
 	for i, l := range ortLabels {
