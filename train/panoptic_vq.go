@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"time"
 
 	"rewardvision/eval/panoptic"
@@ -161,13 +159,7 @@ func RunPanopticVQ(ctx context.Context, cfg PanopticVQConfig) (*PanopticVQMeta, 
 	if meta.Provenance.Data == "" {
 		meta.Provenance.Data = cfg.TrainDir
 	}
-	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", cfg.OutDir, err)
-	}
-	if err := codec.SavePanoptic(p, filepath.Join(cfg.OutDir, CodebookFile)); err != nil {
-		return nil, err
-	}
-	if err := writeJSON(filepath.Join(cfg.OutDir, VQFile), meta); err != nil {
+	if err := saveStageI(cfg.OutDir, func(path string) error { return codec.SavePanoptic(p, path) }, meta); err != nil {
 		return nil, err
 	}
 	return meta, nil

@@ -169,16 +169,22 @@ func RunVQ(ctx context.Context, cfg VQConfig) (*VQMeta, error) {
 	if meta.Provenance.Data == "" {
 		meta.Provenance.Data = cfg.TrainDir
 	}
-	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", cfg.OutDir, err)
-	}
-	if err := codec.SaveChroma(cb, filepath.Join(cfg.OutDir, CodebookFile)); err != nil {
-		return nil, err
-	}
-	if err := writeJSON(filepath.Join(cfg.OutDir, VQFile), meta); err != nil {
+	if err := saveStageI(cfg.OutDir, func(path string) error { return codec.SaveChroma(cb, path) }, meta); err != nil {
 		return nil, err
 	}
 	return meta, nil
+}
+
+// saveStageI writes a stage-I run's result into dir: the code (by save,
+// as CodebookFile) and its meta as VQFile.
+func saveStageI(dir string, save func(path string) error, meta any) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := save(filepath.Join(dir, CodebookFile)); err != nil {
+		return err
+	}
+	return writeJSON(filepath.Join(dir, VQFile), meta)
 }
 
 // vqOracle decodes the true codes of the first n validation images onto
