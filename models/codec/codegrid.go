@@ -2,6 +2,22 @@ package codec
 
 import "fmt"
 
+// StageI is what a dense task's stage-I code (Chroma, Panoptic) tells a
+// runner: the image side it codes, its Grid² codes of K, and the token
+// layout they make.
+type StageI interface {
+	ImageSize() int
+	Grid() int
+	K() int
+	VocabSize() int
+	SeqLen() int
+	GrammarMask() []float32
+}
+
+// ImageSize is the side of the images the code codes.
+func (c *Chroma) ImageSize() int   { return c.Size }
+func (p *Panoptic) ImageSize() int { return p.Size }
+
 // codeGrid is the token layout the UViM-style codecs (Chroma, Panoptic)
 // share: n codes in raster order, code k as token CodeOffset+k, then EOS.
 type codeGrid struct {

@@ -86,7 +86,7 @@ func codeDecoderOf(meta *task.Meta, dir string) (*codeDecoder, error) {
 		return nil, nil
 	}
 	path := filepath.Join(dir, c.CodebookFile)
-	var k, grid, size int
+	var code codec.StageI
 	var d *codeDecoder
 	switch meta.Task {
 	case task.Colorization:
@@ -94,19 +94,17 @@ func codeDecoderOf(meta *task.Meta, dir string) (*codeDecoder, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the colorization checkpoint's stage-I code: %w", err)
 		}
-		k, grid, size = cb.K(), cb.Grid(), cb.Size
-		d = &codeDecoder{ctx: CodeDecoderContext(cb), graphs: CodeDecoderGraphs(cb)}
+		code, d = cb, &codeDecoder{ctx: CodeDecoderContext(cb), graphs: CodeDecoderGraphs(cb)}
 	default: // task.Panoptic
 		p, err := codec.LoadPanoptic(path)
 		if err != nil {
 			return nil, fmt.Errorf("the panoptic checkpoint's stage-I code: %w", err)
 		}
-		k, grid, size = p.K(), p.Grid(), p.Size
-		d = &codeDecoder{ctx: PanopticDecoderContext(p), graphs: PanopticDecoderGraphs(p)}
+		code, d = p, &codeDecoder{ctx: PanopticDecoderContext(p), graphs: PanopticDecoderGraphs(p)}
 	}
-	if k != c.Codes || grid != c.Grid || size != meta.Model.ImageSize {
+	if code.K() != c.Codes || code.Grid() != c.Grid || code.ImageSize() != meta.Model.ImageSize {
 		return nil, fmt.Errorf("codebook %s (%d codes, grid %d, %d²) does not match meta.json (%d codes, grid %d, %d²)",
-			path, k, grid, size, c.Codes, c.Grid, meta.Model.ImageSize)
+			path, code.K(), code.Grid(), code.ImageSize(), c.Codes, c.Grid, meta.Model.ImageSize)
 	}
 	// Read after the load: a file of the wrong kind or size fails there.
 	raw, err := os.ReadFile(path)

@@ -236,32 +236,27 @@ func (r *Runner) loadCodec() error {
 		}
 		r.vocab = v
 		r.mask = v.GrammarMask(m.Tokens.MaxLen)
-	case task.Colorization:
+	case task.Colorization, task.Panoptic:
 		t := m.Tokens.Codes
 		path := filepath.Join(r.Dir, t.CodebookFile)
-		c, err := codec.LoadChroma(path)
-		if err != nil {
-			return err
+		var c codec.StageI
+		var err error
+		if m.Task == task.Colorization {
+			if r.chroma, err = codec.LoadChroma(path); err != nil {
+				return err
+			}
+			c = r.chroma
+		} else {
+			if r.pan, err = codec.LoadPanoptic(path); err != nil {
+				return err
+			}
+			c = r.pan
 		}
-		if c.K() != t.Codes || c.Grid() != t.Grid || c.Size != m.Input.Size || c.VocabSize() != m.Tokens.VocabSize {
-			return fmt.Errorf("codebook %s (%d codes, grid %d, %d², vocabulary %d) does not match model.json (%d codes, grid %d, input %d², vocabulary %d)",
-				path, c.K(), c.Grid(), c.Size, c.VocabSize(), t.Codes, t.Grid, m.Input.Size, m.Tokens.VocabSize)
+		if c.K() != t.Codes || c.Grid() != t.Grid || c.ImageSize() != m.Input.Size || c.VocabSize() != m.Tokens.VocabSize {
+			return fmt.Errorf("%s code %s (%d codes, grid %d, %d², vocabulary %d) does not match model.json (%d codes, grid %d, input %d², vocabulary %d)",
+				m.Task, path, c.K(), c.Grid(), c.ImageSize(), c.VocabSize(), t.Codes, t.Grid, m.Input.Size, m.Tokens.VocabSize)
 		}
-		r.chroma = c
 		r.mask = padMask(c.GrammarMask(), c.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
-	case task.Panoptic:
-		t := m.Tokens.Codes
-		path := filepath.Join(r.Dir, t.CodebookFile)
-		p, err := codec.LoadPanoptic(path)
-		if err != nil {
-			return err
-		}
-		if p.K() != t.Codes || p.Grid() != t.Grid || p.Size != m.Input.Size || p.VocabSize() != m.Tokens.VocabSize {
-			return fmt.Errorf("panoptic code %s (%d codes, grid %d, %d², vocabulary %d) does not match model.json (%d codes, grid %d, input %d², vocabulary %d)",
-				path, p.K(), p.Grid(), p.Size, p.VocabSize(), t.Codes, t.Grid, m.Input.Size, m.Tokens.VocabSize)
-		}
-		r.pan = p
-		r.mask = padMask(p.GrammarMask(), p.SeqLen(), m.Tokens.MaxLen, m.Tokens.VocabSize)
 	}
 	return nil
 }
