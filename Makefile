@@ -120,7 +120,7 @@ train-vq-panoptic: build
 	$(BIN) train vq --task panoptic --data $(SHAPES) --out assets/checkpoints/panoptic-vq --k 512 --patch 8 --ranks 4 --refits 3 --images 8000 --seed 1 --eval-n 500 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)"
 
 train-panoptic: build
-	$(BIN) train mle --task panoptic --vq assets/checkpoints/panoptic-vq --data $(SHAPES) --out runs/panoptic-mle --steps 1600 --batch 32 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 400 --eval-n 200 --ckpt-every 100 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train mle --task panoptic --vq assets/checkpoints/panoptic-vq --init-encoder assets/checkpoints/captioning-mle --data $(SHAPES) --out runs/panoptic-mle --steps 1600 --batch 32 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 200 --eval-n 200 --ckpt-every 100 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/panoptic-mle --to assets/checkpoints/panoptic-mle --val $(SHAPES)/val
 
 train-reward-panoptic: ort build

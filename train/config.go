@@ -39,13 +39,16 @@ type Config struct {
 	LogEvery  int // JSONL line every N steps; 0 means 10
 	Resume    bool
 
-	Model    ModelSize // architecture; zero fields take the task defaults
-	PosInit  string    // encoder positions: PosInitSinCos (default) or PosInitRandom
-	Bins     int       // detection: coordinate bins; 0 = image size + 1 (one per pixel)
-	BoxOrder string    // detection box layout: BoxOrderCoords (pix2seq's, default) or BoxOrderClass
-	Boxes    int       // detection: boxes per sequence; 0 = the most in a training image (at most 16)
-	VQ       string    // colorization: the stage-I codebook (a `train vq` folder or its codebook.json)
-	MaxLen   int       // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
+	Model   ModelSize // architecture; zero fields take the task defaults
+	PosInit string    // encoder positions: PosInitSinCos (default) or PosInitRandom
+	// InitEncoder: a checkpoint (run or shipped) whose encoder weights
+	// start this model's (same encoder architecture and input); "" : random.
+	InitEncoder string
+	Bins        int    // detection: coordinate bins; 0 = image size + 1 (one per pixel)
+	BoxOrder    string // detection box layout: BoxOrderCoords (pix2seq's, default) or BoxOrderClass
+	Boxes       int    // detection: boxes per sequence; 0 = the most in a training image (at most 16)
+	VQ          string // colorization: the stage-I codebook (a `train vq` folder or its codebook.json)
+	MaxLen      int    // captioning: decoder positions (words + EOS); 0 = longest training caption + 1 (at most 32)
 
 	Workers int  // image decoding goroutines
 	SkipBad bool // skip bad records and unreadable images with a warning instead of failing

@@ -49,6 +49,7 @@ type savedConfig struct {
 	Clip        float64 `json:"clip"`
 	Seed        int64   `json:"seed"`
 	PosInit     string  `json:"pos_init,omitempty"`
+	InitEncoder string  `json:"init_encoder,omitempty"`
 	BoxOrder    string  `json:"box_order,omitempty"` // detection; "" in runs before the option: coords
 }
 
@@ -151,6 +152,14 @@ func newMLERun(ctx context.Context, cfg Config) (*mleRun, error) {
 	if err := initPositions(m, cfg.PosInit); err != nil {
 		return nil, err
 	}
+	meta := newMeta(&cfg, mcfg, spec)
+	if cfg.InitEncoder != "" && !have {
+		n, err := initEncoder(m, meta.Input, cfg.InitEncoder)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("encoder initialised", "from", cfg.InitEncoder, "variables", n)
+	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", cfg.OutDir, err)
 	}
@@ -176,7 +185,7 @@ func newMLERun(ctx context.Context, cfg Config) (*mleRun, error) {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
 	r := &mleRun{cfg: cfg, log: log, val: valSet, spec: spec, model: m, st: st, logf: logf, jl: json.NewEncoder(logf),
-		meta: newMeta(&cfg, mcfg, spec), smp: newSampler(trainSet, spec, cfg.Seed), start: start, lastGood: start, evalBatch: 64}
+		meta: meta, smp: newSampler(trainSet, spec, cfg.Seed), start: start, lastGood: start, evalBatch: 64}
 	if cfg.EvalN > 0 {
 		r.evalBatch = min(r.evalBatch, cfg.EvalN)
 	}
@@ -363,7 +372,7 @@ func newMeta(cfg *Config, mcfg seq.Config, spec taskSpec) *task.Meta {
 
 func saved(cfg *Config) savedConfig {
 	return savedConfig{Task: cfg.Task, Train: cfg.TrainDir, Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Warmup: cfg.Warmup,
-		WeightDecay: cfg.WeightDecay, Clip: cfg.Clip, Seed: cfg.Seed, PosInit: cfg.PosInit, BoxOrder: cfg.BoxOrder}
+		WeightDecay: cfg.WeightDecay, Clip: cfg.Clip, Seed: cfg.Seed, PosInit: cfg.PosInit, InitEncoder: cfg.InitEncoder, BoxOrder: cfg.BoxOrder}
 }
 
 // checkResume compares the run with the one that wrote the checkpoints:
@@ -405,6 +414,7 @@ func checkResume(cfg *Config) error {
 	if prev.PosInit != "" { // written by runs before the option existed: random
 		add("pos-init", prev.PosInit, cur.PosInit)
 	}
+	add("init-encoder", prev.InitEncoder, cur.InitEncoder)
 	if cur.Task == task.Detection {
 		was := prev.BoxOrder
 		if was == "" {

@@ -77,6 +77,7 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			decDepth := fs.Int("dec-depth", "", 0, "decoder blocks (0: task default)")
 			heads := fs.Int("heads", "", 0, "attention heads (0: task default)")
 			posInit := fs.String("pos-init", "", "sincos", "encoder position initialisation: sincos (2-D sine-cosine table) or random (normal, stddev 0.02)")
+			initEnc := fs.String("init-encoder", "", "", "start the encoder from this checkpoint's (a run or shipped folder of a model with the same encoder, e.g. assets/checkpoints/captioning-mle)")
 			bins := fs.Int("bins", "", 0, "detection: coordinate bins (0: image size + 1, one per pixel)")
 			boxOrder := fs.String("box-order", "", train.BoxOrderCoords, "detection: box tokens as pix2seq, coordinates then class ("+train.BoxOrderCoords+"), or class then coordinates ("+train.BoxOrderClass+")")
 			boxes := fs.Int("max-boxes", "", 0, "detection: boxes per sequence (0: most in a training image, ≤ 16)")
@@ -111,7 +112,7 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 				Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
 				Model:   train.ModelSize{PatchSize: *patch, Width: *width, EncDepth: *encDepth, StemChannels: *stem, DecDepth: *decDepth, Heads: *heads},
-				PosInit: *posInit, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, VQ: *vq, MaxLen: *maxLen, Workers: *df.workers, SkipBad: *df.skipBad,
+				PosInit: *posInit, InitEncoder: *initEnc, Bins: *bins, BoxOrder: *boxOrder, Boxes: *boxes, VQ: *vq, MaxLen: *maxLen, Workers: *df.workers, SkipBad: *df.skipBad,
 				Command: "rewardvision train mle " + shellJoin(args), DataDesc: *df.desc, DataSeed: int64(*df.seed), World: *df.world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(stderr, term, false, slog.Default()),
