@@ -10,9 +10,9 @@ import (
 
 	"rewardvision/eval/colorize"
 	"rewardvision/internal/atomicfile"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
-	"rewardvision/models/task"
 )
 
 // colorizationTask is stage II of the UViM-style colorization model: the
@@ -113,9 +113,9 @@ func (t *colorizationTask) target(s *split, i int, _ *rand.Rand) ([]int32, error
 	return t.cb.Tokens(codes), nil
 }
 
-func (t *colorizationTask) fillMeta(meta *task.Meta) {
+func (t *colorizationTask) fillMeta(meta *checkpoint.Meta) {
 	meta.Input.Gray = true
-	meta.Colorization = &task.Codebook{CodebookFile: CodebookFile, Grid: t.cb.Grid(), Codes: t.cb.K()}
+	meta.Colorization = &checkpoint.Codebook{CodebookFile: CodebookFile, Grid: t.cb.Grid(), Codes: t.cb.K()}
 }
 
 // evaluate: greedy codes decoded onto each validation image's luminance →

@@ -10,6 +10,7 @@ import (
 
 	"rewardvision/dataset/coco"
 	"rewardvision/dataset/loader"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/task"
 )
@@ -162,7 +163,7 @@ func (s *split) len() int { return len(s.ids) }
 
 // normalize writes image i as float32 model input into dst (size²·3).
 func (s *split) normalize(i int, dst []float32) {
-	task.Input{Mean: inputMean, Std: inputStd, Gray: s.gray}.Normalize(dst[:0], s.pixels[i])
+	checkpoint.Input{Mean: inputMean, Std: inputStd, Gray: s.gray}.Normalize(dst[:0], s.pixels[i])
 }
 
 // maxBoxes is the most non-crowd thing boxes in one image.

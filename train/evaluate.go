@@ -9,6 +9,7 @@ import (
 
 	"rewardvision/eval/captions"
 	"rewardvision/models/backend"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
@@ -41,7 +42,7 @@ func Evaluate(ctx context.Context, o EvalOptions) (map[string]float64, error) {
 			return nil, fmt.Errorf("results %s: its folder does not exist", resultsPath)
 		}
 	}
-	meta, err := task.Load(dir)
+	meta, err := checkpoint.Load(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -82,13 +83,13 @@ func Evaluate(ctx context.Context, o EvalOptions) (map[string]float64, error) {
 }
 
 // specFromMeta rebuilds the task's codec from a checkpoint's metadata.
-func specFromMeta(dir string, meta *task.Meta) (taskSpec, error) {
+func specFromMeta(dir string, meta *checkpoint.Meta) (taskSpec, error) {
 	switch meta.Task {
 	case task.Detection:
 		d := meta.Detection
 		c, err := codec.NewDetection(d.Bins, d.NumClasses, d.MaxBoxes)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, task.MetaFile), err)
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, checkpoint.MetaFile), err)
 		}
 		c.ClassFirst = d.ClassFirst
 		t := &detectionTask{codec: c}
@@ -113,7 +114,7 @@ func specFromMeta(dir string, meta *task.Meta) (taskSpec, error) {
 			names[l.CategoryID] = l.Name
 		}
 		return newPanopticSpec(p, names)
-	default: // task.Captioning: task.Load accepts no other
+	default: // task.Captioning: checkpoint.Load accepts no other
 		v, err := codec.LoadVocab(filepath.Join(dir, meta.VocabFile), captions.Tokenize)
 		if err != nil {
 			return nil, err

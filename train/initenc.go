@@ -8,8 +8,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/seq"
-	"rewardvision/models/task"
 )
 
 // encoderScope is the context scope of the ViT encoder (models/seq).
@@ -23,7 +23,7 @@ const encoderScope = context.ScopeSeparator + "encoder"
 // learns too slowly. The decoder starts fresh. The two encoders must have
 // the same architecture and input normalisation; a resumed run's
 // checkpoint overwrites all of this.
-func initEncoder(m *seq.Model, input task.Input, dir string) (int, error) {
+func initEncoder(m *seq.Model, input checkpoint.Input, dir string) (int, error) {
 	src := context.New()
 	if _, err := checkpoints.Load(src).Dir(dir).Immediate().Done(); err != nil {
 		return 0, fmt.Errorf("--init-encoder: load %s: %w", dir, err)
@@ -40,7 +40,7 @@ func initEncoder(m *seq.Model, input task.Input, dir string) (int, error) {
 	if diff := encoderDiff(from, m.Cfg); diff != "" {
 		return 0, fmt.Errorf("--init-encoder: the encoder in %s differs: %s", dir, diff)
 	}
-	meta, err := task.Load(dir)
+	meta, err := checkpoint.Load(dir)
 	if err != nil {
 		return 0, fmt.Errorf("--init-encoder: %w", err)
 	}

@@ -6,9 +6,9 @@ import (
 	"slices"
 
 	"rewardvision/eval/panoptic"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
-	"rewardvision/models/task"
 )
 
 // panopticTask is stage II of the UViM-style panoptic model: the sequence
@@ -84,10 +84,10 @@ func (t *panopticTask) target(s *split, i int, _ *rand.Rand) ([]int32, error) {
 	return t.p.Tokens(codes), nil
 }
 
-func (t *panopticTask) fillMeta(meta *task.Meta) {
-	meta.Panoptic = &task.Codebook{CodebookFile: CodebookFile, Grid: t.p.Grid(), Codes: t.p.K()}
+func (t *panopticTask) fillMeta(meta *checkpoint.Meta) {
+	meta.Panoptic = &checkpoint.Codebook{CodebookFile: CodebookFile, Grid: t.p.Grid(), Codes: t.p.K()}
 	for _, c := range t.cats.List() {
-		meta.Labels = append(meta.Labels, task.Label{Index: len(meta.Labels), CategoryID: c.ID, Name: c.Name})
+		meta.Labels = append(meta.Labels, checkpoint.Label{Index: len(meta.Labels), CategoryID: c.ID, Name: c.Name})
 	}
 }
 

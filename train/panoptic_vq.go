@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"rewardvision/eval/panoptic"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/task"
 )
@@ -48,10 +49,10 @@ type PanopticVQMeta struct {
 	Coverage float64 `json:"coverage"` // training patches whose label set is a code
 	// Oracle: PQ, SQ, RQ (All, Things, Stuff) and mean image PQ (reward)
 	// of the true codes decoded, on the validation split.
-	Oracle     map[string]float64 `json:"oracle"`
-	CodesUsed  float64            `json:"codes_used"` // fraction of codes the validation images use
-	Elapsed    float64            `json:"elapsed_s"`
-	Provenance task.Provenance    `json:"provenance"`
+	Oracle     map[string]float64    `json:"oracle"`
+	CodesUsed  float64               `json:"codes_used"` // fraction of codes the validation images use
+	Elapsed    float64               `json:"elapsed_s"`
+	Provenance checkpoint.Provenance `json:"provenance"`
 }
 
 // RunPanopticVQ lists the codes, measures the oracle on the validation
@@ -154,7 +155,7 @@ func RunPanopticVQ(ctx context.Context, cfg PanopticVQConfig) (*PanopticVQMeta, 
 	meta := &PanopticVQMeta{Task: task.Panoptic, K: p.K(), Grid: p.Grid(), Patch: p.Patch, Ranks: p.Ranks, Refits: p.Iters,
 		Images: len(order), Coverage: coverage, Oracle: oracle, CodesUsed: float64(used) / float64(p.K()),
 		Elapsed: time.Since(t0).Seconds(),
-		Provenance: task.Provenance{Data: cfg.DataDesc, World: cfg.World, DataSeed: cfg.DataSeed, Seed: cfg.Seed,
+		Provenance: checkpoint.Provenance{Data: cfg.DataDesc, World: cfg.World, DataSeed: cfg.DataSeed, Seed: cfg.Seed,
 			Command: cfg.Command, Commit: cfg.Commit, Metrics: oracle}}
 	if meta.Provenance.Data == "" {
 		meta.Provenance.Data = cfg.TrainDir

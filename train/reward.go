@@ -19,6 +19,7 @@ import (
 
 	"rewardvision/eval/colorize"
 	"rewardvision/models/backend"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/export"
 	"rewardvision/models/ortrun"
@@ -204,7 +205,7 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		return nil, err
 	}
 	log := cfg.Logger
-	initMeta, err := task.Load(cfg.Init)
+	initMeta, err := checkpoint.Load(cfg.Init)
 	if err != nil {
 		return nil, fmt.Errorf("init checkpoint: %w", err)
 	}
@@ -328,14 +329,14 @@ func sameCategories(t *detectionTask, s *split) error {
 	return nil
 }
 
-func (r *rewardRun) newMeta(init *task.Meta) *task.Meta {
+func (r *rewardRun) newMeta(init *checkpoint.Meta) *checkpoint.Meta {
 	meta := *init
 	meta.Variant = task.Reward
 	world := r.cfg.World
 	if world == "" {
 		world = init.Prov.World // tuned on the world it learned
 	}
-	meta.Prov = task.Provenance{Data: r.cfg.DataDesc, World: world, DataSeed: r.cfg.DataSeed, Seed: r.cfg.Seed, Command: r.cfg.Command,
+	meta.Prov = checkpoint.Provenance{Data: r.cfg.DataDesc, World: world, DataSeed: r.cfg.DataSeed, Seed: r.cfg.Seed, Command: r.cfg.Command,
 		Reward: r.rw.describe(), Init: r.cfg.Init, Commit: r.cfg.Commit}
 	if meta.Prov.Data == "" {
 		meta.Prov.Data = r.cfg.TrainDir
@@ -444,7 +445,7 @@ func (r *rewardRun) update(ro *rollout) (loss, norm float32, lp []float32, err e
 	return tensors.ToScalar[float32](out[0]), tensors.ToScalar[float32](out[1]), tensors.MustCopyFlatData[float32](out[2]), nil
 }
 
-func (r *rewardRun) loop(ctx context.Context, start int, meta *task.Meta) (*Result, error) {
+func (r *rewardRun) loop(ctx context.Context, start int, meta *checkpoint.Meta) (*Result, error) {
 	cfg, log := r.cfg, r.cfg.Logger
 	logf, err := os.OpenFile(filepath.Join(cfg.OutDir, LogFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

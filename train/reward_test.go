@@ -18,6 +18,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"rewardvision/models/backend"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
@@ -347,7 +348,7 @@ func TestRewardRunResumeExact(t *testing.T) {
 			if _, ok := want.Metrics["reward"]; !ok {
 				t.Errorf("validation metrics %v lack the mean reward", want.Metrics)
 			}
-			meta, err := task.Load(full.OutDir)
+			meta, err := checkpoint.Load(full.OutDir)
 			if err != nil {
 				t.Fatal(err)
 			}

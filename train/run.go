@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rewardvision/models/backend"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
 )
@@ -33,7 +34,7 @@ type Result struct {
 	StartStep int                // step the run started (or resumed) from
 	Losses    []float32          // loss of each step this run took
 	Metrics   map[string]float64 // last validation metrics
-	Meta      *task.Meta
+	Meta      *checkpoint.Meta
 	Elapsed   time.Duration
 }
 
@@ -78,7 +79,7 @@ type mleRun struct {
 	smp        *sampler
 	logf       *os.File
 	jl         *json.Encoder
-	meta       *task.Meta
+	meta       *checkpoint.Meta
 	start      int // step the run starts (or resumes) from
 	evalBatch  int
 	runStart   time.Time
@@ -290,7 +291,7 @@ func (r *mleRun) afterStep(info *StepInfo) error {
 
 // saveCheckpoint writes the model's checkpoint and meta.json with the
 // steps done and the last validation metrics (if any).
-func saveCheckpoint(m *seq.Model, meta *task.Meta, metrics map[string]float64, done int, dir string, log *slog.Logger) error {
+func saveCheckpoint(m *seq.Model, meta *checkpoint.Meta, metrics map[string]float64, done int, dir string, log *slog.Logger) error {
 	if err := m.SaveCheckpoint(); err != nil {
 		return err
 	}
@@ -298,7 +299,7 @@ func saveCheckpoint(m *seq.Model, meta *task.Meta, metrics map[string]float64, d
 	if metrics != nil {
 		meta.Prov.Metrics = metrics
 	}
-	if err := task.Save(dir, meta); err != nil {
+	if err := checkpoint.Save(dir, meta); err != nil {
 		return err
 	}
 	log.Info("checkpoint", "step", done, "dir", dir)
@@ -355,13 +356,13 @@ func modelConfigOf(s ModelSize, c seq.Config) seq.Config {
 	return c
 }
 
-func newMeta(cfg *Config, mcfg seq.Config, spec taskSpec) *task.Meta {
-	meta := &task.Meta{
+func newMeta(cfg *Config, mcfg seq.Config, spec taskSpec) *checkpoint.Meta {
+	meta := &checkpoint.Meta{
 		Task: cfg.Task, Variant: task.MLE, Model: mcfg,
-		Input: task.Input{Size: mcfg.ImageSize, Channels: mcfg.Channels, Mean: inputMean, Std: inputStd,
+		Input: checkpoint.Input{Size: mcfg.ImageSize, Channels: mcfg.Channels, Mean: inputMean, Std: inputStd,
 			Letterbox: true, Pad: float32(padLevel) / 255},
-		Decoding: task.Decoding{Temperature: 0, MaxTokens: mcfg.SeqLen},
-		Prov:     task.Provenance{Data: cfg.DataDesc, World: cfg.World, DataSeed: cfg.DataSeed, Seed: cfg.Seed, Command: cfg.Command, Commit: cfg.Commit},
+		Decoding: checkpoint.Decoding{Temperature: 0, MaxTokens: mcfg.SeqLen},
+		Prov:     checkpoint.Provenance{Data: cfg.DataDesc, World: cfg.World, DataSeed: cfg.DataSeed, Seed: cfg.Seed, Command: cfg.Command, Commit: cfg.Commit},
 	}
 	if meta.Prov.Data == "" {
 		meta.Prov.Data = cfg.TrainDir
@@ -380,7 +381,7 @@ func saved(cfg *Config) savedConfig {
 // decides the batches and the schedule, else the run would not continue
 // the same training.
 func checkResume(cfg *Config) error {
-	if meta, err := task.Load(cfg.OutDir); err == nil && meta.Task != cfg.Task {
+	if meta, err := checkpoint.Load(cfg.OutDir); err == nil && meta.Task != cfg.Task {
 		return fmt.Errorf("%s holds a %s checkpoint, not %s", cfg.OutDir, meta.Task, cfg.Task)
 	}
 	path := filepath.Join(cfg.OutDir, ConfigFile)

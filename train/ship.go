@@ -13,15 +13,15 @@ import (
 
 	"rewardvision/eval/captions"
 	"rewardvision/internal/atomicfile"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
-	"rewardvision/models/task"
 )
 
 // Ship writes the latest checkpoint of the training folder from into the
 // folder to: trainable weights and the global step only, without the
 // optimizer's moments (a third of the size; reward tuning starts a fresh
-// optimizer), so seq.Load and task.Load read it; meta.json and the
+// optimizer), so seq.Load and checkpoint.Load read it; meta.json and the
 // vocabulary; the run's log.jsonl with its curve drawn by PlotLog in
 // curve.svg (CurveFile), titled after to. Files of an existing to that
 // Ship does not write (a README) are kept.
@@ -30,11 +30,11 @@ import (
 // complete, so a failure midway leaves the old one as it was. to may not
 // be from itself nor a training run (its optimizer state would be lost
 // and a later --resume would silently not be exact).
-func Ship(from, to string) (*task.Meta, error) {
+func Ship(from, to string) (*checkpoint.Meta, error) {
 	if err := checkShipTarget(from, to); err != nil {
 		return nil, err
 	}
-	meta, err := task.Load(from)
+	meta, err := checkpoint.Load(from)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func checkShipTarget(from, to string) error {
 
 // writeShipped fills the empty folder dir with what Ship ships, plus the
 // files of the old folder to that Ship does not write.
-func writeShipped(dir, from, to string, weights *context.Context, meta *task.Meta, logData, curve []byte) error {
+func writeShipped(dir, from, to string, weights *context.Context, meta *checkpoint.Meta, logData, curve []byte) error {
 	h, err := checkpoints.Build(weights).Dir(dir).Keep(1).Done()
 	if err != nil {
 		return fmt.Errorf("open %s: %w", dir, err)
@@ -121,7 +121,7 @@ func writeShipped(dir, from, to string, weights *context.Context, meta *task.Met
 	if err := h.Save(); err != nil {
 		return fmt.Errorf("save weights: %w", err)
 	}
-	written := map[string]bool{task.MetaFile: true, LogFile: true, CurveFile: true}
+	written := map[string]bool{checkpoint.MetaFile: true, LogFile: true, CurveFile: true}
 	if meta.VocabFile != "" {
 		v, err := codec.LoadVocab(filepath.Join(from, meta.VocabFile), captions.Tokenize)
 		if err != nil {
@@ -153,7 +153,7 @@ func writeShipped(dir, from, to string, weights *context.Context, meta *task.Met
 			return err
 		}
 	}
-	if err := task.Save(dir, meta); err != nil {
+	if err := checkpoint.Save(dir, meta); err != nil {
 		return err
 	}
 	old, err := os.ReadDir(to)

@@ -17,6 +17,7 @@ import (
 
 	"rewardvision/eval/captions"
 	"rewardvision/models/backend"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
 )
@@ -51,7 +52,7 @@ func assertSameWeights(t *testing.T, a, b string) {
 }
 
 // TestShip: the shipped folder holds the weights without optimizer state,
-// loads with seq.Load and task.Load, and decodes like the training folder.
+// loads with seq.Load and checkpoint.Load, and decodes like the training folder.
 func TestShip(t *testing.T) {
 	cfg := tinyConfig(t, "captioning", 3)
 	res, err := Run(context.Background(), cfg)
@@ -66,7 +67,7 @@ func TestShip(t *testing.T) {
 	if meta.Prov.Steps != 3 || meta.Task != task.Captioning || meta.Variant != task.MLE {
 		t.Errorf("meta %+v", meta)
 	}
-	if _, err := task.Load(to); err != nil {
+	if _, err := checkpoint.Load(to); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(to, VocabFile)); err != nil {

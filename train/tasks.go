@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 
 	"rewardvision/eval/captions"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
-	"rewardvision/models/task"
 )
 
 // VocabFile is the captioning vocabulary's file name in the output folder.
@@ -27,7 +27,7 @@ type taskSpec interface {
 	// evaluate scores greedy decodes of the first n validation images and
 	// returns them too, as COCO results.
 	evaluate(m *seq.Model, val *split, n, batch int) (map[string]float64, results, error)
-	fillMeta(meta *task.Meta)
+	fillMeta(meta *checkpoint.Meta)
 	headline() string // the metric named in logs and the README
 }
 
@@ -75,10 +75,10 @@ func (t *detectionTask) target(s *split, i int, rng *rand.Rand) ([]int32, error)
 	return tokens, nil
 }
 
-func (t *detectionTask) fillMeta(meta *task.Meta) {
-	meta.Detection = &task.DetectionCodec{Bins: t.codec.Bins, NumClasses: t.codec.NumClasses, MaxBoxes: t.codec.MaxBoxes, ClassFirst: t.codec.ClassFirst}
+func (t *detectionTask) fillMeta(meta *checkpoint.Meta) {
+	meta.Detection = &checkpoint.DetectionCodec{Bins: t.codec.Bins, NumClasses: t.codec.NumClasses, MaxBoxes: t.codec.MaxBoxes, ClassFirst: t.codec.ClassFirst}
 	for k, name := range t.cats {
-		meta.Labels = append(meta.Labels, task.Label{Index: k, CategoryID: int(t.ids[k]), Name: name})
+		meta.Labels = append(meta.Labels, checkpoint.Label{Index: k, CategoryID: int(t.ids[k]), Name: name})
 	}
 }
 
@@ -143,4 +143,4 @@ func (t *captionTask) target(s *split, i int, rng *rand.Rand) ([]int32, error) {
 	return tokens, nil
 }
 
-func (t *captionTask) fillMeta(meta *task.Meta) { meta.VocabFile = VocabFile }
+func (t *captionTask) fillMeta(meta *checkpoint.Meta) { meta.VocabFile = VocabFile }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"rewardvision/eval/colorize"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/task"
 )
@@ -58,18 +59,18 @@ type VQIter struct {
 // VQMeta is vq.json: the codebook's provenance and its oracle, the
 // quality of the true codes decoded, which bounds what stage II can reach.
 type VQMeta struct {
-	Task       string          `json:"task"`
-	K          int             `json:"k"`
-	Grid       int             `json:"grid"`
-	Patch      int             `json:"patch"`
-	Sub        int             `json:"sub"`
-	Images     int             `json:"images"`  // training images clustered
-	Patches    int             `json:"patches"` // patch vectors clustered
-	Iters      int             `json:"iters"`
-	TrainMSE   float64         `json:"train_mse"`  // per value, after the last iteration
-	Oracle     ColorScores     `json:"oracle"`     // true codes decoded, on the validation split
-	CodesUsed  float64         `json:"codes_used"` // fraction of codes the validation images use
-	Provenance task.Provenance `json:"provenance"`
+	Task       string                `json:"task"`
+	K          int                   `json:"k"`
+	Grid       int                   `json:"grid"`
+	Patch      int                   `json:"patch"`
+	Sub        int                   `json:"sub"`
+	Images     int                   `json:"images"`  // training images clustered
+	Patches    int                   `json:"patches"` // patch vectors clustered
+	Iters      int                   `json:"iters"`
+	TrainMSE   float64               `json:"train_mse"`  // per value, after the last iteration
+	Oracle     ColorScores           `json:"oracle"`     // true codes decoded, on the validation split
+	CodesUsed  float64               `json:"codes_used"` // fraction of codes the validation images use
+	Provenance checkpoint.Provenance `json:"provenance"`
 }
 
 // ColorScores are mean image scores of colorizations against ground truth.
@@ -164,7 +165,7 @@ func RunVQ(ctx context.Context, cfg VQConfig) (*VQMeta, error) {
 	}
 	meta := &VQMeta{Task: task.Colorization, K: cfg.K, Grid: cb.Grid(), Patch: cfg.Patch, Sub: cfg.Sub,
 		Images: len(order), Patches: len(x), Iters: cfg.Iters, TrainMSE: mse, Oracle: oracle, CodesUsed: used,
-		Provenance: task.Provenance{Data: cfg.DataDesc, World: cfg.World, DataSeed: cfg.DataSeed, Seed: cfg.Seed,
+		Provenance: checkpoint.Provenance{Data: cfg.DataDesc, World: cfg.World, DataSeed: cfg.DataSeed, Seed: cfg.Seed,
 			Command: cfg.Command, Commit: cfg.Commit, Metrics: oracle.Map()}}
 	if meta.Provenance.Data == "" {
 		meta.Provenance.Data = cfg.TrainDir

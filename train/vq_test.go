@@ -20,6 +20,7 @@ import (
 
 	"rewardvision/dataset/shapes"
 	"rewardvision/eval/colorize"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/task"
 )
@@ -621,7 +622,7 @@ func TestColorizationOverfit(t *testing.T) {
 	if len(src) == 0 || string(src) != string(own) {
 		t.Errorf("the run's codebook.json differs from the vq folder's")
 	}
-	meta, err := task.Load(cfg.OutDir)
+	meta, err := checkpoint.Load(cfg.OutDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"rewardvision/internal/cli"
 	"rewardvision/models/backend"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/export"
 	"rewardvision/models/repo"
@@ -62,12 +63,12 @@ func exportTestCheckpoint(t *testing.T) string {
 	if err := m.SaveCheckpoint(); err != nil {
 		t.Fatal(err)
 	}
-	meta := &task.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg,
-		Input:     task.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 128.0 / 255},
-		Detection: &task.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 2},
-		Labels:    []task.Label{{Index: 0, CategoryID: 1, Name: "circle"}, {Index: 1, CategoryID: 2, Name: "square"}, {Index: 2, CategoryID: 3, Name: "star"}},
-		Decoding:  task.Decoding{MaxTokens: cfg.SeqLen}, Prov: task.Provenance{Data: "test", Steps: 1}}
-	if err := task.Save(dir, meta); err != nil {
+	meta := &checkpoint.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg,
+		Input:     checkpoint.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 128.0 / 255},
+		Detection: &checkpoint.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 2},
+		Labels:    []checkpoint.Label{{Index: 0, CategoryID: 1, Name: "circle"}, {Index: 1, CategoryID: 2, Name: "square"}, {Index: 2, CategoryID: 3, Name: "star"}},
+		Decoding:  checkpoint.Decoding{MaxTokens: cfg.SeqLen}, Prov: checkpoint.Provenance{Data: "test", Steps: 1}}
+	if err := checkpoint.Save(dir, meta); err != nil {
 		t.Fatal(err)
 	}
 	return dir

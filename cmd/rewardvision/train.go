@@ -13,6 +13,7 @@ import (
 
 	"rewardvision/internal/buildinfo"
 	"rewardvision/internal/cli"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/task"
 	"rewardvision/train"
 )
@@ -23,7 +24,7 @@ decay, linear warmup then cosine decay, global-norm gradient clipping.
 
 --data is a split folder from 'rewardvision data gen' holding train/ and val/
 (or give --train and --val). --out receives GoMLX checkpoints (every
---ckpt-every steps, the last --keep kept), meta.json (models/task metadata with
+--ckpt-every steps, the last --keep kept), meta.json (models/checkpoint metadata with
 the last validation metrics), log.jsonl (one line per logged step: loss, lr,
 gradient norm, steps/s, validation metrics) and, for captioning, vocab.json;
 for colorization and panoptic (stage II: the gray image, or the image, to the
@@ -34,7 +35,7 @@ A non-finite loss stops the run and keeps the last good checkpoint.`
 const trainShipHelp = `Copies the latest checkpoint of a training folder into a shipping folder:
 the weights only (no optimizer state; reward tuning starts a fresh optimizer),
 meta.json and, for captioning, the vocabulary. The result loads with
-seq.Load and task.Load like the training folder. The run's log.jsonl is
+seq.Load and checkpoint.Load like the training folder. The run's log.jsonl is
 copied too, with its chart in curve.svg (as 'train plot' draws it). With
 --val the shipped weights are evaluated and meta.json records those metrics
 (with their step).`
@@ -303,7 +304,7 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 				return fmt.Errorf("evaluate %s: %w", *to, err)
 			}
 			meta.Prov.Metrics = metrics
-			if err := task.Save(*to, meta); err != nil {
+			if err := checkpoint.Save(*to, meta); err != nil {
 				return err
 			}
 			return writeMetrics(stdout, metrics)

@@ -13,6 +13,7 @@ import (
 
 	"rewardvision/dataset/coco"
 	"rewardvision/internal/cli"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/task"
 )
 
@@ -96,7 +97,7 @@ func TestTrainMLEThenShip(t *testing.T) {
 			t.Errorf("summary %q lacks %q", stdout.String(), s)
 		}
 	}
-	meta, err := task.Load(out)
+	meta, err := checkpoint.Load(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +149,7 @@ func TestTrainMLEThenShip(t *testing.T) {
 	if got := stdout.String(); !strings.Contains(got, "reward-tuned detection: steps 0..2") || !strings.Contains(got, "reward: ") {
 		t.Errorf("train reward printed %q", got)
 	}
-	if meta, err := task.Load(tuned); err != nil || meta.Variant != task.Reward || meta.Prov.Init != ship || meta.Prov.Steps != 2 {
+	if meta, err := checkpoint.Load(tuned); err != nil || meta.Variant != task.Reward || meta.Prov.Init != ship || meta.Prov.Steps != 2 {
 		t.Errorf("reward run meta %+v (%v)", meta, err)
 	}
 	// Same folder again without --resume: refused with a hint.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/runner"
@@ -18,7 +19,7 @@ import (
 // defaultDetection is the default detection model (100 bins, 10 classes,
 // 8 boxes: vocab 113, 41 tokens; 64² input, width 96, 3+2 blocks,
 // ~685k parameters), randomly initialised, with its meta.
-func defaultDetection(b *testing.B) (*seq.Model, *task.Meta) {
+func defaultDetection(b *testing.B) (*seq.Model, *checkpoint.Meta) {
 	b.Helper()
 	c, err := codec.NewDetection(100, 10, 8)
 	if err != nil {
@@ -33,13 +34,13 @@ func defaultDetection(b *testing.B) (*seq.Model, *task.Meta) {
 	if _, err := m.Logits(images, tensors.FromFlatDataAndDimensions([]int32{codec.BOS}, 1, 1)); err != nil {
 		b.Fatal(err)
 	}
-	labels := make([]task.Label, 10)
+	labels := make([]checkpoint.Label, 10)
 	for i := range labels {
-		labels[i] = task.Label{Index: i, CategoryID: i + 1, Name: fmt.Sprint("c", i)}
+		labels[i] = checkpoint.Label{Index: i, CategoryID: i + 1, Name: fmt.Sprint("c", i)}
 	}
-	meta := &task.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg,
-		Input:     task.Input{Size: 64, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 0.5},
-		Detection: &task.DetectionCodec{Bins: 100, NumClasses: 10, MaxBoxes: 8}, Labels: labels}
+	meta := &checkpoint.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg,
+		Input:     checkpoint.Input{Size: 64, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 0.5},
+		Detection: &checkpoint.DetectionCodec{Bins: 100, NumClasses: 10, MaxBoxes: 8}, Labels: labels}
 	return m, meta
 }
 

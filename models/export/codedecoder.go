@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/repo"
@@ -80,7 +81,7 @@ type codeDecoder struct {
 
 // codeDecoderOf loads the stage-I code a dense task's checkpoint in dir
 // names and checks it against meta (nil, nil for the other tasks).
-func codeDecoderOf(meta *task.Meta, dir string) (*codeDecoder, error) {
+func codeDecoderOf(meta *checkpoint.Meta, dir string) (*codeDecoder, error) {
 	c := meta.Codebook()
 	if c == nil {
 		return nil, nil

@@ -1,5 +1,5 @@
 // Package export turns a GoMLX checkpoint (models/seq weights plus the
-// models/task meta.json) into a model repository entry (models/repo):
+// models/checkpoint meta.json) into a model repository entry (models/repo):
 // REPO/<name>/<version>/ with model.json, encoder.onnx, decoder_step.onnx
 // and, for captioning, vocab.json.
 //

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"rewardvision/models/backend"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/repo"
@@ -34,7 +35,7 @@ type Options struct {
 type Result struct {
 	Dir      string
 	Manifest *repo.Manifest
-	Meta     *task.Meta
+	Meta     *checkpoint.Meta
 	Model    *seq.Model // the checkpoint, loaded (for Verify)
 	Load     time.Duration
 	Trace    time.Duration
@@ -47,7 +48,7 @@ func FromCheckpoint(o Options) (*Result, error) {
 		return nil, errors.New("export: checkpoint and repository directories are required")
 	}
 	start := time.Now()
-	meta, err := task.Load(o.Checkpoint)
+	meta, err := checkpoint.Load(o.Checkpoint)
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}

@@ -17,12 +17,12 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/repo"
 	"rewardvision/models/runner"
 	"rewardvision/models/seq"
-	"rewardvision/models/task"
 )
 
 // TestExportVerify exports small trained checkpoints of each task and
@@ -33,7 +33,7 @@ func TestExportVerify(t *testing.T) {
 	rt := loadORT(t)
 	for _, tc := range []struct {
 		name string
-		make func(testing.TB, string, int) (*task.Meta, *seq.Model)
+		make func(testing.TB, string, int) (*checkpoint.Meta, *seq.Model)
 	}{
 		{"detection", detectionCheckpoint},
 		{"detection, convolution stem, class first", stemClassFirstCheckpoint},
@@ -177,7 +177,7 @@ func TestExportErrors(t *testing.T) {
 	if err := h.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if err := task.Save(partial, meta); err != nil {
+	if err := checkpoint.Save(partial, meta); err != nil {
 		t.Fatal(err)
 	}
 
@@ -186,7 +186,7 @@ func TestExportErrors(t *testing.T) {
 	detectionCheckpoint(t, other, 0)
 	wrong := *meta
 	wrong.Model.Width, wrong.Model.Heads = 64, 4
-	if err := task.Save(other, &wrong); err != nil {
+	if err := checkpoint.Save(other, &wrong); err != nil {
 		t.Fatal(err)
 	}
 
@@ -249,7 +249,7 @@ func TestUnsupportedOpNamesOpAndLayer(t *testing.T) {
 func TestManifestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		make func(testing.TB, string, int) (*task.Meta, *seq.Model)
+		make func(testing.TB, string, int) (*checkpoint.Meta, *seq.Model)
 	}{
 		{"detection", detectionCheckpoint},
 		{"captioning", captionCheckpoint},

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"rewardvision/models/backend/backendtest"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/ortrun"
 	"rewardvision/models/seq"
@@ -36,7 +37,7 @@ func tinyConfig(vocab, seqLen int, tied bool) seq.Config {
 		Heads: 2, MLPRatio: 2, VocabSize: vocab, SeqLen: seqLen, TiedHead: tied}
 }
 
-var testInput = task.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.45, 0.4}, Std: [3]float32{0.25, 0.25, 0.3}, Letterbox: true, Pad: 0.5}
+var testInput = checkpoint.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.45, 0.4}, Std: [3]float32{0.25, 0.25, 0.3}, Letterbox: true, Pad: 0.5}
 
 // randImages returns [batch, size, size, 3] values in [-2, 2).
 func randImages(rng *rand.Rand, cfg seq.Config, batch int) *tensors.Tensor {
@@ -93,19 +94,19 @@ func trainCheckpoint(t testing.TB, m *seq.Model, dir string, targets [][]int32, 
 
 // detectionCheckpoint writes a small detection checkpoint (16 bins, 3
 // classes, 2 boxes) trained a few steps, with its meta.json.
-func detectionCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.Model) {
+func detectionCheckpoint(t testing.TB, dir string, steps int) (*checkpoint.Meta, *seq.Model) {
 	t.Helper()
 	return detectionCheckpointWith(t, dir, steps, 0, false)
 }
 
 // stemClassFirstCheckpoint is detectionCheckpoint with a convolution stem
 // and the class-first box layout.
-func stemClassFirstCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.Model) {
+func stemClassFirstCheckpoint(t testing.TB, dir string, steps int) (*checkpoint.Meta, *seq.Model) {
 	t.Helper()
 	return detectionCheckpointWith(t, dir, steps, 4, true)
 }
 
-func detectionCheckpointWith(t testing.TB, dir string, steps, stem int, classFirst bool) (*task.Meta, *seq.Model) {
+func detectionCheckpointWith(t testing.TB, dir string, steps, stem int, classFirst bool) (*checkpoint.Meta, *seq.Model) {
 	t.Helper()
 	c, err := codec.NewDetection(16, 3, 2)
 	if err != nil {
@@ -119,15 +120,15 @@ func detectionCheckpointWith(t testing.TB, dir string, steps, stem int, classFir
 		t.Fatal(err)
 	}
 	trainCheckpoint(t, m, dir, detectionTargets(t, c), steps)
-	meta := &task.Meta{
+	meta := &checkpoint.Meta{
 		Task: task.Detection, Variant: task.MLE, Model: cfg, Input: testInput,
-		Detection: &task.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 2, ClassFirst: classFirst},
-		Labels:    []task.Label{{Index: 0, CategoryID: 1, Name: "circle"}, {Index: 1, CategoryID: 2, Name: "square"}, {Index: 2, CategoryID: 3, Name: "triangle"}},
-		Decoding:  task.Decoding{Temperature: 0, MaxTokens: 0},
-		Prov: task.Provenance{Data: "test data", Seed: 11, Steps: steps, Command: "go test", Commit: "test-commit",
+		Detection: &checkpoint.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 2, ClassFirst: classFirst},
+		Labels:    []checkpoint.Label{{Index: 0, CategoryID: 1, Name: "circle"}, {Index: 1, CategoryID: 2, Name: "square"}, {Index: 2, CategoryID: 3, Name: "triangle"}},
+		Decoding:  checkpoint.Decoding{Temperature: 0, MaxTokens: 0},
+		Prov: checkpoint.Provenance{Data: "test data", Seed: 11, Steps: steps, Command: "go test", Commit: "test-commit",
 			Metrics: map[string]float64{"val_loss": 1.5}},
 	}
-	if err := task.Save(dir, meta); err != nil {
+	if err := checkpoint.Save(dir, meta); err != nil {
 		t.Fatal(err)
 	}
 	return meta, m
@@ -135,7 +136,7 @@ func detectionCheckpointWith(t testing.TB, dir string, steps, stem int, classFir
 
 // captionCheckpoint writes a small captioning checkpoint with its
 // vocabulary and meta.json.
-func captionCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.Model) {
+func captionCheckpoint(t testing.TB, dir string, steps int) (*checkpoint.Meta, *seq.Model) {
 	t.Helper()
 	caps := []string{"a red circle on grass", "two blue squares", "a green triangle near a red circle"}
 	v, err := codec.BuildVocab(caps, 1, nil, "")
@@ -159,12 +160,12 @@ func captionCheckpoint(t testing.TB, dir string, steps int) (*task.Meta, *seq.Mo
 		targets = append(targets, tokens)
 	}
 	trainCheckpoint(t, m, dir, targets, steps)
-	meta := &task.Meta{
+	meta := &checkpoint.Meta{
 		Task: task.Captioning, Variant: task.MLE, Model: cfg, Input: testInput, VocabFile: "words.json",
-		Decoding: task.Decoding{MaxTokens: 8},
-		Prov:     task.Provenance{Data: "test captions", Steps: steps, Command: "go test", Commit: "test-commit"},
+		Decoding: checkpoint.Decoding{MaxTokens: 8},
+		Prov:     checkpoint.Provenance{Data: "test captions", Steps: steps, Command: "go test", Commit: "test-commit"},
 	}
-	if err := task.Save(dir, meta); err != nil {
+	if err := checkpoint.Save(dir, meta); err != nil {
 		t.Fatal(err)
 	}
 	return meta, m

@@ -9,11 +9,11 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	ort "github.com/yalue/onnxruntime_go"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/onnx"
 	"rewardvision/models/ortrun"
 	"rewardvision/models/runner"
 	"rewardvision/models/seq"
-	"rewardvision/models/task"
 )
 
 // Live is an ONNX Runtime runner that follows a training model's current
@@ -43,7 +43,7 @@ type Live struct {
 // NewLive traces model's graphs with weights as inputs and opens a runner
 // on them. meta describes the model (task, codec, input); ckptDir is where
 // a captioning model's meta.VocabFile is found.
-func NewLive(model *seq.Model, meta *task.Meta, ckptDir string, rt *ortrun.Runtime, dev ortrun.Device, opts runner.Options) (*Live, error) {
+func NewLive(model *seq.Model, meta *checkpoint.Meta, ckptDir string, rt *ortrun.Runtime, dev ortrun.Device, opts runner.Options) (*Live, error) {
 	if meta.Model != model.Cfg {
 		return nil, fmt.Errorf("live runner: meta.json describes %s, the model is %s", meta.Model, model.Cfg)
 	}

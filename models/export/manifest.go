@@ -3,6 +3,7 @@ package export
 import (
 	"strings"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
 	"rewardvision/models/repo"
@@ -15,7 +16,7 @@ const VocabFile = "vocab.json"
 // NewManifest fills a manifest from checkpoint metadata; the graphs are
 // added by AddGraph. ckpt is the checkpoint directory (provenance) and
 // commit the exporting binary's commit.
-func NewManifest(meta *task.Meta, name string, version int, ckpt, commit string) *repo.Manifest {
+func NewManifest(meta *checkpoint.Meta, name string, version int, ckpt, commit string) *repo.Manifest {
 	cfg := meta.Model
 	m := &repo.Manifest{
 		Format:       repo.Format,

@@ -49,6 +49,7 @@ import (
 	"strconv"
 
 	"rewardvision/models/arch"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/task"
 )
@@ -99,14 +100,14 @@ type Manifest struct {
 	Variant string `json:"variant"` // task.MLE or task.Reward
 	// Architecture is the model's arch.Config: cache sizes (dec_depth,
 	// heads, width/heads) and the longest sequence (seq_len) come from it.
-	Architecture arch.Config      `json:"architecture"`
-	Input        task.Input       `json:"input"`
-	Tokens       Tokens           `json:"tokens"`
-	Labels       []task.Label     `json:"labels,omitempty"`
-	Decoding     task.Decoding    `json:"decoding"`
-	Provenance   Provenance       `json:"provenance"`
-	ONNX         ONNXInfo         `json:"onnx"`
-	Graphs       map[string]Graph `json:"graphs"`
+	Architecture arch.Config         `json:"architecture"`
+	Input        checkpoint.Input    `json:"input"`
+	Tokens       Tokens              `json:"tokens"`
+	Labels       []checkpoint.Label  `json:"labels,omitempty"`
+	Decoding     checkpoint.Decoding `json:"decoding"`
+	Provenance   Provenance          `json:"provenance"`
+	ONNX         ONNXInfo            `json:"onnx"`
+	Graphs       map[string]Graph    `json:"graphs"`
 }
 
 // Tokens is the token layout shared by the model and its codec.
@@ -150,7 +151,7 @@ type DetectionTokens struct {
 
 // Provenance is the checkpoint's provenance plus where the export came from.
 type Provenance struct {
-	task.Provenance
+	checkpoint.Provenance
 	Checkpoint   string `json:"checkpoint"`    // checkpoint directory exported
 	ExportCommit string `json:"export_commit"` // commit of the exporting binary
 }
@@ -253,17 +254,17 @@ func (m *Manifest) Validate() error {
 	if m.Version < 1 {
 		return fmt.Errorf("version %d: want ≥ 1", m.Version)
 	}
-	meta := task.Meta{Task: m.Task, Variant: m.Variant, Model: m.Architecture, Input: m.Input,
+	meta := checkpoint.Meta{Task: m.Task, Variant: m.Variant, Model: m.Architecture, Input: m.Input,
 		Labels: m.Labels, VocabFile: m.Tokens.VocabFile}
 	if d := m.Tokens.Detection; d != nil {
 		classFirst, err := codec.ParseBoxTokens(d.BoxTokens)
 		if err != nil {
 			return fmt.Errorf("tokens: %w", err)
 		}
-		meta.Detection = &task.DetectionCodec{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes, ClassFirst: classFirst}
+		meta.Detection = &checkpoint.DetectionCodec{Bins: d.Bins, NumClasses: d.NumClasses, MaxBoxes: d.MaxBoxes, ClassFirst: classFirst}
 	}
 	if c := m.Tokens.Codes; c != nil {
-		cb := &task.Codebook{CodebookFile: c.CodebookFile, Grid: c.Grid, Codes: c.Codes}
+		cb := &checkpoint.Codebook{CodebookFile: c.CodebookFile, Grid: c.Grid, Codes: c.Codes}
 		if m.Task == task.Panoptic {
 			meta.Panoptic = cb
 		} else {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
@@ -18,10 +19,10 @@ func validManifest() *Manifest {
 		Outputs: []Tensor{{Name: "y", DType: "float32"}}}
 	return &Manifest{
 		Format: Format, Name: "det", Version: 2, Task: task.Detection, Variant: task.Reward, Architecture: cfg,
-		Input: task.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.2, 0.2, 0.2}, Pad: 0.5},
+		Input: checkpoint.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.2, 0.2, 0.2}, Pad: 0.5},
 		Tokens: Tokens{VocabSize: 13, MaxLen: 11, PAD: 0, BOS: 1, EOS: 2,
 			Detection: &DetectionTokens{Bins: 8, NumClasses: 2, MaxBoxes: 2, CoordOffset: 3, ClassOffset: 11, BoxTokens: codec.CoordsFirstOrder}},
-		Labels: []task.Label{{Index: 0, CategoryID: 1, Name: "a"}, {Index: 1, CategoryID: 2, Name: "b"}},
+		Labels: []checkpoint.Label{{Index: 0, CategoryID: 1, Name: "a"}, {Index: 1, CategoryID: 2, Name: "b"}},
 		Graphs: map[string]Graph{RoleEncoder: g, RoleDecoderStep: g, RoleCodeDecoder: g},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	ort "github.com/yalue/onnxruntime_go"
 
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/export"
 	"rewardvision/models/onnx"
@@ -41,13 +42,13 @@ func benchEntry(b *testing.B, maxBoxes int) (*runner.Runner, *seq.Model) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	labels := make([]task.Label, 10)
+	labels := make([]checkpoint.Label, 10)
 	for i := range labels {
-		labels[i] = task.Label{Index: i, CategoryID: i + 1, Name: fmt.Sprint("c", i)}
+		labels[i] = checkpoint.Label{Index: i, CategoryID: i + 1, Name: fmt.Sprint("c", i)}
 	}
-	meta := &task.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg,
-		Input:     task.Input{Size: 64, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 0.5},
-		Detection: &task.DetectionCodec{Bins: 100, NumClasses: 10, MaxBoxes: maxBoxes}, Labels: labels}
+	meta := &checkpoint.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg,
+		Input:     checkpoint.Input{Size: 64, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 0.5},
+		Detection: &checkpoint.DetectionCodec{Bins: 100, NumClasses: 10, MaxBoxes: maxBoxes}, Labels: labels}
 	dir, err := export.WriteEntry(b.TempDir(), export.NewManifest(meta, "bench", 1, "", ""), traced, nil, false)
 	if err != nil {
 		b.Fatal(err)

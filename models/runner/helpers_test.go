@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"rewardvision/models/backend/backendtest"
+	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/export"
 	"rewardvision/models/ortrun"
@@ -31,7 +32,7 @@ func loadORT(tb testing.TB) *ortrun.Runtime {
 	return rt
 }
 
-var testInput = task.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 0.5}
+var testInput = checkpoint.Input{Size: 16, Channels: 3, Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.25, 0.25, 0.25}, Letterbox: true, Pad: 0.5}
 
 // detectionEntry trains a tiny detection model (16² input, 16 bins, 3
 // classes, 3 boxes) for a few steps on one-box targets, exports it into
@@ -87,11 +88,11 @@ func detectionEntryIn(tb testing.TB, root string, steps int) (string, *seq.Model
 	if err := m.SaveCheckpoint(); err != nil {
 		tb.Fatal(err)
 	}
-	meta := &task.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg, Input: testInput,
-		Detection: &task.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 3},
-		Labels:    []task.Label{{Index: 0, CategoryID: 1, Name: "a"}, {Index: 1, CategoryID: 2, Name: "b"}, {Index: 2, CategoryID: 3, Name: "c"}},
-		Prov:      task.Provenance{Data: "test", Steps: steps}}
-	if err := task.Save(ckpt, meta); err != nil {
+	meta := &checkpoint.Meta{Task: task.Detection, Variant: task.MLE, Model: cfg, Input: testInput,
+		Detection: &checkpoint.DetectionCodec{Bins: 16, NumClasses: 3, MaxBoxes: 3},
+		Labels:    []checkpoint.Label{{Index: 0, CategoryID: 1, Name: "a"}, {Index: 1, CategoryID: 2, Name: "b"}, {Index: 2, CategoryID: 3, Name: "c"}},
+		Prov:      checkpoint.Provenance{Data: "test", Steps: steps}}
+	if err := checkpoint.Save(ckpt, meta); err != nil {
 		tb.Fatal(err)
 	}
 	res, err := export.FromCheckpoint(export.Options{Checkpoint: ckpt, Repo: filepath.Join(root, "repo"), Backend: testBackend(tb)})

@@ -1,8 +1,8 @@
-// Package task is the contract between training, export and serving: what a
-// checkpoint holds besides its weights. Training writes Meta next to the
-// GoMLX checkpoint files; export reads it to build the model repository's
-// model.json; serving and batch eval read model.json.
-package task
+// Package checkpoint is what a checkpoint folder holds besides its GoMLX
+// weights: meta.json (Meta). Training writes it next to the weights; export
+// reads it to build the model repository's model.json, which serving reads
+// through models/repo.
+package checkpoint
 
 import (
 	"encoding/json"
@@ -15,27 +15,7 @@ import (
 
 	"rewardvision/models/arch"
 	"rewardvision/models/codec"
-)
-
-// Task names.
-const (
-	Detection    = "detection"
-	Captioning   = "captioning"
-	Colorization = "colorization"
-	Panoptic     = "panoptic"
-)
-
-// Names lists the tasks, in the order the docs give them.
-var Names = []string{Detection, Captioning, Colorization, Panoptic}
-
-// Dense reports whether a task's model is UViM-style: a sequence model
-// predicting the codes of a stage-I codebook, and a code decoder.
-func Dense(name string) bool { return name == Colorization || name == Panoptic }
-
-// Variants: trained by maximum likelihood, or then tuned with the task reward.
-const (
-	MLE    = "mle"
-	Reward = "reward"
+	"rewardvision/models/task"
 )
 
 // MetaFile is the file name of Meta inside a checkpoint directory.
@@ -151,18 +131,18 @@ type Provenance struct {
 // Validate checks the fields every consumer relies on.
 func (m *Meta) Validate() error {
 	switch m.Task {
-	case Detection:
+	case task.Detection:
 		if m.Detection == nil {
 			return errors.New("detection task without a detection codec")
 		}
 		if len(m.Labels) != m.Detection.NumClasses {
 			return fmt.Errorf("detection codec has %d classes but %d labels", m.Detection.NumClasses, len(m.Labels))
 		}
-	case Captioning:
+	case task.Captioning:
 		if m.VocabFile == "" {
 			return errors.New("captioning task without a vocab_file")
 		}
-	case Colorization, Panoptic:
+	case task.Colorization, task.Panoptic:
 		c := m.Codebook()
 		if c == nil || c.CodebookFile == "" || c.Grid < 1 || c.Codes < 1 {
 			return fmt.Errorf("%s task without a codebook (%s.codebook_file, grid, codes)", m.Task, m.Task)
@@ -172,10 +152,10 @@ func (m *Meta) Validate() error {
 				m.Task, c.Codes, c.Grid, codec.CodeOffset+c.Codes, c.Grid*c.Grid+1, m.Model.VocabSize, m.Model.SeqLen)
 		}
 	default:
-		return fmt.Errorf("unknown task %q (want %s)", m.Task, strings.Join(Names, ", "))
+		return fmt.Errorf("unknown task %q (want %s)", m.Task, strings.Join(task.Names, ", "))
 	}
-	if m.Variant != MLE && m.Variant != Reward {
-		return fmt.Errorf("unknown variant %q (want %s or %s)", m.Variant, MLE, Reward)
+	if m.Variant != task.MLE && m.Variant != task.Reward {
+		return fmt.Errorf("unknown variant %q (want %s or %s)", m.Variant, task.MLE, task.Reward)
 	}
 	if m.Input.Size != m.Model.ImageSize || m.Input.Channels != m.Model.Channels {
 		return fmt.Errorf("input %dx%dx%d does not match the model's %dx%dx%d",
@@ -187,9 +167,9 @@ func (m *Meta) Validate() error {
 // Codebook is the dense task's stage-I codebook (nil for the other tasks).
 func (m *Meta) Codebook() *Codebook {
 	switch m.Task {
-	case Colorization:
+	case task.Colorization:
 		return m.Colorization
-	case Panoptic:
+	case task.Panoptic:
 		return m.Panoptic
 	}
 	return nil

@@ -1,4 +1,4 @@
-package task
+package checkpoint
 
 import (
 	"os"
@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"rewardvision/models/seq"
+	"rewardvision/models/task"
 )
 
 func validDetection() *Meta {
 	return &Meta{
-		Task: Detection, Variant: MLE,
+		Task: task.Detection, Variant: task.MLE,
 		Model:     seq.DetectionConfig(2+100+2, 41),
 		Input:     Input{Size: 64, Channels: 3, Std: [3]float32{1, 1, 1}, Letterbox: true},
 		Detection: &DetectionCodec{Bins: 100, NumClasses: 2, MaxBoxes: 8},
@@ -48,7 +49,7 @@ func TestValidateErrors(t *testing.T) {
 		{"unknown variant", func(m *Meta) { m.Variant = "rl" }, `unknown variant "rl"`},
 		{"detection without codec", func(m *Meta) { m.Detection = nil }, "without a detection codec"},
 		{"labels mismatch", func(m *Meta) { m.Labels = m.Labels[:1] }, "2 classes but 1 labels"},
-		{"captioning without vocab", func(m *Meta) { m.Task = Captioning }, "without a vocab_file"},
+		{"captioning without vocab", func(m *Meta) { m.Task = task.Captioning }, "without a vocab_file"},
 		{"input size", func(m *Meta) { m.Input.Size = 96 }, "does not match the model"},
 	}
 	for _, tc := range tests {
