@@ -5,7 +5,7 @@
 // ordinary matrix products. GoMLX v0.26.0 differentiates graph.DotGeneral
 // with broadcast multiplies and reductions over full-size intermediates,
 // which made training ~10x slower and ~8x hungrier for memory on these
-// machines (the README's "Training backend (GoMLX)" section has the numbers).
+// machines (docs/training-speed.md has the numbers).
 //
 // Layers are pure functions of (context variables, input nodes) built from a
 // small set of graph ops, with no Go control flow depending on tensor values,

@@ -92,7 +92,7 @@ func probeBatch(t testing.TB, rng *rand.Rand, cfg Config, c *codec.Detection, n 
 // learns to find squares and triangles, by how the image is coloured and
 // how many objects it holds: the mean token loss over steps 301-400 at
 // batch 16, lr 1e-3 (Adam, no schedule). It is the experiment behind the
-// README's finding that detection is slow where objectness is a relation
+// finding in docs/detection-world.md that detection is slow where objectness is a relation
 // between colours, not a colour. One iteration takes minutes: run it with
 // -benchtime 1x (and -bench 'LocalisationProbe/NAME' for one variant).
 func BenchmarkLocalisationProbe(b *testing.B) {
