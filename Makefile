@@ -70,6 +70,9 @@ SHAPES := data/shapes
 SHAPES_FLAGS := --preset captioning
 SHAPES_DET := data/shapes-det
 SHAPES_DET_FLAGS := --preset detection
+# panoptic: the captioning world with each shape in its own colour
+SHAPES_PAN := data/shapes-pan
+SHAPES_PAN_FLAGS := --preset panoptic
 TRAIN_FLAGS ?=
 
 data-shapes: build
@@ -77,12 +80,15 @@ data-shapes: build
 	$(BIN) data gen --out $(SHAPES)/val --n 500 --seed 2 --split val $(SHAPES_FLAGS)
 	$(BIN) data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)
 	$(BIN) data gen --out $(SHAPES_DET)/val --n 500 --seed 2 --split val $(SHAPES_DET_FLAGS)
+	$(BIN) data gen --out $(SHAPES_PAN)/train --n 20000 --seed 1 --split train $(SHAPES_PAN_FLAGS)
+	$(BIN) data gen --out $(SHAPES_PAN)/val --n 500 --seed 2 --split val $(SHAPES_PAN_FLAGS)
 
 ## data-test: the test splits of the MLE vs reward-tuned comparison (seed 3,
 ## used for nothing else)
 data-test: build
 	$(BIN) data gen --out $(SHAPES)/test --n 1000 --seed 3 --split test $(SHAPES_FLAGS)
 	$(BIN) data gen --out $(SHAPES_DET)/test --n 1000 --seed 3 --split test $(SHAPES_DET_FLAGS)
+	$(BIN) data gen --out $(SHAPES_PAN)/test --n 1000 --seed 3 --split test $(SHAPES_PAN_FLAGS)
 
 train-detection: build
 	$(BIN) train mle --task detection --data $(SHAPES_DET) --out runs/detection-mle --steps 10000 --batch 16 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --bins 32 --patch 16 --box-order coords --eval-every 500 --eval-n 500 --ckpt-every 250 --keep 3 --data-seed 1 --data-desc "make data-shapes: data gen --out $(SHAPES_DET)/train --n 20000 --seed 1 --split train $(SHAPES_DET_FLAGS)" --world "$(SHAPES_DET_FLAGS)" $(TRAIN_FLAGS)
@@ -112,20 +118,22 @@ train-reward-colorization: ort build
 
 ## panoptic (UViM-style): stage I, a code of patch label sets the image
 ## places on pixels; stage II, the sequence model from the image to the
-## codes; then REINFORCE on the per-image PQ. The captioning world: at most
-## four objects of at least 0.18 of the side, so PQ is meaningful at 64².
+## codes; then REINFORCE on the per-image PQ. The panoptic world: the
+## captioning world's few, large objects (PQ is meaningful at 64²), each
+## shape in its own colour (stage II named classes by outline at chance).
 .PHONY: train-vq-panoptic train-panoptic train-reward-panoptic
+PAN_DESC := make data-shapes: data gen --out $(SHAPES_PAN)/train --n 20000 --seed 1 --split train $(SHAPES_PAN_FLAGS)
 
 train-vq-panoptic: build
-	$(BIN) train vq --task panoptic --data $(SHAPES) --out assets/checkpoints/panoptic-vq --k 512 --patch 8 --ranks 4 --refits 3 --images 8000 --seed 1 --eval-n 500 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)"
+	$(BIN) train vq --task panoptic --data $(SHAPES_PAN) --out assets/checkpoints/panoptic-vq --k 512 --patch 8 --ranks 4 --refits 3 --images 8000 --seed 1 --eval-n 500 --data-seed 1 --data-desc "$(PAN_DESC)" --world "$(SHAPES_PAN_FLAGS)"
 
 train-panoptic: build
-	$(BIN) train mle --task panoptic --vq assets/checkpoints/panoptic-vq --init-encoder assets/checkpoints/captioning-mle --data $(SHAPES) --out runs/panoptic-mle --steps 1600 --batch 32 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 200 --eval-n 200 --ckpt-every 100 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
-	$(BIN) train ship --from runs/panoptic-mle --to assets/checkpoints/panoptic-mle --val $(SHAPES)/val
+	$(BIN) train mle --task panoptic --vq assets/checkpoints/panoptic-vq --data $(SHAPES_PAN) --out runs/panoptic-mle --steps 1200 --batch 32 --lr 1e-3 --warmup 100 --weight-decay 1e-4 --clip 1 --seed 1 --eval-every 200 --eval-n 200 --ckpt-every 100 --keep 2 --data-seed 1 --data-desc "$(PAN_DESC)" --world "$(SHAPES_PAN_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train ship --from runs/panoptic-mle --to assets/checkpoints/panoptic-mle --val $(SHAPES_PAN)/val
 
 train-reward-panoptic: ort build
-	$(BIN) train reward --init assets/checkpoints/panoptic-mle --data $(SHAPES) --out runs/panoptic-reward --samples 8 --batch 8 --lr 1e-4 --warmup 10 --clip 1 --seed 1 --steps 200 --eval-every 50 --eval-n 200 --ckpt-every 10 --keep 2 --data-seed 1 --data-desc "$(COLOR_DESC)" --world "$(SHAPES_FLAGS)" $(TRAIN_FLAGS)
-	$(BIN) train ship --from runs/panoptic-reward --to assets/checkpoints/panoptic-reward --val $(SHAPES)/val
+	$(BIN) train reward --init assets/checkpoints/panoptic-mle --data $(SHAPES_PAN) --out runs/panoptic-reward --samples 8 --batch 8 --lr 1e-4 --warmup 10 --clip 1 --seed 1 --steps 200 --eval-every 50 --eval-n 200 --ckpt-every 10 --keep 2 --data-seed 1 --data-desc "$(PAN_DESC)" --world "$(SHAPES_PAN_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train ship --from runs/panoptic-reward --to assets/checkpoints/panoptic-reward --val $(SHAPES_PAN)/val
 
 ## reward tuning (REINFORCE, the paper's Algorithm 2) from the shipped MLE
 ## checkpoints; `TRAIN_FLAGS=--resume` continues a stopped run

@@ -151,10 +151,15 @@ func DefaultConfig() Config {
 //	            one flat grey road, no noise, lighting or colour jitter: the
 //	            detector learned too slowly where it had to tell objects from
 //	            the background by contrast and classes by outline (README)
+//	panoptic:   the captioning world with every shape in its own colour
+//	            (ClassColors): stage II placed objects exactly but named
+//	            their class by outline at chance (docs/reward-tuning.md)
 var presets = map[string]func(*Config){
-	"full": func(*Config) {},
-	"captioning": func(c *Config) {
-		c.MaxObjects, c.MinObjectSize, c.CrowdProb = 4, 0.18, 0
+	"full":       func(*Config) {},
+	"captioning": captioningPreset,
+	"panoptic": func(c *Config) {
+		captioningPreset(c)
+		c.ClassColors = true
 	},
 	"detection": func(c *Config) {
 		c.MaxObjects, c.MinObjectSize, c.CrowdProb, c.MaxRotation, c.MaxOcclusion = 3, 0.3, 0, 0, 0
@@ -163,6 +168,10 @@ var presets = map[string]func(*Config){
 		c.Colors = []string{"red", "green", "blue", "yellow", "white", "cyan"}
 		c.Stuff, c.ClassColors = []string{"road"}, true
 	},
+}
+
+func captioningPreset(c *Config) {
+	c.MaxObjects, c.MinObjectSize, c.CrowdProb = 4, 0.18, 0
 }
 
 // PresetNames lists the presets, sorted.

@@ -19,7 +19,9 @@ func TestPresets(t *testing.T) {
 	det.Shapes = strings.Split("circle,square,triangle,star,cross,arrow", ",")
 	det.Colors = strings.Split("red,green,blue,yellow,white,cyan", ",")
 	det.Stuff, det.ClassColors = []string{"road"}, true
-	for name, want := range map[string]Config{"full": def, "captioning": capt, "detection": det} {
+	pan := capt
+	pan.ClassColors = true
+	for name, want := range map[string]Config{"full": def, "captioning": capt, "detection": det, "panoptic": pan} {
 		got, err := Preset(name)
 		if err != nil {
 			t.Fatal(err)
@@ -31,7 +33,7 @@ func TestPresets(t *testing.T) {
 			t.Errorf("preset %s: %v", name, err)
 		}
 	}
-	if got := strings.Join(PresetNames(), ","); got != "captioning,detection,full" {
+	if got := strings.Join(PresetNames(), ","); got != "captioning,detection,full,panoptic" {
 		t.Errorf("PresetNames = %s", got)
 	}
 	if _, err := Preset("hard"); err == nil || !strings.Contains(err.Error(), `preset "hard"`) {
