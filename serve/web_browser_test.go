@@ -186,6 +186,38 @@ func TestWebBrowser(t *testing.T) {
 	if want := []string{"", "mle", "reward", "compare"}; !equalStrings(options, want) {
 		t.Errorf("variant options %q, want %q", options, want)
 	}
+	// The sample images: a group per world, four each, every button
+	// titled with what its image holds (objects, or the caption world's
+	// reference).
+	var groups []struct {
+		Title  string   `json:"title"`
+		Files  []string `json:"files"`
+		Titles []string `json:"titles"`
+	}
+	b.js(&groups, `[...document.querySelectorAll("#samples .sample-group")].map(g => ({title: g.querySelector("h3").textContent,
+		files: [...g.querySelectorAll(".sample")].map(e => e.dataset.file), titles: [...g.querySelectorAll(".sample")].map(e => e.title)}))`)
+	var gotGroups []string
+	titles := map[string]string{}
+	for _, g := range groups {
+		gotGroups = append(gotGroups, g.Title)
+		if len(g.Files) != 4 || len(g.Titles) != 4 {
+			t.Errorf("sample group %q: %q, want four", g.Title, g.Files)
+			continue
+		}
+		for i, f := range g.Files {
+			titles[f] = g.Titles[i]
+		}
+	}
+	if want := []string{"Detection world", "Captioning world", "Panoptic world"}; !equalStrings(gotGroups, want) {
+		t.Errorf("sample groups %q, want %q", gotGroups, want)
+	}
+	for f, want := range map[string]string{"detection-1.png": "detection-1.png: cross, cross",
+		"captioning-2.png": "captioning-2.png: two circles a crescent and an arrow",
+		"panoptic-2.png":   "panoptic-2.png: circle, crescent, circle, arrow"} {
+		if titles[f] != want {
+			t.Errorf("sample %s titled %q, want %q", f, titles[f], want)
+		}
+	}
 
 	// Detection: upload through the file input.
 	detPath := "testdata/images/shapes-det.png"
@@ -568,11 +600,11 @@ func directCaption(t *testing.T, base string, img []byte, query string) api.Capt
 }
 
 // TestWebBrowserDense checks the drawings of the dense tasks: the
-// panoptic overlay and legend against a canned answer (no panoptic model
-// exists yet: /v1/models and /v1/panoptic answer as a server with one
-// would), and the colorized image beside the input from the shipped
-// colorization model; the page and every other route are the real
-// server's.
+// panoptic overlay and legend, and a panoptic sample's ground truth,
+// against a canned answer (no panoptic model exists yet: /v1/models and
+// /v1/panoptic answer as a server with one would), and the colorized
+// image beside the input from the shipped colorization model; the page
+// and every other route are the real server's.
 func TestWebBrowserDense(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts chromium")
@@ -673,6 +705,25 @@ func TestWebBrowserDense(t *testing.T) {
 	b.shown("#results .result canvas.overlay")
 	b.shown("#results .legend li")
 	shots.take("panoptic", false)
+
+	// A panoptic sample, clicked: like the other worlds' samples it runs
+	// the selected task (it does not switch the selector), and the
+	// panoptic answer notes the sample's ground-truth objects.
+	b.runAndWait("the panoptic sample's answer", func() {
+		b.js(nil, `document.querySelector('.sample[data-file="panoptic-2.png"]').click()`)
+	})
+	var picked struct {
+		Task    string `json:"task"`
+		Pressed string `json:"pressed"`
+		Truth   string `json:"truth"`
+	}
+	b.js(&picked, `({task: document.getElementById("task").value,
+		pressed: document.querySelector('.sample[data-file="panoptic-2.png"]').getAttribute("aria-pressed"),
+		truth: document.querySelector("#results .result .truth").textContent})`)
+	if picked.Task != api.TaskPanoptic || picked.Pressed != "true" ||
+		picked.Truth != "Ground truth of this sample: circle, crescent, circle, arrow." {
+		t.Errorf("panoptic sample: %+v", picked)
+	}
 
 	b.runAndWait("the colorize answer", func() { b.setControl("task", api.TaskColorize) })
 	b.waitFor("the colorized image", `(() => { const i = document.querySelector("#results img.colorized"); return i && i.complete && i.naturalWidth === 64; })()`)

@@ -114,7 +114,7 @@ func TestWebSamples(t *testing.T) {
 	var files []string
 	for _, s := range list.Samples {
 		files = append(files, s.File)
-		if s.Task != api.TaskDetect && s.Task != api.TaskCaption || s.Reference == "" || len(s.Objects) == 0 {
+		if s.Task != api.TaskDetect && s.Task != api.TaskCaption && s.Task != api.TaskPanoptic || s.Reference == "" || len(s.Objects) == 0 {
 			t.Errorf("sample %+v", s)
 		}
 		resp, img := get(t, ts.URL+"/samples/"+s.File)
@@ -128,7 +128,8 @@ func TestWebSamples(t *testing.T) {
 		}
 	}
 	want := []string{"detection-1.png", "detection-2.png", "detection-3.png", "detection-4.png",
-		"captioning-1.png", "captioning-2.png", "captioning-3.png", "captioning-4.png"}
+		"captioning-1.png", "captioning-2.png", "captioning-3.png", "captioning-4.png",
+		"panoptic-1.png", "panoptic-2.png", "panoptic-3.png", "panoptic-4.png"}
 	if !slices.Equal(files, want) {
 		t.Errorf("samples %v, want %v", files, want)
 	}

@@ -187,13 +187,13 @@ async function loadSamples() {
   }
   const box = $("samples");
   box.replaceChildren();
-  const groups = [["detect", "Detection world"], ["caption", "Captioning world"]];
+  const groups = [["detect", "Detection world"], ["caption", "Captioning world"], ["panoptic", "Panoptic world"]];
   for (const [task, title] of groups) {
     const items = state.samples.filter((s) => s.task === task);
     if (!items.length) continue;
     const row = el("div", { role: "group", "aria-label": title });
     for (const s of items) {
-      const what = s.task === "detect" ? s.objects.join(", ") : s.reference;
+      const what = s.task === "caption" ? s.reference : s.objects.join(", ");
       row.append(el("button", { type: "button", class: "sample", "data-file": s.file, "aria-pressed": "false",
         title: `${s.file}: ${what}`, onclick: () => pickSample(s) },
       el("img", { src: "/samples/" + s.file, alt: `sample ${s.file} (${what})`, width: 56, height: 56 })));
@@ -361,7 +361,7 @@ function resultColumn(r) {
 function truthNote(route) {
   const s = state.image && state.image.sample;
   if (!s) return null;
-  if (route === "detect") return el("p", { class: "truth" }, `Ground truth of this sample: ${s.objects.join(", ")}.`);
+  if (route === "detect" || route === "panoptic") return el("p", { class: "truth" }, `Ground truth of this sample: ${s.objects.join(", ")}.`);
   if (route === "caption") return el("p", { class: "truth" }, "A reference caption of this sample: ", el("q", {}, s.reference), ".");
   return null;
 }
