@@ -81,15 +81,16 @@ func TestCLIExitCodes(t *testing.T) {
 		{"device from env", []string{"RV_DEVICE=cuda:2"}, []string{"version"}, 1, "", "cuda:2"},
 	}
 	tests = append(tests, panopticCLICases(t)...)
+	tests = append(tests, sweepCLICases(t)...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			// What the command writes (--out; export's --repo) must not
+			// What the command writes (--out, --to; export's --repo) must not
 			// be left behind by a failure, and must be there after a
 			// success; an output path that exists before (a file, a
 			// folder) is the case's input and stays as it was.
 			outPath := ""
 			for i, a := range tc.args[:max(0, len(tc.args)-1)] {
-				if a == "--out" || a == "--repo" && tc.args[0] == "export" {
+				if a == "--out" || a == "--to" || a == "--repo" && tc.args[0] == "export" {
 					outPath = tc.args[i+1]
 				}
 			}

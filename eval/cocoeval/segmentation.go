@@ -197,9 +197,12 @@ func (gt *GroundTruth) decodeMask(i int) error {
 	return nil
 }
 
+// defaultWorkers is n, or GOMAXPROCS for 0, and never more than GOMAXPROCS:
+// the work is CPU-bound, so more goroutines only cost memory (a huge
+// --workers would start that many before doing anything).
 func defaultWorkers(n int) int {
-	if n > 0 {
-		return n
+	if p := runtime.GOMAXPROCS(0); n <= 0 || n > p {
+		return p
 	}
-	return runtime.GOMAXPROCS(0)
+	return n
 }
