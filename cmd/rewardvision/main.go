@@ -29,7 +29,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		var logger *slog.Logger
 		logger, err = cli.NewLogger(stderr, format, level, cli.IsTerminal(stderr))
-		if err == nil {
+		if err != nil {
+			err = cli.NameEnv(err, logFlagsFromEnv(args))
+		} else {
 			slog.SetDefault(logger)
 			err = rootCommand(stdout, stderr).Execute(ctx, "rewardvision", rest)
 		}
@@ -70,6 +72,29 @@ func globalFlags(args []string) (format, level string, rest []string, err error)
 		}
 	}
 	return format, level, rest, nil
+}
+
+// logFlagsFromEnv maps the global flags that args does not give, and
+// whose env var is set, to that var.
+func logFlagsFromEnv(args []string) map[string]string {
+	from := map[string]string{}
+	for name, env := range map[string]string{"log-format": "RV_LOG_FORMAT", "log-level": "RV_LOG_LEVEL"} {
+		if _, ok := os.LookupEnv(env); !ok {
+			continue
+		}
+		given := false
+		for _, a := range args {
+			if a == "--" {
+				break
+			}
+			n, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			given = given || strings.HasPrefix(a, "-") && n == name
+		}
+		if !given {
+			from[name] = env
+		}
+	}
+	return from
 }
 
 func envOr(key, def string) string {

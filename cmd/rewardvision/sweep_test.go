@@ -51,6 +51,10 @@ func sweepCLICases(t *testing.T) []cliCase {
 	return []cliCase{
 		// crashes: out of memory
 		{"sweep: eval coco, a huge --workers is clamped", nil, []string{"eval", "coco", "--gt", cocoGT, "--dt", cocoDT, "--workers", "100000000"}, 0, "Average Precision", ""},
+		// unclear messages
+		{"sweep: an env value names its variable (global flag)", []string{"RV_LOG_FORMAT=xml"}, []string{"version"}, 2, "", `env RV_LOG_FORMAT: --log-format "xml"`},
+		{"sweep: an env value names its variable (command flag)", []string{"RV_WORKERS=-4"}, []string{"data", "check", split}, 2, "", "env RV_WORKERS: data check: --workers"},
+		{"sweep: an env value names its variable, not when the flag is given", []string{"RV_WORKERS=1"}, []string{"data", "check", split, "--workers", "-4"}, 2, "", "rewardvision: data check: --workers"},
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -63,7 +64,18 @@ type Command struct {
 // Help requests return flag.ErrHelp after printing usage to stdout.
 func (c *Command) Execute(ctx context.Context, path string, args []string) error {
 	if c.Run != nil {
-		return c.Run(ctx, args)
+		mu.Lock()
+		first := len(created)
+		mu.Unlock()
+		err := c.Run(ctx, args)
+		mu.Lock()
+		sets := created[first:]
+		created = created[:first]
+		mu.Unlock()
+		for _, fs := range sets {
+			err = fs.NameEnv(err)
+		}
+		return err
 	}
 	if len(args) == 0 {
 		c.printCommands(os.Stderr, path)
@@ -119,13 +131,26 @@ type FlagSet struct {
 	*flag.FlagSet
 	usage   string
 	envErrs []error
+	env     map[string]string // flag name -> its env var
+	cmdline map[string]bool   // flags named on the command line
 }
+
+// created lists the flag sets made while a command runs, so that
+// Execute can name the env var behind a flag in the command's usage error.
+var (
+	mu      sync.Mutex
+	created []*FlagSet
+)
 
 // NewFlagSet makes a flag set for a command. usage is the synopsis line, e.g.
 // "rewardvision eval coco --gt F --dt F [flags]".
 func NewFlagSet(name, usage string) *FlagSet {
-	fs := &FlagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage}
+	fs := &FlagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), usage: usage,
+		env: map[string]string{}, cmdline: map[string]bool{}}
 	fs.SetOutput(io.Discard)
+	mu.Lock()
+	created = append(created, fs)
+	mu.Unlock()
 	return fs
 }
 
@@ -136,6 +161,11 @@ func (fs *FlagSet) Parse(args []string) error {
 		return Usagef("%s: %v", fs.Name(), errors.Join(fs.envErrs...))
 	}
 	err := fs.FlagSet.Parse(args)
+	for _, a := range args[:len(args)-fs.NArg()] {
+		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") {
+			fs.cmdline[name] = true
+		}
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		fs.PrintUsage(os.Stdout)
 		return flag.ErrHelp
@@ -168,6 +198,49 @@ func envHelp(help, env string) string {
 	return fmt.Sprintf("%s (env %s)", help, env)
 }
 
+// NameEnv returns err, a usage error that names --flag, prefixed with
+// "env VAR: " when the flag's value came from its env var (set, and the
+// flag not on the command line): the user then knows where to look.
+// Other errors come back as they are.
+func (fs *FlagSet) NameEnv(err error) error {
+	from := map[string]string{}
+	for name, env := range fs.env {
+		if _, ok := os.LookupEnv(env); ok && !fs.cmdline[name] {
+			from[name] = env
+		}
+	}
+	return NameEnv(err, from)
+}
+
+// NameEnv is FlagSet.NameEnv for flags parsed by hand: from maps a flag
+// name to the env var its value came from.
+func NameEnv(err error, from map[string]string) error {
+	var ue *UsageError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	for name, env := range from {
+		if strings.Contains(ue.Msg, env) {
+			return err
+		}
+		for rest := ue.Msg; ; {
+			i := strings.Index(rest, "--"+name)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+2+len(name):]
+			if rest == "" || !isNameByte(rest[0]) {
+				return &UsageError{Msg: fmt.Sprintf("env %s: %s", env, ue.Msg)}
+			}
+		}
+	}
+	return err
+}
+
+func isNameByte(c byte) bool {
+	return c == '-' || c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
 func (fs *FlagSet) envValue(env string) (string, bool) {
 	if env == "" {
 		return "", false
@@ -177,6 +250,9 @@ func (fs *FlagSet) envValue(env string) (string, bool) {
 
 // String defines a string flag whose default is taken from env when set.
 func (fs *FlagSet) String(name, env, def, help string) *string {
+	if env != "" {
+		fs.env[name] = env
+	}
 	if v, ok := fs.envValue(env); ok {
 		def = v
 	}
@@ -224,6 +300,9 @@ func (fs *FlagSet) Given(name string) bool {
 // fromEnv sets the flag from its env var now, so that an explicit flag on the
 // command line still wins. A value that does not parse is reported by Parse.
 func (fs *FlagSet) fromEnv(name, env string) {
+	if env != "" {
+		fs.env[name] = env
+	}
 	v, ok := fs.envValue(env)
 	if !ok {
 		return
