@@ -162,14 +162,18 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			if err := serve.ValidateParams(*taskName, o.query()); err != nil {
 				return cli.Usagef("predict: %v", err)
 			}
+			if err := mf.check(); err != nil {
+				return err
+			}
 			if err := checkPredictOut(*out, len(images)); err != nil {
 				return err
 			}
 			// Every image is read and decoded before any model runs, so a
 			// missing or corrupt one fails the command before it writes
 			// anything.
+			maxBytes := int64(*mf.maxBodyMB) << 20
 			for _, path := range images {
-				data, err := os.ReadFile(path)
+				data, err := readImageFile(path, maxBytes)
 				if err != nil {
 					return err
 				}
@@ -206,7 +210,7 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
 			for i, path := range images {
-				data, err := os.ReadFile(path)
+				data, err := readImageFile(path, maxBytes)
 				if err != nil {
 					return err
 				}
@@ -273,6 +277,25 @@ func checkPredictOut(out string, images int) error {
 
 // writeDrawn writes the image with the detections or segments of body
 // drawn, or the colorized image of body as the server encoded it.
+// readImageFile reads an image up to the server's body limit, so that an
+// endless or huge file (/dev/zero) fails at once as the server would
+// refuse it (413), instead of being read until memory runs out.
+func readImageFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than the %d MB limit (raise it with --max-body-mb)", path, limit>>20)
+	}
+	return data, nil
+}
+
 func writeDrawn(dst string, data []byte, body any, maxPixels int64) error {
 	var write func(w io.Writer) error
 	switch b := body.(type) {

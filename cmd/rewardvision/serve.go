@@ -52,8 +52,8 @@ func addModelFlags(fs *cli.FlagSet) modelFlags {
 // server (not yet warmed up); set adjusts its configuration (serve's own
 // flags).
 func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.Server, error) {
-	if *f.intra < 0 || *f.inter < 0 {
-		return nil, cli.Usagef("--intra-op-threads and --inter-op-threads: want ≥ 0")
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	splits, err := serve.ParseSplits(*f.ab)
 	if err != nil {
@@ -87,6 +87,29 @@ func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.S
 	return srv, nil
 }
 
+// check refuses the limits that make no sense (serve.Config would
+// otherwise put its defaults in their place without a word), before
+// anything loads.
+func (f modelFlags) check() error {
+	switch {
+	case *f.intra < 0 || *f.inter < 0:
+		return cli.Usagef("--intra-op-threads and --inter-op-threads: want ≥ 0")
+	case *f.maxBodyMB < 1 || *f.maxBodyMB > 1<<20:
+		return cli.Usagef("--max-body-mb %d: want 1..%d", *f.maxBodyMB, 1<<20)
+	case *f.maxPixels < 1:
+		return cli.Usagef("--max-pixels %d: want ≥ 1", *f.maxPixels)
+	case *f.maxInfl < 0:
+		return cli.Usagef("--max-inflight %d: want ≥ 0 (0: the number of CPUs)", *f.maxInfl)
+	case *f.maxQueue < 0:
+		return cli.Usagef("--max-queue %d: want ≥ 0", *f.maxQueue)
+	case *f.timeout <= 0:
+		return cli.Usagef("--timeout %v: want > 0", *f.timeout)
+	case *f.drainAfter <= 0:
+		return cli.Usagef("--drain-timeout %v: want > 0", *f.drainAfter)
+	}
+	return nil
+}
+
 func serveCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
@@ -111,6 +134,9 @@ func serveCommand(stdout io.Writer) *cli.Command {
 					return cli.Usagef("env RV_ADDR: --addr %q: %v", *addr, err)
 				}
 				return cli.Usagef("--addr %q: %v", *addr, err)
+			}
+			if *watch < 0 {
+				return cli.Usagef("--watch %v: want ≥ 0 (0: only on SIGHUP)", *watch)
 			}
 			if *reports != "" {
 				if st, err := os.Stat(*reports); err != nil || !st.IsDir() {
