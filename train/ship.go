@@ -31,7 +31,7 @@ import (
 // be from itself nor a training run (its optimizer state would be lost
 // and a later --resume would silently not be exact).
 func Ship(from, to string) (*checkpoint.Meta, error) {
-	if err := checkShipTarget(from, to); err != nil {
+	if err := CheckShipTarget(from, to); err != nil {
 		return nil, err
 	}
 	meta, err := checkpoint.Load(from)
@@ -85,9 +85,9 @@ func Ship(from, to string) (*checkpoint.Meta, error) {
 	return meta, nil
 }
 
-// checkShipTarget refuses a destination that is the source itself or
-// holds a training run.
-func checkShipTarget(from, to string) error {
+// CheckShipTarget refuses a destination that is the source itself, holds
+// a training run, or is a non-empty folder other than a shipped one.
+func CheckShipTarget(from, to string) error {
 	fi, err := os.Stat(from)
 	if err != nil {
 		return fmt.Errorf("ship from %s: %w", from, err)
@@ -107,6 +107,24 @@ func checkShipTarget(from, to string) error {
 	}
 	if _, err := os.Stat(filepath.Join(to, ConfigFile)); err == nil {
 		return fmt.Errorf("ship to %s: it holds a training run (%s); shipping over it would drop its optimizer state", to, ConfigFile)
+	}
+	// Shipping keeps an old shipped folder's own files but not its
+	// folders: replace only a shipped folder (or an empty one), never
+	// a data split or anything else.
+	des, err := os.ReadDir(to)
+	if err != nil {
+		return fmt.Errorf("ship to %s: %w", to, err)
+	}
+	if len(des) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(to, checkpoint.MetaFile)); err != nil {
+		return fmt.Errorf("ship to %s: it is not a shipped folder (no %s); ship into a new or empty folder", to, checkpoint.MetaFile)
+	}
+	for _, e := range des {
+		if e.IsDir() {
+			return fmt.Errorf("ship to %s: it holds a folder (%s), which shipping would drop; ship into a new or empty folder", to, e.Name())
+		}
 	}
 	return nil
 }

@@ -47,11 +47,14 @@ func sweepCLICases(t *testing.T) []cliCase {
 	cocoGT, cocoDT := testfix.Path(t, "coco-det/small/gt.json"), testfix.Path(t, "coco-det/small/dets.json")
 	img := "../../serve/testdata/images/shapes-det.png"
 	evalRun := []string{"eval", "run", "--task", "detection", "--data", split, "--model", entry}
-	_, _, _, _, _ = garbage, badAnn, log, evalRun, badSplit // rows to come
+	_, _, _ = garbage, log, evalRun // rows to come
 	return []cliCase{
 		// crashes: out of memory
 		{"sweep: eval coco, a huge --workers is clamped", nil, []string{"eval", "coco", "--gt", cocoGT, "--dt", cocoDT, "--workers", "100000000"}, 0, "Average Precision", ""},
 		{"sweep: predict /dev/zero stops at the body limit", nil, []string{"predict", "--task", "detect", "/dev/zero"}, 1, "", "/dev/zero: larger than the 20 MB limit (raise it with --max-body-mb)"},
+		// data loss
+		{"sweep: train ship onto a data split", nil, []string{"train", "ship", "--from", ckpt, "--to", split}, 1, "", "not a shipped folder (no meta.json)"},
+		{"sweep: train ship --val bad leaves no --to", nil, []string{"train", "ship", "--from", ckpt, "--to", at("shipped"), "--val", badSplit}, 1, "", badAnn},
 		// flags accepted without effect or replaced by defaults
 		{"sweep: predict --max-pixels 0", nil, []string{"predict", "--task", "detect", img, "--max-pixels", "0"}, 2, "", "--max-pixels 0: want ≥ 1"},
 		{"sweep: serve --max-body-mb -1", nil, []string{"serve", "--addr", "127.0.0.1:0", "--max-body-mb", "-1"}, 2, "", "--max-body-mb -1"},

@@ -291,6 +291,26 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 			if *from == "" || *to == "" {
 				return cli.Usagef("train ship: --from and --to are required")
 			}
+			switch {
+			case *evalN < 0:
+				return cli.Usagef("train ship: --eval-n %d: want ≥ 0 (0: all)", *evalN)
+			case fs.Given("eval-n") && *val == "":
+				return cli.Usagef("train ship: --eval-n applies to --val only")
+			}
+			// The shipped weights are the latest checkpoint's: evaluate them
+			// there, before anything is written, so that a bad --val leaves
+			// --to as it was.
+			var metrics map[string]float64
+			if *val != "" {
+				if err := train.CheckShipTarget(*from, *to); err != nil {
+					return err
+				}
+				m, err := train.Evaluate(ctx, train.EvalOptions{Checkpoint: *from, Val: *val, N: *evalN, Workers: 2, Logger: slog.Default()})
+				if err != nil {
+					return fmt.Errorf("evaluate %s: %w", *from, err)
+				}
+				metrics = m
+			}
 			meta, err := train.Ship(*from, *to)
 			if err != nil {
 				return err
@@ -298,10 +318,6 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 			fmt.Fprintf(stdout, "shipped %s %s at step %d to %s\n", meta.Task, meta.Variant, meta.Prov.Steps, *to)
 			if *val == "" {
 				return nil
-			}
-			metrics, err := train.Evaluate(ctx, train.EvalOptions{Checkpoint: *to, Val: *val, N: *evalN, Workers: 2, Logger: slog.Default()})
-			if err != nil {
-				return fmt.Errorf("evaluate %s: %w", *to, err)
 			}
 			meta.Prov.Metrics = metrics
 			if err := checkpoint.Save(*to, meta); err != nil {
