@@ -47,7 +47,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 	cocoGT, cocoDT := testfix.Path(t, "coco-det/small/gt.json"), testfix.Path(t, "coco-det/small/dets.json")
 	img := "../../serve/testdata/images/shapes-det.png"
 	evalRun := []string{"eval", "run", "--task", "detection", "--data", split, "--model", entry}
-	_, _, _ = garbage, log, evalRun // rows to come
+	_, _ = garbage, evalRun // rows to come
 	return []cliCase{
 		// crashes: out of memory
 		{"sweep: eval coco, a huge --workers is clamped", nil, []string{"eval", "coco", "--gt", cocoGT, "--dt", cocoDT, "--workers", "100000000"}, 0, "Average Precision", ""},
@@ -55,6 +55,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 		// data loss
 		{"sweep: train ship onto a data split", nil, []string{"train", "ship", "--from", ckpt, "--to", split}, 1, "", "not a shipped folder (no meta.json)"},
 		{"sweep: train ship --val bad leaves no --to", nil, []string{"train", "ship", "--from", ckpt, "--to", at("shipped"), "--val", badSplit}, 1, "", badAnn},
+		{"sweep: train plot --out over its --log", nil, []string{"train", "plot", "--log", log, "--out", log}, 2, "", "is the log itself"},
 		// flags accepted without effect or replaced by defaults
 		{"sweep: predict --max-pixels 0", nil, []string{"predict", "--task", "detect", img, "--max-pixels", "0"}, 2, "", "--max-pixels 0: want ≥ 1"},
 		{"sweep: serve --max-body-mb -1", nil, []string{"serve", "--addr", "127.0.0.1:0", "--max-body-mb", "-1"}, 2, "", "--max-body-mb -1"},

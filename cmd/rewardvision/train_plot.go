@@ -42,6 +42,11 @@ func trainPlotCommand(stdout io.Writer) *cli.Command {
 			if st, err := os.Stat(path); err == nil && st.IsDir() {
 				path = filepath.Join(path, train.LogFile)
 			}
+			if li, err := os.Stat(path); err == nil {
+				if oi, err := os.Stat(*out); err == nil && os.SameFile(li, oi) {
+					return cli.Usagef("train plot: --out %s is the log itself; write the SVG elsewhere", *out)
+				}
+			}
 			var svg bytes.Buffer
 			if err := train.PlotLog(path, *title, &svg); err != nil {
 				return err
