@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -126,6 +127,10 @@ func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 			switch {
 			case *taskName == "":
 				return cli.Usagef("eval run: --task is required (%s)", strings.Join(batch.Tasks, " or "))
+			case !slices.Contains(batch.Tasks, *taskName):
+				return cli.Usagef("eval run: --task %q: want %s", *taskName, strings.Join(batch.Tasks, " or "))
+			case *server != "" && (fs.Given("device") || fs.Given("ort-lib") || fs.Given("threads")):
+				return cli.Usagef("eval run: --device, --ort-lib and --threads set up in-process models; with --server the server runs them")
 			case len(models) == 0:
 				return cli.Usagef("eval run: at least one --model is required")
 			case *out == "":
@@ -156,6 +161,11 @@ func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			ds, err := batch.LoadDataset(*taskName, annPath, imgDir)
 			if err != nil {
+				return err
+			}
+			// The reward's training annotations are read when scoring, after
+			// every image: a bad file fails now, before any output.
+			if _, err := batch.LoadTrainRewards(*taskName, *trainAnn, ds); err != nil {
 				return err
 			}
 			var open func(entry string) (batch.Model, error)

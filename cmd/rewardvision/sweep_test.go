@@ -47,7 +47,6 @@ func sweepCLICases(t *testing.T) []cliCase {
 	cocoGT, cocoDT := testfix.Path(t, "coco-det/small/gt.json"), testfix.Path(t, "coco-det/small/dets.json")
 	img := "../../serve/testdata/images/shapes-det.png"
 	evalRun := []string{"eval", "run", "--task", "detection", "--data", split, "--model", entry}
-	_, _ = garbage, evalRun // rows to come
 	return []cliCase{
 		// crashes: out of memory
 		{"sweep: eval coco, a huge --workers is clamped", nil, []string{"eval", "coco", "--gt", cocoGT, "--dt", cocoDT, "--workers", "100000000"}, 0, "Average Precision", ""},
@@ -56,15 +55,21 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: train ship onto a data split", nil, []string{"train", "ship", "--from", ckpt, "--to", split}, 1, "", "not a shipped folder (no meta.json)"},
 		{"sweep: train ship --val bad leaves no --to", nil, []string{"train", "ship", "--from", ckpt, "--to", at("shipped"), "--val", badSplit}, 1, "", badAnn},
 		{"sweep: train plot --out over its --log", nil, []string{"train", "plot", "--log", log, "--out", log}, 2, "", "is the log itself"},
+		{"sweep: eval run --out a data split", nil, append(evalRun, "--out", split), 1, "", "not an eval run folder"},
+		{"sweep: eval run --train-ann missing, before any output", nil, append(evalRun, "--train-ann", at("nope.json"), "--out", at("run")), 1, "", "training annotations: load " + at("nope.json")},
 		// flags accepted without effect or replaced by defaults
 		{"sweep: predict --max-pixels 0", nil, []string{"predict", "--task", "detect", img, "--max-pixels", "0"}, 2, "", "--max-pixels 0: want ≥ 1"},
 		{"sweep: serve --max-body-mb -1", nil, []string{"serve", "--addr", "127.0.0.1:0", "--max-body-mb", "-1"}, 2, "", "--max-body-mb -1"},
 		{"sweep: serve --timeout 0", nil, []string{"serve", "--addr", "127.0.0.1:0", "--timeout", "0"}, 2, "", "--timeout 0s: want > 0"},
 		{"sweep: serve --watch -1s", nil, []string{"serve", "--addr", "127.0.0.1:0", "--watch", "-1s"}, 2, "", "--watch -1s"},
+		{"sweep: eval run --server with --device", nil, []string{"eval", "run", "--task", "detection", "--data", split, "--model", "mle", "--out", at("srv"), "--server", "http://127.0.0.1:1", "--device", "cpu"}, 2, "", "with --server the server runs them"},
 		// unclear messages
 		{"sweep: an env value names its variable (global flag)", []string{"RV_LOG_FORMAT=xml"}, []string{"version"}, 2, "", `env RV_LOG_FORMAT: --log-format "xml"`},
 		{"sweep: an env value names its variable (command flag)", []string{"RV_WORKERS=-4"}, []string{"data", "check", split}, 2, "", "env RV_WORKERS: data check: --workers"},
 		{"sweep: an env value names its variable, not when the flag is given", []string{"RV_WORKERS=1"}, []string{"data", "check", split, "--workers", "-4"}, 2, "", "rewardvision: data check: --workers"},
+		{"sweep: eval run --task from env", []string{"RV_TASK=nope"}, append(evalRun[:2:2], "--data", split, "--model", entry, "--out", at("task")), 2, "", `env RV_TASK: eval run: --task "nope"`},
+		{"sweep: eval run --model a file that is not model.json", nil, []string{"eval", "run", "--task", "detection", "--data", split, "--model", garbage, "--out", at("garbage-run")}, 1, "", "a file, but not a model.json"},
+		{"sweep: eval run names a bad annotation file once", nil, []string{"eval", "run", "--task", "detection", "--data", badSplit, "--model", entry, "--out", at("bad-run")}, 1, "", "rewardvision: load " + badAnn + ": near byte 0"},
 	}
 }
 

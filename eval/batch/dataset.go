@@ -76,7 +76,7 @@ func LoadDataset(taskName, annPath, imageDir string) (*Dataset, error) {
 	case task.Detection:
 		in, err := coco.LoadInstances(annPath)
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", annPath, err)
+			return nil, err // coco's loaders name the file
 		}
 		gt, err := groundTruth(in)
 		if err != nil {
@@ -87,7 +87,7 @@ func LoadDataset(taskName, annPath, imageDir string) (*Dataset, error) {
 	case task.Captioning:
 		c, err := coco.LoadCaptions(annPath)
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", annPath, err)
+			return nil, err // coco's loaders name the file
 		}
 		ds.Refs = map[int][]string{}
 		known := map[int64]bool{}
@@ -109,7 +109,7 @@ func LoadDataset(taskName, annPath, imageDir string) (*Dataset, error) {
 	case task.Colorization:
 		in, err := coco.LoadInstances(annPath)
 		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", annPath, err)
+			return nil, err // coco's loaders name the file
 		}
 		imgs = in.Images
 	case task.Panoptic:
@@ -212,7 +212,7 @@ func LoadTrainRewards(taskName, path string, ds *Dataset) (*TrainRewardSource, e
 		}
 		in, err := coco.LoadInstances(path)
 		if err != nil {
-			return nil, fmt.Errorf("load training annotations %s: %w", path, err)
+			return nil, fmt.Errorf("training annotations: %w", err)
 		}
 		counts := map[int]float64{}
 		for _, c := range ds.GT.CategoryIDs() {
@@ -239,7 +239,7 @@ func LoadTrainRewards(taskName, path string, ds *Dataset) (*TrainRewardSource, e
 		} else {
 			c, err := coco.LoadCaptions(path)
 			if err != nil {
-				return nil, fmt.Errorf("load training captions %s: %w", path, err)
+				return nil, fmt.Errorf("training captions: %w", err)
 			}
 			byImg := map[int64][]string{}
 			for _, a := range c.Annotations {

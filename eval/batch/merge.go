@@ -50,11 +50,14 @@ func Merge(dirs []string, out string) (RunInfo, error) {
 	}
 	merged := first
 	merged.Shard, merged.Shards = 0, 1
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return RunInfo{}, fmt.Errorf("merge: --out: %w", err)
-	}
 	if _, err := os.Stat(filepath.Join(out, "run.json")); err == nil {
 		return RunInfo{}, fmt.Errorf("merge: %s already holds a run; use an empty --out", out)
+	}
+	if des, err := os.ReadDir(out); err == nil && len(des) > 0 {
+		return RunInfo{}, fmt.Errorf("merge: %s holds files; use a new or empty --out", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return RunInfo{}, fmt.Errorf("merge: --out: %w", err)
 	}
 	for _, m := range merged.Models {
 		all := map[int]Record{}
@@ -99,7 +102,7 @@ func Merge(dirs []string, out string) (RunInfo, error) {
 			return RunInfo{}, fmt.Errorf("merge: write %s: %w", path, err)
 		}
 	}
-	if err := Prepare(out, merged); err != nil {
+	if err := writeRunInfo(out, merged); err != nil {
 		return RunInfo{}, err
 	}
 	return merged, nil

@@ -75,6 +75,9 @@ type Model interface {
 func ResolveEntry(entry string) (string, error) {
 	if st, err := os.Stat(entry); err == nil {
 		if !st.IsDir() {
+			if filepath.Base(entry) != repo.ManifestFile {
+				return "", fmt.Errorf("model %q: a file, but not a %s: want an entry folder, its %s or REPO/NAME[@VERSION]", entry, repo.ManifestFile, repo.ManifestFile)
+			}
 			return filepath.Dir(entry), nil
 		}
 		if _, err := os.Stat(filepath.Join(entry, repo.ManifestFile)); err == nil {

@@ -70,6 +70,17 @@ func Prepare(dir string, info RunInfo) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	// run.json is written before any output, so a folder with files but
+	// none is not a run: writing there would mix the outputs into it.
+	if des, err := os.ReadDir(dir); err == nil && len(des) > 0 {
+		return fmt.Errorf("--out %s holds files but no run.json, so it is not an eval run folder: use a new or empty folder", dir)
+	}
+	return writeRunInfo(dir, info)
+}
+
+// writeRunInfo writes DIR/run.json (Format set), making DIR.
+func writeRunInfo(dir string, info RunInfo) error {
+	info.Format = RunFormat
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -77,7 +88,7 @@ func Prepare(dir string, info RunInfo) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteBytes(path, append(data, '\n'))
+	return atomicfile.WriteBytes(filepath.Join(dir, "run.json"), append(data, '\n'))
 }
 
 // normalize drops fields json does not keep, for comparison.
