@@ -214,7 +214,7 @@ func dataStatsCommand(stdout io.Writer) *cli.Command {
 		Long:  dataStatsHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("data stats", "rewardvision data stats [DIR] [--instances F] [--panoptic F] [--captions F] [--json]\n\n"+dataStatsHelp)
-			limits := addInputLimits(fs)
+			limits := addInputLimits(fs, true, false)
 			inst := fs.String("instances", "", "", "COCO instances JSON")
 			pan := fs.String("panoptic", "", "", "COCO panoptic JSON")
 			caps := fs.String("captions", "", "", "COCO captions JSON")

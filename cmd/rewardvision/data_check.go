@@ -64,7 +64,7 @@ func dataCheckCommand(stdout, stderr io.Writer) *cli.Command {
 		Long:  dataCheckHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("data check", "rewardvision data check DIR [--skip-bad] [--workers N] [--json]\n\n"+dataCheckHelp)
-			limits := addInputLimits(fs)
+			limits := addInputLimits(fs, true, true)
 			skipBad := fs.Bool("skip-bad", "", false, "skip bad records with a warning and count them, instead of failing on the first")
 			workers := fs.Int("workers", "RV_WORKERS", 2, "image decoding goroutines")
 			asJSON := fs.Bool("json", "", false, "print the summary as JSON")

@@ -67,7 +67,7 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 		Long:  evalCaptionsHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval captions", "rewardvision eval captions --refs F --preds F [--json] [--strict]\n       rewardvision eval captions --tokenize FILE\n\n"+evalCaptionsHelp)
-			limits := addInputLimits(fs)
+			limits := addInputLimits(fs, true, false)
 			refsPath := fs.String("refs", "", "", "COCO captions annotation file (reference captions)")
 			predsPath := fs.String("preds", "", "", "COCO captions results file (one prediction per image)")
 			asJSON := fs.Bool("json", "", false, "print JSON with the keys of pycocoevalcap's expected.json")

@@ -41,7 +41,7 @@ func evalCOCOCommand(stdout, stderr io.Writer) *cli.Command {
 		Long:  evalCOCOHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval coco", "rewardvision eval coco --gt F --dt F [--iou-type bbox|segm] [--max-dets 1,10,100] [--strict] [--pycocotools-id0] [--json] [--timing]\n\n"+evalCOCOHelp)
-			limits := addInputLimits(fs)
+			limits := addInputLimits(fs, true, false)
 			gtPath := fs.String("gt", "", "", "COCO instances ground-truth JSON (.json or .json.gz)")
 			dtPath := fs.String("dt", "", "", "COCO results JSON list (.json or .json.gz)")
 			iouType := fs.String("iou-type", "", "bbox", "bbox or segm")

@@ -60,7 +60,7 @@ func evalColorfulnessCommand(stdout io.Writer) *cli.Command {
 		Long:  evalColorfulnessHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval colorfulness", "rewardvision eval colorfulness [--json] [--ref DIR] [--input DIR [--weight W]] IMAGE...\n\n"+evalColorfulnessHelp)
-			limits := addInputLimits(fs)
+			limits := addInputLimits(fs, false, true)
 			asJSON := fs.Bool("json", "", false, "print JSON")
 			refDir := fs.String("ref", "", "", "folder of ground-truth colour images (same file names): adds PSNR and SSIM")
 			inputDir := fs.String("input", "", "", "folder of gray input images (same file names): adds the colorization reward")

@@ -31,7 +31,7 @@ func evalPanopticCommand(stdout, stderr io.Writer) *cli.Command {
 		Long:  evalPanopticHelp,
 		Run: func(ctx context.Context, args []string) error {
 			fs := cli.NewFlagSet("eval panoptic", "rewardvision eval panoptic --gt-json F [--gt-dir D] --pred-json F [--pred-dir D] [--strict] [--json]\n\n"+evalPanopticHelp)
-			limits := addInputLimits(fs)
+			limits := addInputLimits(fs, true, true)
 			gtJSON := fs.String("gt-json", "", "", "COCO panoptic ground-truth JSON")
 			gtDir := fs.String("gt-dir", "", "", "folder of ground-truth PNGs (default: --gt-json without .json, as panopticapi)")
 			predJSON := fs.String("pred-json", "", "", "COCO panoptic prediction JSON")
@@ -54,11 +54,6 @@ func evalPanopticCommand(stdout, stderr io.Writer) *cli.Command {
 			if *predDir == "" {
 				*predDir = strings.TrimSuffix(*predJSON, ".json")
 			}
-			for _, d := range []string{*gtDir, *predDir} {
-				if st, err := os.Stat(d); err != nil || !st.IsDir() {
-					return fmt.Errorf("PNG folder %s: not a directory", d)
-				}
-			}
 			start := time.Now()
 			gt, err := panoptic.LoadFile(*gtJSON)
 			if err != nil {
@@ -77,6 +72,13 @@ func evalPanopticCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			// The files first: a missing --pred-json is named as such, not as
+			// the PNG folder its name implies.
+			for _, d := range []string{*gtDir, *predDir} {
+				if st, err := os.Stat(d); err != nil || !st.IsDir() {
+					return fmt.Errorf("PNG folder %s: not a directory", d)
+				}
+			}
 			opts := panoptic.Options{Workers: *workers, Strict: *strict}
 			if unused := panoptic.UnusedPredictions(gt, pred); len(unused) > 0 && !*strict {
 				ids := make([]panoptic.ImageID, 0, 5)
@@ -93,7 +95,7 @@ func evalPanopticCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			res, err := panoptic.EvaluateFiles(ctx, gt, *gtDir, pred, *predDir, opts)
 			if err != nil {
-				return err
+				return fmt.Errorf("gt %s, pred %s: %w", *gtJSON, *predJSON, err)
 			}
 			slog.Debug("panoptic evaluated", "images", len(res.PerImage), "elapsed", time.Since(start))
 			if *asJSON {

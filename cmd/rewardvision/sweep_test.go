@@ -62,6 +62,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: serve --max-body-mb -1", nil, []string{"serve", "--addr", "127.0.0.1:0", "--max-body-mb", "-1"}, 2, "", "--max-body-mb -1"},
 		{"sweep: serve --timeout 0", nil, []string{"serve", "--addr", "127.0.0.1:0", "--timeout", "0"}, 2, "", "--timeout 0s: want > 0"},
 		{"sweep: serve --watch -1s", nil, []string{"serve", "--addr", "127.0.0.1:0", "--watch", "-1s"}, 2, "", "--watch -1s"},
+		{"sweep: eval colorfulness has no JSON limit", nil, []string{"eval", "colorfulness", img, "--max-json-mb", "5"}, 2, "", "flag provided but not defined: -max-json-mb"},
 		{"sweep: eval run --server with --device", nil, []string{"eval", "run", "--task", "detection", "--data", split, "--model", "mle", "--out", at("srv"), "--server", "http://127.0.0.1:1", "--device", "cpu"}, 2, "", "with --server the server runs them"},
 		// unclear messages
 		{"sweep: an env value names its variable (global flag)", []string{"RV_LOG_FORMAT=xml"}, []string{"version"}, 2, "", `env RV_LOG_FORMAT: --log-format "xml"`},
@@ -70,6 +71,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: eval run --task from env", []string{"RV_TASK=nope"}, append(evalRun[:2:2], "--data", split, "--model", entry, "--out", at("task")), 2, "", `env RV_TASK: eval run: --task "nope"`},
 		{"sweep: eval run --model a file that is not model.json", nil, []string{"eval", "run", "--task", "detection", "--data", split, "--model", garbage, "--out", at("garbage-run")}, 1, "", "a file, but not a model.json"},
 		{"sweep: eval run names a bad annotation file once", nil, []string{"eval", "run", "--task", "detection", "--data", badSplit, "--model", entry, "--out", at("bad-run")}, 1, "", "rewardvision: load " + badAnn + ": near byte 0"},
+		{"sweep: eval panoptic --pred-json missing is named", nil, []string{"eval", "panoptic", "--gt-json", testfix.Path(t, "panoptic/small/gt.json"), "--pred-json", at("nope.json")}, 1, "", "open " + at("nope.json")},
 	}
 }
 
