@@ -212,6 +212,9 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 	if cfg.Task != "" && cfg.Task != initMeta.Task {
 		return nil, fmt.Errorf("--task %s: %s holds a %s model", cfg.Task, cfg.Init, initMeta.Task)
 	}
+	if err := checkOutDir(cfg.OutDir); err != nil {
+		return nil, err
+	}
 	have, err := hasCheckpoints(cfg.OutDir)
 	if err != nil {
 		return nil, err

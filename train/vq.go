@@ -125,6 +125,9 @@ func RunVQ(ctx context.Context, cfg VQConfig) (*VQMeta, error) {
 	if cfg.K < 2 || cfg.Iters < 1 {
 		return nil, fmt.Errorf("train vq: k = %d, iters = %d: want k ≥ 2 and iters ≥ 1", cfg.K, cfg.Iters)
 	}
+	if err := checkOutDir(cfg.OutDir); err != nil {
+		return nil, err
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()

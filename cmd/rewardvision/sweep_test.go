@@ -35,6 +35,12 @@ func sweepCLICases(t *testing.T) []cliCase {
 	if _, err := shapes.Generate(context.Background(), cfg, shapes.Options{Out: split, N: 2, Seed: 3, Split: "val", Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
+	data := at("data") // train/ and val/ for the training commands
+	for _, sp := range []string{"train", "val"} {
+		if _, err := shapes.Generate(context.Background(), cfg, shapes.Options{Out: filepath.Join(data, sp), N: 2, Seed: 4, Split: sp, Workers: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	garbage := write(at("garbage.bin"), []byte("\x08\x01\x12\x04ORT?\x00\x00"))
 	badSplit := at("bad-split")
 	copyTree(t, split, badSplit)
@@ -56,6 +62,9 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: train ship --val bad leaves no --to", nil, []string{"train", "ship", "--from", ckpt, "--to", at("shipped"), "--val", badSplit}, 1, "", badAnn},
 		{"sweep: train plot --out over its --log", nil, []string{"train", "plot", "--log", log, "--out", log}, 2, "", "is the log itself"},
 		{"sweep: eval run --out a data split", nil, append(evalRun, "--out", split), 1, "", "not an eval run folder"},
+		{"sweep: train mle --out a data split", nil, []string{"train", "mle", "--task", "detection", "--data", data, "--out", filepath.Join(data, "train"), "--steps", "2", "--warmup", "1"}, 1, "", "holds a data split (instances.json)"},
+		{"sweep: train reward --out a data split", nil, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", filepath.Join(data, "val"), "--steps", "1", "--warmup", "0"}, 1, "", "holds a data split (instances.json)"},
+		{"sweep: train vq --out a data split", nil, []string{"train", "vq", "--data", data, "--out", filepath.Join(data, "val"), "--k", "4"}, 1, "", "holds a data split (instances.json)"},
 		{"sweep: eval run --train-ann missing, before any output", nil, append(evalRun, "--train-ann", at("nope.json"), "--out", at("run")), 1, "", "training annotations: load " + at("nope.json")},
 		// flags accepted without effect or replaced by defaults
 		{"sweep: predict --max-pixels 0", nil, []string{"predict", "--task", "detect", img, "--max-pixels", "0"}, 2, "", "--max-pixels 0: want ≥ 1"},
