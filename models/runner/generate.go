@@ -268,13 +268,23 @@ func (r *Runner) step1(token []int32, cross *Cross, past *Cache) ([]float32, *Ca
 		return nil, nil, engine("token tensor", err)
 	}
 	defer tok.Destroy()
-	p, err := ort.NewScalar(int32(past.Len))
+	// Every row started with the batch: position past.Len, history from 0.
+	pos := make([]int32, len(token))
+	for b := range pos {
+		pos[b] = int32(past.Len)
+	}
+	p, err := ort.NewTensor(ort.NewShape(int64(len(token))), pos)
 	if err != nil {
 		return nil, nil, engine("pos tensor", err)
 	}
 	defer p.Destroy()
-	in := make([]ort.Value, 0, 2+len(cross.values)+len(past.values))
-	in = append(in, tok, p)
+	st, err := ort.NewTensor(ort.NewShape(int64(len(token))), make([]int32, len(token)))
+	if err != nil {
+		return nil, nil, engine("start tensor", err)
+	}
+	defer st.Destroy()
+	in := make([]ort.Value, 0, 3+len(cross.values)+len(past.values))
+	in = append(in, tok, p, st)
 	in = append(in, cross.values...)
 	in = append(in, past.values...)
 	out, err := r.step.run(in)

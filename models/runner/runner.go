@@ -144,7 +144,7 @@ func New(m *repo.Manifest, dir string, graphs map[string][]byte, rt *ortrun.Runt
 	cfg := m.Architecture
 	encIn := []string{repo.InputImage}
 	var encOut []string
-	stepIn := []string{repo.InputToken, repo.InputPos}
+	stepIn := []string{repo.InputToken, repo.InputPos, repo.InputStart}
 	stepOut := []string{repo.OutLogits}
 	for i := range cfg.DecDepth {
 		encOut = append(encOut, repo.CrossK(i), repo.CrossV(i))
