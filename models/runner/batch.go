@@ -3,6 +3,9 @@ package runner
 import (
 	"context"
 	"fmt"
+	"slices"
+
+	ort "github.com/yalue/onnxruntime_go"
 
 	"rewardvision/models/codec"
 )
@@ -86,21 +89,29 @@ func (r *Runner) generateGroups(images []float32, groups []Group) ([]GroupResult
 // leave between decoder steps. A group added with Add joins at the next
 // Step (all groups joining at one step share one encoder call), its rows'
 // cache history starting at the cache's current end; a row leaves at its
-// EOS or max tokens, a group when its context ends, and the cache is
-// compacted. When no row reaches back to the cache's first position the
-// front is trimmed, so the cache is as long as the longest sequence in
-// flight. Each group keeps its options, noise stream and grammar-mask
-// position, so its answer is the one Generate gives it alone (up to
-// float rounding at near-ties).
+// EOS or max tokens, a group when its context ends. When no row reaches
+// back to the cache's first position the front is trimmed, so the cache
+// is as long as the longest sequence in flight. Each group keeps its
+// options, noise stream and grammar-mask position, so its answer is the
+// one Generate gives it alone (up to float rounding at near-ties).
 //
-// A Batch is used by one goroutine; Close releases its tensors.
+// The state lives in Go buffers that the decoder step reads and writes in
+// place (ONNX Runtime writes the next cache into the spare buffers), so a
+// join copies only the joiners' rows and a leave moves the last row into
+// the hole; rows of a group need not stay together.
+//
+// A Batch is used by one goroutine; Close releases its buffers.
 type Batch struct {
 	r       *Runner
 	waiting []*Member   // added, joining at the next step
-	rows    []memberRow // the decoder batch, in cache order
+	rows    []memberRow // the decoder batch
 	token   []int32     // each row's last token: the next step's input
-	cross   *Cross      // nil while no row runs
-	cache   *Cache      // nil while no row runs
+	start   []int32     // each row's first cache position
+	length  int         // cache positions
+	cross   [][]float32 // encoder outputs, interleaved k/v per layer: rows × crossRow
+	cache   [][]float32 // KV cache, interleaved: rows × heads × length × head_dim
+	spare   [][]float32 // where the step writes the next cache
+	steps   int         // steps run, to mark the groups of a step
 	scratch []scored    // top-k / top-p work space
 }
 
@@ -120,6 +131,7 @@ type Member struct {
 	noise  *noiseStream
 	u      []float32 // this step's noise
 	step   int       // decoder steps run: the position of its next token
+	mark   int       // the batch step it last ran in
 	active int       // rows still decoding
 	joined bool
 	done   bool
@@ -138,7 +150,10 @@ type StepResult struct {
 }
 
 // NewBatch returns an empty continuous batch.
-func (r *Runner) NewBatch() *Batch { return &Batch{r: r} }
+func (r *Runner) NewBatch() *Batch {
+	n := 2 * r.Manifest.Architecture.DecDepth
+	return &Batch{r: r, cross: make([][]float32, n), cache: make([][]float32, n), spare: make([][]float32, n)}
+}
 
 // Add validates a group of g.N preprocessed images (see CheckImages) and
 // its options, and queues it to join the batch at the next Step. Errors
@@ -210,15 +225,17 @@ func (b *Batch) step() (StepResult, error) {
 		out.Finished = append(out.Finished, m)
 	}
 	// A group whose caller went away leaves before the step runs.
-	var keep []int
+	live := make([]bool, len(b.rows))
+	alive := 0
 	for j, rw := range b.rows {
 		if m := rw.m; !m.done {
 			if err := m.Ctx.Err(); err != nil {
 				leave(m, err)
 			}
 		}
-		if !rw.done && !rw.m.done {
-			keep = append(keep, j)
+		live[j] = !rw.done && !rw.m.done
+		if live[j] {
+			alive++
 		}
 	}
 	var join []*Member
@@ -230,11 +247,12 @@ func (b *Batch) step() (StepResult, error) {
 		join = append(join, m)
 	}
 	b.waiting = nil
-	if len(keep) == 0 && len(join) == 0 {
+	if alive == 0 && len(join) == 0 {
 		b.Close()
 		return out, nil
 	}
-	joined, err := b.admit(keep, join)
+	b.compact(live)
+	joined, err := b.admit(join)
 	if err == nil {
 		err = b.decode(&out)
 	}
@@ -262,109 +280,131 @@ func (b *Batch) fail(err error, join []*Member, out *StepResult) {
 	for _, m := range join {
 		end(m)
 	}
-	b.rows, b.token = nil, nil
 	b.Close()
 }
 
-// admit rebuilds the batch for the next step: the kept rows (positions
-// in b.rows) and then the rows of join, whose images are encoded in one
-// call. In one copy per tensor the cache drops the rows that left, gains
-// empty rows for the joiners (their history starts at the current end)
-// and loses the front positions no row reaches back to. It returns the
-// rows that joined.
-func (b *Batch) admit(keep []int, join []*Member) (int, error) {
-	if len(keep) == len(b.rows) && len(join) == 0 && (b.cache == nil || b.cache.Start == nil || minStart(b.cache.Start) == 0) {
+// compact drops the rows that are not live: the last live rows move into
+// the holes, one row copy each, and the cache front no row reaches back
+// to is trimmed.
+func (b *Batch) compact(live []bool) {
+	cfg := b.r.Manifest.Architecture
+	crossRow := cfg.Heads * cfg.NumPatches() * cfg.HeadDim()
+	cacheRow := cfg.Heads * b.length * cfg.HeadDim()
+	n := len(b.rows)
+	for lo, hi := 0, n-1; ; lo, hi = lo+1, hi-1 {
+		for lo < n && live[lo] {
+			lo++
+		}
+		for hi >= 0 && !live[hi] {
+			hi--
+		}
+		if lo >= hi {
+			break
+		}
+		for _, c := range b.cross {
+			copy(c[lo*crossRow:(lo+1)*crossRow], c[hi*crossRow:(hi+1)*crossRow])
+		}
+		for _, c := range b.cache {
+			copy(c[lo*cacheRow:(lo+1)*cacheRow], c[hi*cacheRow:(hi+1)*cacheRow])
+		}
+		b.rows[lo], b.token[lo], b.start[lo] = b.rows[hi], b.token[hi], b.start[hi]
+		live[lo], live[hi] = true, false
+	}
+	n = 0
+	for _, l := range live {
+		if l {
+			n++
+		}
+	}
+	b.rows, b.token, b.start = b.rows[:n], b.token[:n], b.start[:n]
+	for i := range b.cross {
+		b.cross[i] = b.cross[i][:n*crossRow]
+		b.cache[i] = b.cache[i][:n*cacheRow]
+	}
+	if n == 0 {
+		b.length = 0
+		return
+	}
+	if from := int(slices.Min(b.start)); from > 0 {
+		b.trim(from)
+	}
+}
+
+// trim drops the first positions of the cache, moving each row and head
+// forward in place.
+func (b *Batch) trim(from int) {
+	cfg := b.r.Manifest.Architecture
+	dim := cfg.HeadDim()
+	blocks := len(b.rows) * cfg.Heads // (row, head) runs of length × dim values
+	keep := (b.length - from) * dim
+	for i, c := range b.cache {
+		for k := range blocks {
+			copy(c[k*keep:(k+1)*keep], c[k*b.length*dim+from*dim:(k+1)*b.length*dim])
+		}
+		b.cache[i] = c[:blocks*keep]
+	}
+	for j := range b.start {
+		b.start[j] -= int32(from)
+	}
+	b.length -= from
+}
+
+// admit lets the groups of join into the batch: their images are encoded
+// in one call and their rows appended, with empty cache rows whose history
+// starts at the cache's end. It returns the rows that joined.
+func (b *Batch) admit(join []*Member) (int, error) {
+	if len(join) == 0 {
 		return 0, nil
 	}
 	r := b.r
-	var add *Cross
 	nj := 0
-	if len(join) > 0 {
-		var images []float32
+	for _, m := range join {
+		nj += m.N
+	}
+	images := join[0].images // one group: no copy
+	if len(join) > 1 {
+		images = make([]float32, 0, nj*len(images)/join[0].N)
 		for _, m := range join {
-			nj += m.N
-			if len(join) == 1 {
-				images = m.images // one group: no copy
-			} else {
-				images = append(images, m.images...)
-			}
-		}
-		var err error
-		if add, err = r.encode(images, nj); err != nil {
-			return 0, err
-		}
-		for _, m := range join {
-			m.images = nil // encoded: the caller's pixels are not needed any more
+			images = append(images, m.images...)
 		}
 	}
-	if len(keep) == 0 {
-		b.Close()
+	add, err := r.encode(images, nj)
+	if err != nil {
+		return 0, err
 	}
-	length := 0
-	if b.cache != nil {
-		length = b.cache.Len
-	}
-	// New rows' history starts at the current end, kept rows' where it was.
-	start := make([]int32, 0, len(keep)+nj)
-	for _, j := range keep {
-		start = append(start, b.cache.start(j))
-	}
-	for range nj {
-		start = append(start, int32(length))
-	}
-	from := minStart(start)
-	for i := range start {
-		start[i] -= from
-	}
-	cache := &Cache{Batch: len(start), Len: length - int(from), Start: start}
-	if b.cache == nil {
-		empty, err := r.NewCache(nj)
+	defer add.Close()
+	for i, v := range add.values {
+		data, err := floats(v, "cross")
 		if err != nil {
-			add.Close()
-			return 0, err
+			return 0, engine("cross", err)
 		}
-		cache.values = empty.values
-		b.cross = add
-	} else {
-		src := make([]int, 0, len(start))
-		src = append(src, keep...)
-		for range nj {
-			src = append(src, -1)
-		}
-		vs, err := rebuildCache(b.cache.values, src, int(from))
-		if err != nil {
-			add.Close()
-			return 0, err
-		}
-		cache.values = vs
-		cross, err := stackCross(b.cross, keep, add)
-		add.Close()
-		if err != nil {
-			destroy(vs)
-			return 0, err
-		}
-		b.Close()
-		b.cross = cross
+		b.cross[i] = append(b.cross[i], data...)
 	}
-	b.cache = cache
-	rows := make([]memberRow, 0, len(start))
-	token := make([]int32, 0, len(start))
-	for _, j := range keep {
-		rows = append(rows, b.rows[j])
-		token = append(token, b.token[j])
+	cfg := r.Manifest.Architecture
+	for i := range b.cache {
+		b.cache[i] = zeros(b.cache[i], nj*cfg.Heads*b.length*cfg.HeadDim())
 	}
 	for _, m := range join {
 		m.joined = true
+		m.images = nil // encoded: the caller's pixels are not needed any more
 		if m.Opts.Temperature > 0 {
-			m.noise = newNoise(m.Opts.Seed, m.N*r.Manifest.Architecture.VocabSize)
+			m.noise = newNoise(m.Opts.Seed, m.N*cfg.VocabSize)
 		}
 		for k := range m.N {
-			rows = append(rows, memberRow{m: m, idx: k})
-			token = append(token, codec.BOS)
+			b.rows = append(b.rows, memberRow{m: m, idx: k})
+			b.token = append(b.token, codec.BOS)
+			b.start = append(b.start, int32(b.length))
 		}
 	}
-	b.rows, b.token = rows, token
 	return nj, nil
+}
+
+// zeros extends buf by n zero values, reusing its capacity.
+func zeros(buf []float32, n int) []float32 {
+	buf = slices.Grow(buf, n)
+	tail := buf[len(buf) : len(buf)+n]
+	clear(tail)
+	return buf[:len(buf)+n]
 }
 
 // decode runs one decoder step on the batch and samples each row's next
@@ -372,54 +412,56 @@ func (b *Batch) admit(keep []int, join []*Member) (int, error) {
 // are returned in out.
 func (b *Batch) decode(out *StepResult) error {
 	vocab := b.r.Manifest.Architecture.VocabSize
-	logits, next, err := b.r.step1(b.token, b.cross, b.cache)
+	logits, err := b.run()
 	if err != nil {
 		return err
 	}
-	b.cache.Close()
-	b.cache = next
-	out.Rows, out.CacheLen = len(b.rows), next.Len
-	// Rows of a group are contiguous (they join together and compaction
-	// keeps the order): each group draws its step's noise once, as it
-	// would alone, then its rows sample.
-	for j := 0; j < len(b.rows); {
-		m := b.rows[j].m
-		m.gen.Steps++
-		if m.noise != nil {
-			m.u = m.noise.next()
+	out.Rows, out.CacheLen = len(b.rows), b.length
+	// Each group draws its step's noise once, as it would alone.
+	b.steps++
+	var groups []*Member
+	for _, rw := range b.rows {
+		if m := rw.m; m.mark != b.steps {
+			m.mark = b.steps
+			groups = append(groups, m)
+			m.gen.Steps++
+			if m.noise != nil {
+				m.u = m.noise.next()
+			}
 		}
+	}
+	for j := range b.rows {
+		rw := &b.rows[j]
+		m := rw.m
 		o := &m.Opts
-		var mask []float32
+		var mask, noise []float32
 		if o.GrammarMask != nil {
 			mask = o.GrammarMask[m.step*vocab : (m.step+1)*vocab]
 		}
-		last := m.step+1 >= o.MaxTokens
-		for ; j < len(b.rows) && b.rows[j].m == m; j++ {
-			rw := &b.rows[j]
-			lg := logits[j*vocab : (j+1)*vocab]
-			var noise []float32
-			if m.u != nil {
-				noise = m.u[rw.idx*vocab : (rw.idx+1)*vocab]
-			}
-			var tok int32
-			var lp float32
-			if o.Temperature > 0 && (o.TopK > 0 || (o.TopP > 0 && o.TopP < 1)) {
-				tok, lp, b.scratch = pickTruncated(lg, mask, noise, o.Temperature, o.TopK, o.TopP, b.scratch)
-			} else {
-				tok, lp = pick(lg, mask, noise, o.Temperature)
-			}
-			g := m.gen
-			g.Tokens[rw.idx] = append(g.Tokens[rw.idx], tok)
-			g.LogProbs[rw.idx] = append(g.LogProbs[rw.idx], lp)
-			if o.KeepLogits {
-				g.Logits[rw.idx] = append(g.Logits[rw.idx], lg...)
-			}
-			b.token[j] = tok
-			if tok == codec.EOS || last {
-				rw.done = true
-				m.active--
-			}
+		if m.u != nil {
+			noise = m.u[rw.idx*vocab : (rw.idx+1)*vocab]
 		}
+		lg := logits[j*vocab : (j+1)*vocab]
+		var tok int32
+		var lp float32
+		if o.Temperature > 0 && (o.TopK > 0 || (o.TopP > 0 && o.TopP < 1)) {
+			tok, lp, b.scratch = pickTruncated(lg, mask, noise, o.Temperature, o.TopK, o.TopP, b.scratch)
+		} else {
+			tok, lp = pick(lg, mask, noise, o.Temperature)
+		}
+		g := m.gen
+		g.Tokens[rw.idx] = append(g.Tokens[rw.idx], tok)
+		g.LogProbs[rw.idx] = append(g.LogProbs[rw.idx], lp)
+		if o.KeepLogits {
+			g.Logits[rw.idx] = append(g.Logits[rw.idx], lg...)
+		}
+		b.token[j] = tok
+		if tok == codec.EOS || m.step+1 >= o.MaxTokens {
+			rw.done = true
+			m.active--
+		}
+	}
+	for _, m := range groups {
 		m.step++
 		if m.active == 0 {
 			m.done = true
@@ -430,25 +472,69 @@ func (b *Batch) decode(out *StepResult) error {
 	return nil
 }
 
-// Close releases the batch's tensors; groups still in it get no result.
-func (b *Batch) Close() {
-	if b.cross != nil {
-		b.cross.Close()
-		b.cross = nil
+// run runs the decoder step on the batch's buffers: the present cache is
+// written into the spare buffers, which then become the cache. It returns
+// the logits [rows·vocab].
+func (b *Batch) run() ([]float32, error) {
+	cfg := b.r.Manifest.Architecture
+	n, heads, dim := int64(len(b.rows)), int64(cfg.Heads), int64(cfg.HeadDim())
+	length := int64(b.length)
+	var vs []ort.Value
+	defer func() { destroy(vs) }()
+	view := func(shape ort.Shape, data []float32) error {
+		v, err := ort.NewTensor(shape, data)
+		if err != nil {
+			return engine("step tensor", err)
+		}
+		vs = append(vs, v)
+		return nil
 	}
-	if b.cache != nil {
-		b.cache.Close()
-		b.cache = nil
+	pos := make([]int32, n)
+	for j, s := range b.start {
+		pos[j] = int32(b.length) - s
 	}
+	for _, ids := range [][]int32{b.token, pos, b.start} {
+		v, err := ort.NewTensor(ort.NewShape(n), ids)
+		if err != nil {
+			return nil, engine("step tensor", err)
+		}
+		vs = append(vs, v)
+	}
+	for _, c := range b.cross {
+		if err := view(ort.NewShape(n, heads, int64(cfg.NumPatches()), dim), c); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range b.cache {
+		if err := view(ort.NewShape(n, heads, length, dim), c); err != nil {
+			return nil, err
+		}
+	}
+	in := len(vs)
+	for i := range b.spare {
+		b.spare[i] = slices.Grow(b.spare[i][:0], int(n*heads*(length+1)*dim))[:n*heads*(length+1)*dim]
+		if err := view(ort.NewShape(n, heads, length+1, dim), b.spare[i]); err != nil {
+			return nil, err
+		}
+	}
+	out := append([]ort.Value{nil}, vs[in:]...) // ONNX Runtime allocates the logits
+	if err := b.r.step.runInto(vs[:in], out); err != nil {
+		return nil, err
+	}
+	defer out[0].Destroy()
+	logits, err := floats(out[0], "logits")
+	if err != nil {
+		return nil, engine("logits", err)
+	}
+	b.cache, b.spare = b.spare, b.cache
+	b.length++
+	return slices.Clone(logits), nil
 }
 
-func minStart(start []int32) int32 {
-	if len(start) == 0 {
-		return 0
+// Close releases the batch's buffers; groups still in it get no result.
+func (b *Batch) Close() {
+	b.rows, b.token, b.start, b.length = nil, nil, nil, 0
+	for i := range b.cross {
+		b.cross[i], b.cache[i], b.spare[i] = nil, nil, nil
 	}
-	m := start[0]
-	for _, s := range start[1:] {
-		m = min(m, s)
-	}
-	return m
 }
