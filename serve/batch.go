@@ -16,19 +16,21 @@ import (
 	"rewardvision/models/runner"
 )
 
-// BatchConfig is dynamic batching, per model: requests that arrive
-// together are folded into one encoder call and one decoder loop
-// (runner.GenerateGroups). MaxBatchSize ≤ 1 turns it off.
+// BatchConfig is dynamic batching, per model: requests run in one
+// continuous batch (runner.Batch), joining the decoder batch at the next
+// decoder step (arrivals at one step share an encoder call) and leaving
+// it at their last token. MaxBatchSize ≤ 1 turns it off.
 type BatchConfig struct {
-	// MaxBatchSize is the most images in one ONNX Runtime call; a single
-	// request with more (num_samples) runs alone.
+	// MaxBatchSize is the most rows (images) in flight, so in one decoder
+	// step; a single request with more (num_samples) runs alone.
 	MaxBatchSize int
-	// MaxQueueDelay is how long the first request of a batch waits for
-	// others while an inference slot is free. While every slot is busy
-	// requests gather anyway, so 0 still batches under load.
+	// MaxQueueDelay is how long the first request of an idle batch waits
+	// for others while an inference slot is free; a running batch takes
+	// arrivals at its next step. While every slot is busy requests
+	// gather anyway, so 0 still batches under load.
 	MaxQueueDelay time.Duration
-	// PreferredSizes: a batch that reaches one of these sizes with nobody
-	// else waiting leaves at once instead of waiting out the delay.
+	// PreferredSizes: an idle batch that reaches one of these sizes with
+	// nobody else waiting starts at once instead of waiting out the delay.
 	PreferredSizes []int
 	// PerModel overrides the settings above for a model, by repository
 	// folder name or model.json name (ParseModelBatching reads it).
@@ -140,7 +142,7 @@ func ParsePreferredSizes(s string) ([]int, error) {
 	return slices.Compact(out), nil
 }
 
-// batchItem is one request's share of a batch.
+// batchItem is one request's share of the continuous batch.
 type batchItem struct {
 	ctx    context.Context
 	pixels []float32
@@ -148,8 +150,7 @@ type batchItem struct {
 	opts   runner.GenerateOptions
 	queued time.Time
 	// Set by the batcher before done is sent.
-	started time.Time
-	size    int // images in the batch it ran in
+	started time.Time // the decoder step it joined at
 	done    chan batchResult
 }
 
@@ -158,43 +159,52 @@ type batchResult struct {
 	err error
 }
 
-// batcher gathers one model's requests into batches and runs each on an
-// inference slot of the server's limiter, so batches of several models
-// share the server's concurrency bound.
+// batcher runs one model's requests in a continuous batch
+// (runner.Batch): a request joins the decoder batch at the next decoder
+// step, and leaves it at its last token, so arrivals never wait for a
+// whole batch to finish. Each decoder step (and the encoder call of the
+// requests joining at it) runs on an inference slot of the server's
+// limiter, taken per step, so the batchers of several models share the
+// server's concurrency bound step by step.
 type batcher struct {
-	r       *runner.Runner
-	cfg     BatchConfig
-	limit   *limiter
-	sizes   prometheus.Observer
-	queue   chan *batchItem
-	quit    chan struct{}
-	loopWG  sync.WaitGroup // the gathering loop
-	runWG   sync.WaitGroup // batches running
-	pending *batchItem     // did not fit the last batch; starts the next
+	r      *runner.Runner
+	cfg    BatchConfig
+	limit  *limiter
+	sizes  prometheus.Observer // images per encoder call
+	rows   prometheus.Observer // rows per decoder step
+	queue  chan *batchItem
+	quit   chan struct{}
+	loopWG sync.WaitGroup
+
+	// Owned by the loop.
+	batch   *runner.Batch
+	members map[*runner.Member]*batchItem
+	joining []*batchItem // added since the last step: they join at the next
+	pending *batchItem   // did not fit; joins first when rows free up
 }
 
-func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes prometheus.Observer) *batcher {
-	b := &batcher{r: r, cfg: cfg, limit: limit, sizes: sizes,
+func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows prometheus.Observer) *batcher {
+	b := &batcher{r: r, cfg: cfg, limit: limit, sizes: sizes, rows: rows,
 		// Admission (limiter.admit) bounds the requests in the server, so
 		// a send here never blocks for long.
-		queue: make(chan *batchItem, cap(limit.admit)), quit: make(chan struct{})}
+		queue: make(chan *batchItem, cap(limit.admit)), quit: make(chan struct{}),
+		batch: r.NewBatch(), members: map[*runner.Member]*batchItem{}}
 	b.loopWG.Add(1)
 	go b.loop()
 	return b
 }
 
-// close stops gathering and waits for the batches running. The caller
-// guarantees no request submits any more (the model is retired and its
-// references are gone).
+// close stops the batcher once the requests in flight are answered. The
+// caller guarantees no request submits any more (the model is retired
+// and its references are gone).
 func (b *batcher) close() {
 	close(b.quit)
 	b.loopWG.Wait()
-	b.runWG.Wait()
 }
 
 // generate runs one request's n images through the batcher: it waits
-// for its batch to finish or for ctx to end (its rows then leave the
-// batch at the next decoder step).
+// for its answer or for ctx to end (its rows then leave the batch at the
+// next decoder step).
 func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts runner.GenerateOptions) (*batchItem, batchResult) {
 	it := &batchItem{ctx: ctx, pixels: pixels, n: n, opts: opts, queued: time.Now(), done: make(chan batchResult, 1)}
 	b.limit.note(b.limit.onWait, b.limit.waiting.Add(1))
@@ -209,37 +219,53 @@ func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts ru
 
 func (b *batcher) preferred(rows int) bool { return slices.Contains(b.cfg.PreferredSizes, rows) }
 
+// add lets it join the batch at the next step, or keeps it as pending
+// when its rows do not fit beside those in flight (a request larger
+// than MaxBatchSize runs when the batch is empty); false then.
+func (b *batcher) add(it *batchItem) bool {
+	if rows := b.batch.Rows(); rows > 0 && rows+it.n > b.cfg.MaxBatchSize {
+		b.pending = it
+		return false
+	}
+	b.limit.note(b.limit.onWait, b.limit.waiting.Add(-1))
+	m, err := b.batch.Add(it.pixels, runner.Group{Ctx: it.ctx, N: it.n, Opts: it.opts})
+	if err != nil {
+		it.done <- batchResult{err: err}
+		return true
+	}
+	b.limit.note(b.limit.onRun, b.limit.running.Add(1))
+	b.members[m] = it
+	b.joining = append(b.joining, it)
+	return true
+}
+
+// open reports whether the batch takes more rows.
+func (b *batcher) open() bool { return b.pending == nil && b.batch.Rows() < b.cfg.MaxBatchSize }
+
 func (b *batcher) loop() {
 	defer b.loopWG.Done()
+	defer b.batch.Close()
 	for {
-		first := b.pending
-		b.pending = nil
-		if first == nil {
+		idle := b.batch.Rows() == 0
+		if idle && b.pending == nil {
 			select {
-			case first = <-b.queue:
+			case it := <-b.queue:
+				b.add(it)
 			case <-b.quit:
 				return
 			}
+		} else if b.pending != nil && b.add(b.pending) {
+			b.pending = nil
 		}
-		items, rows := []*batchItem{first}, first.n
-		// add takes an arrival into the batch, or keeps it for the next
-		// one when it would overflow; false when the batch is full.
-		add := func(it *batchItem) bool {
-			if rows+it.n > b.cfg.MaxBatchSize {
-				b.pending = it
-				return false
-			}
-			items, rows = append(items, it), rows+it.n
-			return rows < b.cfg.MaxBatchSize
-		}
-		open := rows < b.cfg.MaxBatchSize
-		if open && b.cfg.MaxQueueDelay > 0 {
+		// A fresh batch waits up to the delay for companions; a running
+		// one takes arrivals at its next step without waiting.
+		if idle && b.cfg.MaxQueueDelay > 0 {
 			timer := time.NewTimer(b.cfg.MaxQueueDelay)
 		wait:
-			for open && !(b.preferred(rows) && len(b.queue) == 0) {
+			for b.open() && !(b.preferred(b.batch.Rows()) && len(b.queue) == 0) {
 				select {
 				case it := <-b.queue:
-					open = add(it)
+					b.add(it)
 				case <-timer.C:
 					break wait
 				case <-b.quit:
@@ -248,81 +274,81 @@ func (b *batcher) loop() {
 			}
 			timer.Stop()
 		}
-		// Whatever arrives while every slot is busy joins the batch.
-		slot := false
-		for !slot {
-			if !open {
-				b.limit.slots <- struct{}{}
-				break
+		// Arrivals so far join at this step; so do those that come while
+		// every inference slot is busy.
+		for slot := false; !slot; {
+			queue := b.queue
+			if !b.open() {
+				queue = nil
 			}
 			select {
 			case b.limit.slots <- struct{}{}:
 				slot = true
-			case it := <-b.queue:
-				open = add(it)
+			case it := <-queue:
+				b.add(it)
 			}
 		}
-		b.runWG.Add(1)
-		go b.run(items, rows)
+		b.step()
+		<-b.limit.slots
 	}
 }
 
-// run executes one batch on the slot the loop took.
-func (b *batcher) run(items []*batchItem, rows int) {
-	defer b.runWG.Done()
-	defer func() { <-b.limit.slots }()
-	n := int64(len(items))
-	b.limit.note(b.limit.onWait, b.limit.waiting.Add(-n))
-	b.limit.note(b.limit.onRun, b.limit.running.Add(n))
-	defer func() { b.limit.note(b.limit.onRun, b.limit.running.Add(-n)) }()
-	b.sizes.Observe(float64(rows))
+// step runs one decoder step and answers the requests that finished.
+func (b *batcher) step() {
 	start := time.Now()
-	var pixels []float32
-	groups := make([]runner.Group, len(items))
-	for i, it := range items {
-		if len(items) == 1 {
-			pixels = it.pixels
-		} else {
-			pixels = append(pixels, it.pixels...)
-		}
-		groups[i] = runner.Group{Ctx: it.ctx, N: it.n, Opts: it.opts}
+	// An engine failure fails every group of the batch: they are among
+	// the finished, each with the error.
+	res, _ := b.batch.Step()
+	for _, it := range b.joining {
+		it.started = start
 	}
-	res, err := b.r.GenerateGroups(pixels, groups)
-	for i, it := range items {
-		it.started, it.size = start, rows
-		if err != nil {
-			it.done <- batchResult{err: err}
-			continue
-		}
-		it.done <- batchResult{gen: res[i].Gen, err: res[i].Err}
+	b.joining = b.joining[:0]
+	if res.Joined > 0 {
+		b.sizes.Observe(float64(res.Joined))
+	}
+	if res.Rows > 0 {
+		b.rows.Observe(float64(res.Rows))
+	}
+	for _, m := range res.Finished {
+		it := b.members[m]
+		delete(b.members, m)
+		b.limit.note(b.limit.onRun, b.limit.running.Add(-1))
+		r := m.Result()
+		it.done <- batchResult{gen: r.Gen, err: r.Err}
 	}
 }
 
 // extraMetrics are the series of batching and reloads, registered beside
 // the server's own.
 type extraMetrics struct {
-	batchSize *prometheus.HistogramVec // model
-	reloads   *prometheus.CounterVec   // op
+	batchSize   *prometheus.HistogramVec // model
+	decoderRows *prometheus.HistogramVec // model
+	reloads     *prometheus.CounterVec   // op
 }
 
 func newExtraMetrics(reg *prometheus.Registry) *extraMetrics {
+	buckets := []float64{1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64}
 	m := &extraMetrics{
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "rewardvision_batch_size", Help: "Images per ONNX Runtime call of the dynamic batcher, by model.",
-			Buckets: []float64{1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64},
+			Name: "rewardvision_batch_size", Help: "Images per encoder call of the continuous batcher (the requests joining at one decoder step), by model.",
+			Buckets: buckets,
+		}, []string{"model"}),
+		decoderRows: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "rewardvision_batch_decoder_rows", Help: "Rows per decoder step of the continuous batcher, by model.",
+			Buckets: buckets,
 		}, []string{"model"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rewardvision_model_repository_operations_total", Help: "Model loads, unloads and repository rescans.",
 		}, []string{"op"}),
 	}
-	reg.MustRegister(m.batchSize, m.reloads)
+	reg.MustRegister(m.batchSize, m.decoderRows, m.reloads)
 	return m
 }
 
 // attachBatcher gives m a batcher when batching is on.
 func (s *Server) attachBatcher(m *Model) {
 	if cfg := s.cfg.Batch.forModel(m); cfg.Enabled() && m.batch == nil {
-		m.batch = newBatcher(m.Runner, cfg, s.limit, s.xm.batchSize.WithLabelValues(m.Ref.Name))
+		m.batch = newBatcher(m.Runner, cfg, s.limit, s.xm.batchSize.WithLabelValues(m.Ref.Name), s.xm.decoderRows.WithLabelValues(m.Ref.Name))
 	}
 }
 
@@ -377,21 +403,34 @@ func (s *Server) Unbatched() (*Server, error) {
 	return New(s.reg, cfg)
 }
 
-// BatchStats returns the ONNX Runtime calls of the dynamic batchers so
-// far and the images they held (`bench serve` reports the mean).
-func (s *Server) BatchStats() (calls uint64, images float64) {
+// BatchStats are the continuous batchers' counts so far (`bench serve`
+// reports the means).
+type BatchStats struct {
+	EncoderCalls uint64  // encoder calls (requests joining at one step share one)
+	Images       float64 // images they encoded
+	DecoderSteps uint64
+	Rows         float64 // rows the decoder steps ran
+}
+
+// BatchStats returns the batchers' counts so far.
+func (s *Server) BatchStats() BatchStats {
+	var st BatchStats
 	mfs, err := s.metrics.reg.Gather()
 	if err != nil {
-		return 0, 0
+		return st
 	}
 	for _, mf := range mfs {
-		if mf.GetName() != "rewardvision_batch_size" {
-			continue
-		}
 		for _, m := range mf.GetMetric() {
-			calls += m.GetHistogram().GetSampleCount()
-			images += m.GetHistogram().GetSampleSum()
+			h := m.GetHistogram()
+			switch mf.GetName() {
+			case "rewardvision_batch_size":
+				st.EncoderCalls += h.GetSampleCount()
+				st.Images += h.GetSampleSum()
+			case "rewardvision_batch_decoder_rows":
+				st.DecoderSteps += h.GetSampleCount()
+				st.Rows += h.GetSampleSum()
+			}
 		}
 	}
-	return calls, images
+	return st
 }

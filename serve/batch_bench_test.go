@@ -42,3 +42,55 @@ func BenchmarkGenerateBatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkContinuousBatch: images/s of the shipped models' greedy
+// decoding in a continuous batch holding n rows, whose requests join one
+// per step at first, so they finish at different steps and every step
+// has one leaving and one joining (the server's regime under steady
+// load); compare with BenchmarkGenerateBatch's batch of n.
+func BenchmarkContinuousBatch(b *testing.B) {
+	reg := sharedRegistry(b)
+	for _, route := range []string{"detect", "caption"} {
+		m, err := reg.Lookup(route, "mle")
+		if err != nil {
+			b.Fatal(err)
+		}
+		img := detImage(b)
+		if route == "caption" {
+			img = capImage(b)
+		}
+		prep, err := m.Runner.Preprocess([]image.Image{decodePNG(b, img)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		opts := m.Runner.DefaultOptions()
+		opts.Temperature = 0
+		for _, n := range []int{4, 16} {
+			b.Run(fmt.Sprintf("%s/rows=%d", route, n), func(b *testing.B) {
+				batch := m.Runner.NewBatch()
+				defer batch.Close()
+				join := func() {
+					if _, err := batch.Add(prep[0].Pixels, runner.Group{N: 1, Opts: opts}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				done, steps := 0, 0
+				for b.Loop() {
+					if steps < n {
+						join()
+					}
+					res, err := batch.Step()
+					if err != nil {
+						b.Fatal(err)
+					}
+					steps++
+					for range res.Finished {
+						done++
+						join()
+					}
+				}
+				b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "img/s")
+			})
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -143,6 +144,97 @@ func TestBatchingCancel(t *testing.T) {
 	wg.Wait()
 	if statuses[0] != -1 || statuses[1] != 200 || statuses[2] != 200 {
 		t.Errorf("statuses %v, want [-1 (canceled) 200 200]", statuses)
+	}
+}
+
+// TestBatchingJoinsMidFlight: a request arriving while another is being
+// decoded joins its decoder batch at the next step over HTTP, and both
+// get the answers of requests served alone. The test holds the only
+// inference slot between two decoder steps of the first request (a
+// colorization: 65 steps) while the second arrives.
+func TestBatchingJoinsMidFlight(t *testing.T) {
+	reg := ownRegistry(t, colorRepo(t))
+	t.Cleanup(func() { reg.Close() })
+	needColorize(t, reg)
+	alone, _ := newServer(t, reg, Config{})
+	s, ts := newServer(t, reg, Config{MaxInflight: 1, Batch: BatchConfig{MaxBatchSize: 8}})
+	reqs := []struct {
+		query  string
+		upload []byte
+	}{
+		{"decoding=sample&seed=5", colorUpload(t, 40, 96, false)},
+		{"", colorUpload(t, 96, 40, false)},
+	}
+	type answer struct {
+		i   int
+		png []byte
+		err error
+	}
+	answers := make(chan answer, len(reqs))
+	post := func(i int) {
+		go func() {
+			resp, err := http.Post(ts.URL+"/v1/colorize?"+reqs[i].query, "image/png", bytes.NewReader(reqs[i].upload))
+			if err != nil {
+				answers <- answer{i: i, err: err}
+				return
+			}
+			defer resp.Body.Close()
+			var got api.ColorizeResponse
+			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK {
+				answers <- answer{i: i, err: fmt.Errorf("status %d, %v", resp.StatusCode, err)}
+				return
+			}
+			answers <- answer{i: i, png: got.PNG}
+		}()
+	}
+	// waitRunning waits until n requests are in the decoder batch (or
+	// joining it at the next step).
+	waitRunning := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); s.limit.running.Load() != n; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d requests in the batch, want %d", s.limit.running.Load(), n)
+			}
+		}
+	}
+	held := false
+	hold := func() { s.limit.slots <- struct{}{}; held = true }
+	release := func() { <-s.limit.slots; held = false }
+	t.Cleanup(func() { // a failed test lets the batcher finish
+		if held {
+			release()
+		}
+	})
+
+	hold()
+	post(0)
+	waitRunning(1)
+	release() // the first request's first step runs;
+	hold()    // the slot comes back to the test between two of its steps
+	post(1)
+	waitRunning(2)
+	release()
+	for range reqs {
+		a := <-answers
+		if a.err != nil {
+			t.Fatalf("request %d: %v", a.i, a.err)
+		}
+		q, err := url.ParseQuery(reqs[a.i].query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := alone.Predict(context.Background(), Request{Task: api.TaskColorize, Image: reqs[a.i].upload, Params: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.png, res.Body.(*api.ColorizeResponse).PNG) {
+			t.Errorf("request %d: the PNG differs from the one served alone", a.i)
+		}
+	}
+	// Two encoder calls, and decoder steps that ran both requests.
+	st := s.BatchStats()
+	if st.EncoderCalls != 2 || st.Images != 2 || st.Rows <= float64(st.DecoderSteps) {
+		t.Errorf("%d encoder calls of %g images, %d decoder steps of %g rows: want the second request joining the first's steps", st.EncoderCalls, st.Images, st.DecoderSteps, st.Rows)
 	}
 }
 

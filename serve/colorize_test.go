@@ -488,9 +488,9 @@ func TestColorizeBatching(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	calls, images := s.BatchStats()
-	if images != float64(len(reqs)*copies) || calls >= uint64(len(reqs)*copies) {
-		t.Errorf("%d batches held %g images for %d requests: want batching", calls, images, len(reqs)*copies)
+	st := s.BatchStats()
+	if st.Images != float64(len(reqs)*copies) || st.EncoderCalls >= uint64(len(reqs)*copies) {
+		t.Errorf("%d encoder calls held %g images for %d requests: want batching", st.EncoderCalls, st.Images, len(reqs)*copies)
 	}
 }
 

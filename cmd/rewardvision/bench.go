@@ -44,7 +44,8 @@ type benchResult struct {
 	unbatched      float64
 	unbatchedP99   time.Duration
 	unbatchedCount int
-	meanBatch      float64 // images per ONNX Runtime call of the batching server
+	meanBatch      float64 // images per encoder call of the batching server
+	meanRows       float64 // rows per decoder step of the batching server
 }
 
 func benchServeCommand(stdout io.Writer) *cli.Command {
@@ -171,7 +172,7 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 					slice := *duration / time.Duration(rounds)
 					var nBare int
 					var lat, lat1 []time.Duration
-					calls0, images0 := srv.BatchStats()
+					stats0 := srv.BatchStats()
 					for i := range rounds {
 						for j := range sides {
 							switch (i + j) % sides {
@@ -196,8 +197,9 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 							}
 						}
 					}
-					if calls, images := srv.BatchStats(); calls > calls0 {
-						r.meanBatch = (images - images0) / float64(calls-calls0)
+					if st := srv.BatchStats(); st.EncoderCalls > stats0.EncoderCalls {
+						r.meanBatch = (st.Images - stats0.Images) / float64(st.EncoderCalls-stats0.EncoderCalls)
+						r.meanRows = (st.Rows - stats0.Rows) / float64(st.DecoderSteps-stats0.DecoderSteps)
 					}
 					if client1 != nil {
 						r.unbatchedCount = len(lat1)
@@ -220,7 +222,7 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 			head := "task\tconcurrency\tbare ORT img/s\tserver req/s\tratio\tp50 ms\tp99 ms\trequests\t"
 			if client1 != nil {
-				head += "unbatched req/s\tunbatched p99 ms\tbatching gain\tmean batch\t"
+				head += "unbatched req/s\tunbatched p99 ms\tbatching gain\tmean batch\trows/step\t"
 			}
 			fmt.Fprintln(tw, head)
 			var errs []error
@@ -228,7 +230,7 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t", r.task, r.conc, r.bare, r.server, r.server/r.bare,
 					float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.requests)
 				if client1 != nil {
-					fmt.Fprintf(tw, "%.1f\t%.1f\t%.2f\t%.1f\t", r.unbatched, float64(r.unbatchedP99.Microseconds())/1000, r.server/r.unbatched, r.meanBatch)
+					fmt.Fprintf(tw, "%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t", r.unbatched, float64(r.unbatchedP99.Microseconds())/1000, r.server/r.unbatched, r.meanBatch, r.meanRows)
 				}
 				fmt.Fprintln(tw)
 				if r.firstError != nil {

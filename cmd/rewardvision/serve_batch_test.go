@@ -54,7 +54,8 @@ func TestServeSIGHUP(t *testing.T) {
 }
 
 // TestBenchServeBatching: with batching the table adds the unbatched
-// server's numbers, the gain and the mean batch.
+// server's numbers, the gain, the mean batch (images per encoder call)
+// and the mean rows per decoder step.
 func TestBenchServeBatching(t *testing.T) {
 	stdout, stderr, code := runCLI(t, nil, "bench", "serve", "--repo", testRepo, "--duration", "1s", "--concurrency", "2",
 		"--tasks", "detect", "--detect-image", testImage, "--max-batch-size", "4", "--max-inflight", "1")
@@ -62,10 +63,10 @@ func TestBenchServeBatching(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], "batching gain") || !strings.Contains(lines[0], "mean batch") {
+	if len(lines) != 2 || !strings.Contains(lines[0], "batching gain") || !strings.Contains(lines[0], "mean batch") || !strings.Contains(lines[0], "rows/step") {
 		t.Fatalf("table %q", stdout)
 	}
-	if f := strings.Fields(lines[1]); len(f) != 12 || f[0] != "detect" || f[11] == "0.0" {
+	if f := strings.Fields(lines[1]); len(f) != 13 || f[0] != "detect" || f[11] == "0.0" || f[12] == "0.0" {
 		t.Errorf("row %q", lines[1])
 	}
 	for _, bad := range [][]string{{"--max-batch-size", "0"}, {"--model-batching", "x:max=0"}, {"--preferred-batch-sizes", "a"}} {

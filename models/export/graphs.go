@@ -24,7 +24,8 @@ var (
 )
 
 // SeqGraphs are the graphs of a models/seq model: the encoder (image →
-// cross keys/values) and the decoder step with a growing KV cache, with
+// cross keys/values) and the decoder step with a growing KV cache and a
+// position and cache start per row (seq.DecoderStepDynamic), with
 // the I/O names of package repo. weights says where the weights go:
 // onnx.Initializers for a repository entry, onnx.Inputs for a trainer that
 // feeds fresh weights at every step.
@@ -43,11 +44,12 @@ func SeqGraphs(cfg seq.Config, weights onnx.WeightsMode) []RoleGraph {
 		Name: repo.RoleDecoderStep,
 		Inputs: []onnx.Input{
 			{Name: repo.InputToken, DType: dtypes.Int32, Dims: []onnx.Dim{dimBatch}},
-			{Name: repo.InputPos, DType: dtypes.Int32},
+			{Name: repo.InputPos, DType: dtypes.Int32, Dims: []onnx.Dim{dimBatch}},
+			{Name: repo.InputStart, DType: dtypes.Int32, Dims: []onnx.Dim{dimBatch}},
 		},
 		Outputs:   []string{repo.OutLogits},
 		WeightsAs: weights,
-		DocString: "rewardvision decoder step: token, KV cache of length past_len → logits, cache of length past_len+1",
+		DocString: "rewardvision decoder step: token, position and cache start per row, KV cache of length past_len → logits, cache of length past_len+1",
 	}
 	for i := range cfg.DecDepth {
 		enc.Outputs = append(enc.Outputs, repo.CrossK(i), repo.CrossV(i))

@@ -10,7 +10,7 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(good)
-	f.Add([]byte(`{"format":"rewardvision.model/v1","graphs":{"encoder":{"file":"../x"}}}`))
+	f.Add([]byte(`{"format":"rewardvision.model/v2","graphs":{"encoder":{"file":"../x"}}}`))
 	f.Add([]byte(`{"graphs":{"encoder":{"inputs":[{"dims":[-1,"",1e99]}]}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(data)

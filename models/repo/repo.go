@@ -19,11 +19,17 @@
 //
 //	encoder       in:  image [batch, size, size, channels] float32, normalised
 //	              out: cross_k_<i>, cross_v_<i> [batch, heads, patches, head_dim]
-//	decoder_step  in:  token [batch] int32, pos scalar int32 (= past_len),
+//	decoder_step  in:  token [batch] int32, pos [batch] int32 (row b's position),
+//	                   start [batch] int32 (cache index where row b's history
+//	                   begins; keys before it are masked out),
 //	                   cross_k_<i>, cross_v_<i>,
 //	                   past_k_<i>, past_v_<i> [batch, heads, past_len, head_dim]
 //	              out: logits [batch, vocab] float32,
 //	                   present_k_<i>, present_v_<i> [batch, heads, past_len+1, head_dim]
+//
+// A row's pos and start let rows at different steps share a batch
+// (continuous batching); a batch started together has start 0 and pos =
+// past_len in every row.
 //
 //	code_decoder  in:  codes [batch, grid²] int32 (code k, not token)
 //	(colorization)out: chroma [batch, size, size, 2] float32: Cb, Cr centred on 0
@@ -58,7 +64,12 @@ import (
 const ManifestFile = "model.json"
 
 // Format identifies this manifest layout; a reader refuses others.
-const Format = "rewardvision.model/v1"
+// v2: the decoder step takes pos and start per row (v1: one scalar pos).
+const Format = "rewardvision.model/v2"
+
+// formatV1 is the layout before per-row decoder positions, refused with a
+// hint to re-export.
+const formatV1 = "rewardvision.model/v1"
 
 // Graph roles.
 const (
@@ -72,6 +83,7 @@ const (
 	InputImage = "image"
 	InputToken = "token"
 	InputPos   = "pos"
+	InputStart = "start"
 	OutLogits  = "logits"
 	InputCodes = "codes"  // code_decoder
 	OutChroma  = "chroma" // code_decoder of colorization
@@ -245,6 +257,9 @@ func (m *Manifest) Roles() []string {
 // Validate checks everything a reader relies on, so a corrupt or foreign
 // model.json fails at load with the field named, not at run time.
 func (m *Manifest) Validate() error {
+	if m.Format == formatV1 {
+		return fmt.Errorf("format %q: its decoder step takes one position for the whole batch; this runtime needs %q (a position and cache start per row): re-export the entry with `rewardvision export --force`", m.Format, Format)
+	}
 	if m.Format != Format {
 		return fmt.Errorf("format %q, want %q", m.Format, Format)
 	}

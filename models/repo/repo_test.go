@@ -88,6 +88,7 @@ func TestValidate(t *testing.T) {
 		want string
 	}{
 		{"format", func(m *Manifest) { m.Format = "v0" }, `format "v0"`},
+		{"old format", func(m *Manifest) { m.Format = "rewardvision.model/v1" }, "re-export the entry"},
 		{"name", func(m *Manifest) { m.Name = "a/b" }, `name "a/b"`},
 		{"version", func(m *Manifest) { m.Version = 0 }, "version 0"},
 		{"task", func(m *Manifest) { m.Task = "segmentation" }, `unknown task "segmentation"`},

@@ -86,3 +86,145 @@ func TestGenerateGroupsErrors(t *testing.T) {
 		t.Errorf("3 images for 2 rows: %v, want ErrBadInput", err)
 	}
 }
+
+// TestBatchJoinsMidFlight: groups join a running continuous batch at
+// several steps (two at the same step, one after the batch emptied) with
+// greedy and seeded sampling mixed, and each gets what a call of its own
+// gives; the cache stays as long as the longest running group.
+func TestBatchJoinsMidFlight(t *testing.T) {
+	dir, m := trainedEntry(t)
+	r := openRunner(t, dir)
+	per := 16 * 16 * 3
+	images := append(trainedImages(r), tensors.MustCopyFlatData[float32](randImages(rand.New(rand.NewPCG(7, 7)), m.Cfg, 4))...)
+	mask := r.GrammarMask()
+	type arrival struct {
+		step, first int // joins before this step; its first image
+		g           runner.Group
+	}
+	arrivals := []arrival{
+		{0, 0, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask}}},
+		{0, 3, runner.Group{N: 2, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 11}}},
+		{2, 2, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 0.7, Seed: 3, TopK: 3}}},
+		{2, 1, runner.Group{N: 2, Opts: runner.GenerateOptions{GrammarMask: mask, MaxTokens: 3}}},
+		{5, 5, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 5, TopP: 0.8}}},
+		{9, 1, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, KeepLogits: true}}},
+		{14, 4, runner.Group{N: 3, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 7}}},
+		{60, 0, runner.Group{N: 3, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 2}}},
+	}
+	b := r.NewBatch()
+	defer b.Close()
+	members := make([]*runner.Member, len(arrivals))
+	finishedAt := slices.Repeat([]int{-1}, len(arrivals))
+	index := map[*runner.Member]int{}
+	next, joinedRows := 0, 0
+	for s := 0; next < len(arrivals) || b.Rows() > 0; s++ {
+		for ; next < len(arrivals) && arrivals[next].step == s; next++ {
+			a := arrivals[next]
+			mb, err := b.Add(images[a.first*per:(a.first+a.g.N)*per], a.g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			members[next], index[mb] = mb, next
+		}
+		res, err := b.Step()
+		if err != nil {
+			t.Fatal(err)
+		}
+		joinedRows += res.Joined
+		for _, f := range res.Finished {
+			finishedAt[index[f]] = s
+		}
+		want := 0
+		for i, a := range arrivals[:next] {
+			if f := finishedAt[i]; f == -1 || f == s {
+				want = max(want, s-a.step+1)
+			}
+		}
+		if res.Rows > 0 && res.CacheLen != want {
+			t.Errorf("step %d: cache of %d positions, want %d (the longest running group's steps)", s, res.CacheLen, want)
+		}
+	}
+	if joinedRows != 14 {
+		t.Errorf("%d rows joined, want 14", joinedRows)
+	}
+	for i, a := range arrivals {
+		want, err := r.Generate(images[a.first*per:(a.first+a.g.N)*per], a.g.N, a.g.Opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := members[i].Result()
+		if res.Err != nil || res.Gen == nil {
+			t.Fatalf("group %d: %v", i, res.Err)
+		}
+		got := res.Gen
+		if got.Steps != want.Steps {
+			t.Errorf("group %d (joined at step %d): %d steps, want %d", i, a.step, got.Steps, want.Steps)
+		}
+		for k := range a.g.N {
+			if !slices.Equal(got.Tokens[k], want.Tokens[k]) {
+				t.Errorf("group %d row %d (joined at step %d): %v, alone %v", i, k, a.step, got.Tokens[k], want.Tokens[k])
+			}
+			if d := maxDiff(got.LogProbs[k], want.LogProbs[k]); d > 1e-4 {
+				t.Errorf("group %d row %d: log-probs differ by %g", i, k, d)
+			}
+			if a.g.Opts.KeepLogits {
+				if d := maxDiff(got.Logits[k], want.Logits[k]); d > 1e-4 {
+					t.Errorf("group %d row %d: logits differ by %g", i, k, d)
+				}
+			}
+		}
+	}
+}
+
+// TestBatchCancelMidFlight: a group whose context ends leaves at the next
+// step with the context's error; the others finish as they would alone.
+func TestBatchCancelMidFlight(t *testing.T) {
+	dir, _ := trainedEntry(t)
+	r := openRunner(t, dir)
+	images := trainedImages(r)
+	per := 16 * 16 * 3
+	opts := runner.GenerateOptions{GrammarMask: r.GrammarMask(), Temperature: 1, Seed: 4}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := r.NewBatch()
+	defer b.Close()
+	gone, err := b.Add(images[:2*per], runner.Group{Ctx: ctx, N: 2, Opts: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Step(); err != nil {
+		t.Fatal(err)
+	}
+	stay, err := b.Add(images[2*per:], runner.Group{N: 1, Opts: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Step(); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	res, err := b.Step()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Finished) == 0 || res.Finished[0] != gone || res.Rows != 1 {
+		t.Fatalf("step after cancel: finished %v, %d rows; want the canceled group out and 1 row", res.Finished, res.Rows)
+	}
+	if err := gone.Result().Err; !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled group: %v, want context.Canceled", err)
+	}
+	for b.Rows() > 0 {
+		if _, err := b.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := r.Generate(images[2*per:], 1, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stay.Result(); got.Err != nil || !slices.Equal(got.Gen.Tokens[0], want.Tokens[0]) {
+		t.Errorf("remaining group: %v %v, alone %v", got.Err, got.Gen, want.Tokens[0])
+	}
+	if _, err := b.Add(images[:per], runner.Group{N: 1, Opts: runner.GenerateOptions{TopK: -1}}); !errors.Is(err, runner.ErrBadInput) {
+		t.Errorf("bad options: %v, want ErrBadInput", err)
+	}
+}

@@ -30,8 +30,10 @@ func (c *Cross) Float32s() ([][]float32, error) {
 
 // Close releases the tensors.
 func (c *Cross) Close() {
-	destroy(c.values)
-	c.values = nil
+	if c != nil {
+		destroy(c.values)
+		c.values = nil
+	}
 }
 
 // CheckImages validates a batch of n preprocessed images, [n, size, size,

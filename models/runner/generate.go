@@ -7,8 +7,6 @@ import (
 	"slices"
 
 	ort "github.com/yalue/onnxruntime_go"
-
-	"rewardvision/models/codec"
 )
 
 // GenerateOptions control Generate.
@@ -102,119 +100,30 @@ func (r *Runner) GenerateContext(ctx context.Context, images []float32, n int, o
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	r.bindMu.RLock()
-	defer r.bindMu.RUnlock()
-	cross, err := r.encode(images, n)
+	// A batch of one group: the decoding loop of every caller.
+	res, err := r.generateGroups(images, []Group{{Ctx: ctx, N: n, Opts: opts}})
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	defer cross.Close()
-	gen, err := r.decode(ctx, cross, opts)
-	if err != nil {
-		return nil, fmt.Errorf("generate: %w", err)
-	}
-	return gen, nil
-}
-
-// decode runs the decoder loop on encoded images; it takes over cross's
-// tensors (replacing them as rows finish) and leaves cross to be closed
-// by the caller.
-func (r *Runner) decode(ctx context.Context, cross *Cross, opts GenerateOptions) (*Generation, error) {
-	vocab := r.Manifest.Architecture.VocabSize
-	n := cross.Batch
-	gen := &Generation{Tokens: make([][]int32, n), LogProbs: make([][]float32, n)}
-	if opts.KeepLogits {
-		gen.Logits = make([][]float32, n)
-	}
-	var noise *noiseStream
-	if opts.Temperature > 0 {
-		noise = newNoise(opts.Seed, n*vocab)
-	}
-
-	active := make([]int, n) // original index of each row still running
-	token := make([]int32, n)
-	for b := range n {
-		active[b], token[b] = b, codec.BOS
-	}
-	cache, err := r.NewCache(n)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { cache.Close() }()
-	var scratch []scored // top-k / top-p work space, reused across rows
-	for pos := range opts.MaxTokens {
-		// A step is well under a millisecond for the shipped models, so
-		// checking between steps cancels promptly without ORT run options.
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("step %d: %w", pos, err)
-		}
-		logits, next, err := r.step1(token, cross, cache)
-		if err != nil {
-			return nil, fmt.Errorf("step %d: %w", pos, err)
-		}
-		cache.Close()
-		cache = next
-		gen.Steps++
-		var u []float32
-		if noise != nil {
-			u = noise.next()
-		}
-		var mask []float32
-		if opts.GrammarMask != nil {
-			mask = opts.GrammarMask[pos*vocab : (pos+1)*vocab]
-		}
-		var keep []int // rows (positions in active) that continue
-		last := pos+1 == opts.MaxTokens
-		for j, b := range active {
-			row := logits[j*vocab : (j+1)*vocab]
-			var rowNoise []float32
-			if u != nil {
-				rowNoise = u[b*vocab : (b+1)*vocab]
-			}
-			var tok int32
-			var lp float32
-			if opts.Temperature > 0 && (opts.TopK > 0 || (opts.TopP > 0 && opts.TopP < 1)) {
-				tok, lp, scratch = pickTruncated(row, mask, rowNoise, opts.Temperature, opts.TopK, opts.TopP, scratch)
-			} else {
-				tok, lp = pick(row, mask, rowNoise, opts.Temperature)
-			}
-			gen.Tokens[b] = append(gen.Tokens[b], tok)
-			gen.LogProbs[b] = append(gen.LogProbs[b], lp)
-			if opts.KeepLogits {
-				gen.Logits[b] = append(gen.Logits[b], row...)
-			}
-			token[j] = tok
-			if tok != codec.EOS && !last {
-				keep = append(keep, j)
-			}
-		}
-		if len(keep) == 0 {
-			break
-		}
-		if len(keep) < len(active) {
-			if err := compact(cache.values, keep); err != nil {
-				return nil, err
-			}
-			if err := compact(cross.values, keep); err != nil {
-				return nil, err
-			}
-			cache.Batch, cross.Batch = len(keep), len(keep)
-			next := make([]int, len(keep))
-			for k, j := range keep {
-				next[k] = active[j]
-				token[k] = token[j]
-			}
-			active, token = next, token[:len(keep)]
-		}
-	}
-	return gen, nil
+	return res[0].Gen, res[0].Err
 }
 
 // Cache is the decoder's self-attention KV cache for a batch: per layer
-// keys and values [batch, heads, Len, head_dim], interleaved.
+// keys and values [batch, heads, Len, head_dim], interleaved. Row b's
+// history is positions Start[b] … Len−1 (a row that joined a running
+// batch starts where the cache ended); nil Start means 0 for every row.
 type Cache struct {
 	Batch, Len int
+	Start      []int32
 	values     []ort.Value
+}
+
+// start is row b's Start.
+func (c *Cache) start(b int) int32 {
+	if c.Start == nil {
+		return 0
+	}
+	return c.Start[b]
 }
 
 // Close releases the cache's tensors.
@@ -240,16 +149,26 @@ func (r *Runner) NewCache(batch int) (*Cache, error) {
 	return c, nil
 }
 
-// Step runs one decoder step: tokens [batch] at position past.Len with the
-// encoder outputs cross, returning the logits [batch·vocab] and the cache
-// one position longer (past stays valid; the caller closes both). It is
-// Generate's inner loop, exposed for streaming and benchmarks.
+// Step runs one decoder step: tokens [batch], row b's at position
+// past.Len − past.Start[b], with the encoder outputs cross, returning the
+// logits [batch·vocab] and the cache one position longer (past stays
+// valid; the caller closes both). It is Generate's inner loop, exposed
+// for streaming and benchmarks.
 func (r *Runner) Step(tokens []int32, cross *Cross, past *Cache) ([]float32, *Cache, error) {
 	if len(tokens) != cross.Batch || len(tokens) != past.Batch {
 		return nil, nil, fmt.Errorf("step: %d tokens, %d encoded images, cache of %d rows", len(tokens), cross.Batch, past.Batch)
 	}
-	if past.Len >= r.Manifest.Tokens.MaxLen {
-		return nil, nil, fmt.Errorf("step: position %d is past max_len %d", past.Len, r.Manifest.Tokens.MaxLen)
+	if past.Start != nil && len(past.Start) != past.Batch {
+		return nil, nil, fmt.Errorf("step: %d cache starts for %d rows", len(past.Start), past.Batch)
+	}
+	for b := range past.Batch {
+		s := past.start(b)
+		if s < 0 || int(s) > past.Len {
+			return nil, nil, fmt.Errorf("step: row %d starts at %d, outside the cache of length %d", b, s, past.Len)
+		}
+		if pos := past.Len - int(s); pos >= r.Manifest.Tokens.MaxLen {
+			return nil, nil, fmt.Errorf("step: row %d at position %d is past max_len %d", b, pos, r.Manifest.Tokens.MaxLen)
+		}
 	}
 	for i, t := range tokens {
 		if t < 0 || int(t) >= r.Manifest.Tokens.VocabSize {
@@ -268,13 +187,24 @@ func (r *Runner) step1(token []int32, cross *Cross, past *Cache) ([]float32, *Ca
 		return nil, nil, engine("token tensor", err)
 	}
 	defer tok.Destroy()
-	p, err := ort.NewScalar(int32(past.Len))
+	pos := make([]int32, len(token))
+	start := make([]int32, len(token))
+	for b := range token {
+		start[b] = past.start(b)
+		pos[b] = int32(past.Len) - start[b]
+	}
+	p, err := ort.NewTensor(ort.NewShape(int64(len(token))), pos)
 	if err != nil {
 		return nil, nil, engine("pos tensor", err)
 	}
 	defer p.Destroy()
-	in := make([]ort.Value, 0, 2+len(cross.values)+len(past.values))
-	in = append(in, tok, p)
+	st, err := ort.NewTensor(ort.NewShape(int64(len(token))), start)
+	if err != nil {
+		return nil, nil, engine("start tensor", err)
+	}
+	defer st.Destroy()
+	in := make([]ort.Value, 0, 3+len(cross.values)+len(past.values))
+	in = append(in, tok, p, st)
 	in = append(in, cross.values...)
 	in = append(in, past.values...)
 	out, err := r.step.run(in)
@@ -287,18 +217,5 @@ func (r *Runner) step1(token []int32, cross *Cross, past *Cache) ([]float32, *Ca
 		destroy(out[1:])
 		return nil, nil, engine("logits", err)
 	}
-	return slices.Clone(logits), &Cache{Batch: past.Batch, Len: past.Len + 1, values: out[1:]}, nil
-}
-
-// compact replaces each tensor by the given rows of it.
-func compact(vs []ort.Value, rows []int) error {
-	for i, v := range vs {
-		nv, err := gatherRows(v, rows)
-		if err != nil {
-			return engine("compact", err)
-		}
-		_ = v.Destroy()
-		vs[i] = nv
-	}
-	return nil
+	return slices.Clone(logits), &Cache{Batch: past.Batch, Len: past.Len + 1, Start: past.Start, values: out[1:]}, nil
 }

@@ -144,7 +144,7 @@ func New(m *repo.Manifest, dir string, graphs map[string][]byte, rt *ortrun.Runt
 	cfg := m.Architecture
 	encIn := []string{repo.InputImage}
 	var encOut []string
-	stepIn := []string{repo.InputToken, repo.InputPos}
+	stepIn := []string{repo.InputToken, repo.InputPos, repo.InputStart}
 	stepOut := []string{repo.OutLogits}
 	for i := range cfg.DecDepth {
 		encOut = append(encOut, repo.CrossK(i), repo.CrossV(i))
@@ -334,19 +334,36 @@ func (r *Runner) session(role string) *session {
 // outputs are allocated by ONNX Runtime and owned by the caller.
 // The caller holds bindMu for reading.
 func (s *session) run(inputs []ort.Value) ([]ort.Value, error) {
+	out := make([]ort.Value, s.outputs)
+	if err := s.runInto(inputs, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// runInto is run writing into the given outputs; nil ones are allocated
+// by ONNX Runtime and owned by the caller (destroyed on an error).
+func (s *session) runInto(inputs, out []ort.Value) error {
 	if len(s.bound) != len(s.boundName) {
-		return nil, fmt.Errorf("%s graph: %d bound inputs not set (call Bind)", s.role, len(s.boundName))
+		return fmt.Errorf("%s graph: %d bound inputs not set (call Bind)", s.role, len(s.boundName))
 	}
 	all := inputs
 	if len(s.bound) > 0 {
 		all = append(slices.Clone(inputs), s.bound...)
 	}
-	out := make([]ort.Value, s.outputs)
-	if err := s.s.Run(all, out); err != nil {
-		destroy(out)
-		return nil, engine(s.role+" graph", err)
+	allocated := make([]bool, len(out))
+	for i, v := range out {
+		allocated[i] = v == nil
 	}
-	return out, nil
+	if err := s.s.Run(all, out); err != nil {
+		for i, v := range out {
+			if allocated[i] && v != nil {
+				_ = v.Destroy()
+			}
+		}
+		return engine(s.role+" graph", err)
+	}
+	return nil
 }
 
 // Close releases the sessions.

@@ -38,12 +38,17 @@ func decoderLayer(ctx *context.Context, cfg Config, i int, h, crossK, crossV *No
 	return graph.Add(h, nn.MLP(c.In("mlp"), nn.LayerNorm(c.In("ln_mlp"), h), cfg.MLPRatio*cfg.Width))
 }
 
-// embedTokens embeds tokens [batch, t] at positions [t] → [batch, t, width].
+// embedTokens embeds tokens [batch, t] at positions [t] (shared by every
+// row) or [batch, t] (a position per row: rows of a continuous batch are
+// at different steps) → [batch, t, width].
 func embedTokens(ctx *context.Context, cfg Config, tokens, positions *Node, dtype dtypes.DType) *Node {
 	d := ctx.In("decoder")
 	tok := nn.Embedding(d.In("token"), tokens, cfg.VocabSize, cfg.Width, dtype)
 	pos := nn.Embedding(d.In("position"), positions, cfg.SeqLen, cfg.Width, dtype)
-	return graph.Add(tok, graph.InsertAxes(pos, 0))
+	if positions.Rank() == 1 {
+		pos = graph.InsertAxes(pos, 0)
+	}
+	return graph.Add(tok, pos)
 }
 
 // outputHead maps decoder states [batch, t, width] to logits [batch, t, vocab].
