@@ -67,16 +67,25 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
+			// Each client is a goroutine with its own connection: a huge
+			// concurrency would exhaust memory and file descriptors.
+			const maxConc = 4096
 			var concs []int
 			for s := range strings.SplitSeq(*concFlag, ",") {
 				n, err := strconv.Atoi(strings.TrimSpace(s))
-				if err != nil || n < 1 {
-					return cli.Usagef("--concurrency %q: want positive integers", *concFlag)
+				if err != nil || n < 1 || n > maxConc {
+					return cli.Usagef("--concurrency %q: want integers in 1..%d", *concFlag, maxConc)
 				}
 				concs = append(concs, n)
 			}
 			if *duration <= 0 {
 				return cli.Usagef("--duration: want > 0")
+			}
+			images := map[string]string{api.TaskDetect: *detImg, api.TaskCaption: *capImg, api.TaskColorize: *capImg}
+			for task := range strings.SplitSeq(*tasksFlag, ",") {
+				if _, ok := images[strings.TrimSpace(task)]; !ok {
+					return cli.Usagef("--tasks: %q: want detect, caption or colorize", task)
+				}
 			}
 			// The server must queue every client, never refuse one.
 			if *mf.maxQueue < slices.Max(concs) {
@@ -104,6 +113,9 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if fs.Given("unbatched") && !srv.BatchConfig().Enabled() {
+				return cli.Usagef("--unbatched applies with batching only (--max-batch-size > 1 or --model-batching)")
+			}
 			// The unbatched server shares the registry (bench_batch.go).
 			var client1 *api.Client
 			if *unbatchedFlag && srv.BatchConfig().Enabled() {
@@ -114,7 +126,6 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 				defer stop1()
 			}
 
-			images := map[string]string{api.TaskDetect: *detImg, api.TaskCaption: *capImg, api.TaskColorize: *capImg}
 			var rows []benchResult
 			for task := range strings.SplitSeq(*tasksFlag, ",") {
 				task = strings.TrimSpace(task)

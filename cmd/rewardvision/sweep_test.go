@@ -56,6 +56,8 @@ func sweepCLICases(t *testing.T) []cliCase {
 	return []cliCase{
 		// crashes: out of memory
 		{"sweep: eval coco, a huge --workers is clamped", nil, []string{"eval", "coco", "--gt", cocoGT, "--dt", cocoDT, "--workers", "100000000"}, 0, "Average Precision", ""},
+		{"sweep: bench serve, a huge --concurrency", nil, []string{"bench", "serve", "--concurrency", "1000000"}, 2, "", `--concurrency "1000000": want integers in 1..4096`},
+		{"sweep: bench serve --unbatched without batching", nil, []string{"bench", "serve", "--repo", "../../assets/models", "--unbatched", "--tasks", "detect", "--duration", "1s"}, 2, "", "--unbatched applies with batching only"},
 		{"sweep: predict /dev/zero stops at the body limit", nil, []string{"predict", "--task", "detect", "/dev/zero"}, 1, "", "/dev/zero: larger than the 20 MB limit (raise it with --max-body-mb)"},
 		// data loss
 		{"sweep: train ship onto a data split", nil, []string{"train", "ship", "--from", ckpt, "--to", split}, 1, "", "not a shipped folder (no meta.json)"},
