@@ -275,6 +275,12 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// ONNX Runtime before anything is written to --out: a wrong
+	// --ort-lib leaves no half-made run behind.
+	rt, err := ortrun.Load(cfg.ORTLib)
+	if err != nil {
+		return nil, fmt.Errorf("rollouts need ONNX Runtime: %w", err)
+	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", cfg.OutDir, err)
 	}
@@ -300,10 +306,6 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 		if err := t.saveCode(filepath.Join(cfg.OutDir, meta.Codebook().CodebookFile)); err != nil {
 			return nil, err
 		}
-	}
-	rt, err := ortrun.Load(cfg.ORTLib)
-	if err != nil {
-		return nil, fmt.Errorf("rollouts need ONNX Runtime: %w", err)
 	}
 	if r.live, err = export.NewLive(r.model, meta, cfg.OutDir, rt, ortrun.Device{}, runner.Options{IntraOpThreads: cfg.Threads}); err != nil {
 		return nil, err

@@ -62,6 +62,9 @@ func sweepCLICases(t *testing.T) []cliCase {
 		// data loss
 		{"sweep: train ship onto a data split", nil, []string{"train", "ship", "--from", ckpt, "--to", split}, 1, "", "not a shipped folder (no meta.json)"},
 		{"sweep: train ship --val bad leaves no --to", nil, []string{"train", "ship", "--from", ckpt, "--to", at("shipped"), "--val", badSplit}, 1, "", badAnn},
+		{"sweep: train reward, a wrong --ort-lib leaves no --out", nil, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", at("reward-ort"), "--steps", "1", "--warmup", "0", "--ort-lib", at("nope.so")}, 1, "", "rollouts need ONNX Runtime"},
+		{"sweep: train validate --results over the split's annotations", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--results", filepath.Join(split, "instances.json")}, 2, "", "is inside the --val split"},
+		{"sweep: train validate --eval-n -1", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--eval-n", "-1"}, 2, "", "--eval-n -1: want ≥ 0"},
 		{"sweep: train plot --out over its --log", nil, []string{"train", "plot", "--log", log, "--out", log}, 2, "", "is the log itself"},
 		{"sweep: eval run --out a data split", nil, append(evalRun, "--out", split), 1, "", "not an eval run folder"},
 		{"sweep: train mle --out a data split", nil, []string{"train", "mle", "--task", "detection", "--data", data, "--out", filepath.Join(data, "train"), "--steps", "2", "--warmup", "1"}, 1, "", "holds a data split (instances.json)"},

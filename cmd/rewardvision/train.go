@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -261,6 +262,18 @@ func trainValidateCommand(stdout io.Writer) *cli.Command {
 			}
 			if *ckpt == "" || *val == "" {
 				return cli.Usagef("train validate: --ckpt and --val are required")
+			}
+			if *evalN < 0 {
+				return cli.Usagef("train validate: --eval-n %d: want ≥ 0 (0: all)", *evalN)
+			}
+			// The results file beside the split's annotations could replace
+			// one of them (--results VAL/instances.json).
+			if *resultsPath != "" {
+				if di, err := os.Stat(filepath.Dir(*resultsPath)); err == nil {
+					if vi, err := os.Stat(*val); err == nil && os.SameFile(di, vi) {
+						return cli.Usagef("train validate: --results %s is inside the --val split; write it elsewhere", *resultsPath)
+					}
+				}
 			}
 			metrics, err := train.Evaluate(ctx, train.EvalOptions{Checkpoint: *ckpt, Val: *val, N: *evalN, Workers: 2, Results: *resultsPath, Logger: slog.Default()})
 			if err != nil {
