@@ -168,6 +168,9 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			if err := checkPredictOut(*out, len(images)); err != nil {
 				return err
 			}
+			if err := checkOutNotInput(*out, images); err != nil {
+				return err
+			}
 			// Every image is read and decoded before any model runs, so a
 			// missing or corrupt one fails the command before it writes
 			// anything.
@@ -244,6 +247,31 @@ func predictCommand(stdout io.Writer) *cli.Command {
 // checkPredictOut refuses an --out that cannot take the output, before
 // any model runs: an existing folder for one image (--out names the PNG),
 // an existing file for several (--out names their folder).
+// checkOutNotInput refuses an --out that would write over one of the
+// images (--out IMG IMG, or a folder holding an input's PNG name).
+func checkOutNotInput(out string, images []string) error {
+	if out == "" {
+		return nil
+	}
+	for _, dst := range images {
+		if len(images) > 1 {
+			dst = filepath.Join(out, strings.TrimSuffix(filepath.Base(dst), filepath.Ext(dst))+".png")
+		} else {
+			dst = out
+		}
+		di, err := os.Stat(dst)
+		if err != nil {
+			continue
+		}
+		for _, img := range images {
+			if ii, err := os.Stat(img); err == nil && os.SameFile(di, ii) {
+				return cli.Usagef("predict: --out would write %s over the input image %s", dst, img)
+			}
+		}
+	}
+	return nil
+}
+
 func checkPredictOut(out string, images int) error {
 	if out == "" {
 		return nil

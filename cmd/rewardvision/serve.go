@@ -82,6 +82,9 @@ func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.S
 	srv, err := serve.New(reg, cfg)
 	if err != nil {
 		_ = reg.Close()
+		if len(splits) > 0 { // --ab names a variant the repository lacks
+			return nil, cli.Usagef("%v", err)
+		}
 		return nil, err
 	}
 	return srv, nil

@@ -36,6 +36,9 @@ func (f batchFlags) config() (serve.BatchConfig, error) {
 	if *f.maxBatch < 1 || *f.delayUS < 0 {
 		return serve.BatchConfig{}, cli.Usagef("--max-batch-size: want ≥ 1; --max-queue-delay-us: want ≥ 0")
 	}
+	if *f.preferred != "" && *f.maxBatch <= 1 && *f.perModel == "" {
+		return serve.BatchConfig{}, cli.Usagef("--preferred-batch-sizes applies with batching only (--max-batch-size > 1 or --model-batching)")
+	}
 	pref, err := serve.ParsePreferredSizes(*f.preferred)
 	if err != nil {
 		return serve.BatchConfig{}, cli.Usagef("--preferred-batch-sizes: %v", err)

@@ -52,6 +52,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 	)
 	cocoGT, cocoDT := testfix.Path(t, "coco-det/small/gt.json"), testfix.Path(t, "coco-det/small/dets.json")
 	img := "../../serve/testdata/images/shapes-det.png"
+	input := write(at("input.png"), mustRead(t, img))
 	evalRun := []string{"eval", "run", "--task", "detection", "--data", split, "--model", entry}
 	return []cliCase{
 		// crashes: out of memory
@@ -65,6 +66,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: train reward, a wrong --ort-lib leaves no --out", nil, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", at("reward-ort"), "--steps", "1", "--warmup", "0", "--ort-lib", at("nope.so")}, 1, "", "rollouts need ONNX Runtime"},
 		{"sweep: train validate --results over the split's annotations", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--results", filepath.Join(split, "instances.json")}, 2, "", "is inside the --val split"},
 		{"sweep: train validate --eval-n -1", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--eval-n", "-1"}, 2, "", "--eval-n -1: want ≥ 0"},
+		{"sweep: predict --out over its input", nil, []string{"predict", "--task", "detect", "--out", input, input}, 2, "", "over the input image"},
 		{"sweep: train plot --out over its --log", nil, []string{"train", "plot", "--log", log, "--out", log}, 2, "", "is the log itself"},
 		{"sweep: eval run --out a data split", nil, append(evalRun, "--out", split), 1, "", "not an eval run folder"},
 		{"sweep: train mle --out a data split", nil, []string{"train", "mle", "--task", "detection", "--data", data, "--out", filepath.Join(data, "train"), "--steps", "2", "--warmup", "1"}, 1, "", "holds a data split (instances.json)"},
@@ -75,6 +77,8 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: predict --max-pixels 0", nil, []string{"predict", "--task", "detect", img, "--max-pixels", "0"}, 2, "", "--max-pixels 0: want ≥ 1"},
 		{"sweep: serve --max-body-mb -1", nil, []string{"serve", "--addr", "127.0.0.1:0", "--max-body-mb", "-1"}, 2, "", "--max-body-mb -1"},
 		{"sweep: serve --timeout 0", nil, []string{"serve", "--addr", "127.0.0.1:0", "--timeout", "0"}, 2, "", "--timeout 0s: want > 0"},
+		{"sweep: serve --ab names a variant the repository lacks", nil, []string{"serve", "--addr", "127.0.0.1:0", "--repo", "../../assets/models", "--ab", "detection=nosuch:100"}, 2, "", "--ab"},
+		{"sweep: serve --preferred-batch-sizes without batching", nil, []string{"serve", "--addr", "127.0.0.1:0", "--preferred-batch-sizes", "4"}, 2, "", "applies with batching only"},
 		{"sweep: serve --watch -1s", nil, []string{"serve", "--addr", "127.0.0.1:0", "--watch", "-1s"}, 2, "", "--watch -1s"},
 		{"sweep: eval colorfulness has no JSON limit", nil, []string{"eval", "colorfulness", img, "--max-json-mb", "5"}, 2, "", "flag provided but not defined: -max-json-mb"},
 		{"sweep: eval run --server with --device", nil, []string{"eval", "run", "--task", "detection", "--data", split, "--model", "mle", "--out", at("srv"), "--server", "http://127.0.0.1:1", "--device", "cpu"}, 2, "", "with --server the server runs them"},
