@@ -67,6 +67,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: train validate --results over the split's annotations", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--results", filepath.Join(split, "instances.json")}, 2, "", "is inside the --val split"},
 		{"sweep: train validate --eval-n -1", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--eval-n", "-1"}, 2, "", "--eval-n -1: want ≥ 0"},
 		{"sweep: predict --out over its input", nil, []string{"predict", "--task", "detect", "--out", input, input}, 2, "", "over the input image"},
+		{"sweep: train reward --task nope", nil, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", at("reward-task"), "--task", "nope"}, 2, "", `--task must be one of detection, captioning, colorization, panoptic, got "nope"`},
 		{"sweep: train plot --out over its --log", nil, []string{"train", "plot", "--log", log, "--out", log}, 2, "", "is the log itself"},
 		{"sweep: eval run --out a data split", nil, append(evalRun, "--out", split), 1, "", "not an eval run folder"},
 		{"sweep: train mle --out a data split", nil, []string{"train", "mle", "--task", "detection", "--data", data, "--out", filepath.Join(data, "train"), "--steps", "2", "--warmup", "1"}, 1, "", "holds a data split (instances.json)"},

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"rewardvision/internal/buildinfo"
 	"rewardvision/internal/cli"
+	"rewardvision/models/task"
 	"rewardvision/train"
 )
 
@@ -73,6 +76,9 @@ func trainRewardCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			if *initDir == "" || trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train reward: --init, --data (or --train and --val) and --out are required (see --help)")
+			}
+			if *taskName != "" && !slices.Contains(task.Names, *taskName) {
+				return cli.Usagef("train reward: --task must be one of %s, got %q", strings.Join(task.Names, ", "), *taskName)
 			}
 			term := cli.IsTerminal(stderr)
 			cfg := train.RewardConfig{
