@@ -141,8 +141,12 @@ func (c *Config) withDefaults() (Config, error) {
 	case d.EvalEvery < 0 || d.EvalN < 0 || d.CkptEvery < 0 || d.Keep < 1 || d.LogEvery < 1:
 		return d, fmt.Errorf("eval-every %d, eval-n %d, ckpt-every %d, keep %d, log-every %d: want ≥ 0 (keep, log-every ≥ 1)",
 			d.EvalEvery, d.EvalN, d.CkptEvery, d.Keep, d.LogEvery)
-	case d.Bins < 0 || d.Bins > 4096 || d.Boxes < 0 || d.Boxes > 100 || d.MaxLen < 0 || d.MaxLen > 256:
-		return d, fmt.Errorf("bins %d, boxes %d, max-len %d: out of range", d.Bins, d.Boxes, d.MaxLen)
+	case d.Bins < 0 || d.Bins == 1 || d.Bins > 4096:
+		return d, fmt.Errorf("bins %d: want 0 (one per pixel) or 2..4096", d.Bins)
+	case d.Boxes < 0 || d.Boxes > 100:
+		return d, fmt.Errorf("max-boxes %d: want 0..100 (0: the most in a training image)", d.Boxes)
+	case d.MaxLen < 0 || d.MaxLen > 256:
+		return d, fmt.Errorf("max-len %d: want 0..256 (0: the longest training caption + 1)", d.MaxLen)
 	}
 	if err := d.schedule().Validate(); err != nil {
 		return d, err

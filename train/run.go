@@ -434,12 +434,15 @@ func checkResume(cfg *Config) error {
 
 // checkOutDir fails early, before any data is read, on an output folder
 // that cannot be created: dir or the nearest of its parents that exists
-// is not a folder; and on a data split (the run's files would be mixed
-// into it, and a later data gen --out there would delete them).
+// is not a folder; and on a data split or a folder of splits (--data
+// DIR with train/ and val/): the run's files would be mixed into the data,
+// and a later data gen --out there would delete them.
 func checkOutDir(dir string) error {
-	for _, f := range []string{"instances.json", "captions.json", "panoptic.json"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
-			return fmt.Errorf("--out %s holds a data split (%s): write the run elsewhere", dir, f)
+	for _, sub := range []string{"", "train", "val", "test"} {
+		for _, f := range []string{"instances.json", "captions.json", "panoptic.json"} {
+			if _, err := os.Stat(filepath.Join(dir, sub, f)); err == nil {
+				return fmt.Errorf("--out %s holds a data split (%s): write the run elsewhere", dir, filepath.Join(sub, f))
+			}
 		}
 	}
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {

@@ -73,6 +73,9 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: train mle --out a data split", nil, []string{"train", "mle", "--task", "detection", "--data", data, "--out", filepath.Join(data, "train"), "--steps", "2", "--warmup", "1"}, 1, "", "holds a data split (instances.json)"},
 		{"sweep: train reward --out a data split", nil, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", filepath.Join(data, "val"), "--steps", "1", "--warmup", "0"}, 1, "", "holds a data split (instances.json)"},
 		{"sweep: train vq --out a data split", nil, []string{"train", "vq", "--data", data, "--out", filepath.Join(data, "val"), "--k", "4"}, 1, "", "holds a data split (instances.json)"},
+		{"sweep: train vq --out the folder of splits", nil, []string{"train", "vq", "--data", data, "--out", data, "--k", "4"}, 1, "", "holds a data split (train/instances.json)"},
+		{"sweep: train mle --bins 1", nil, []string{"train", "mle", "--task", "detection", "--data", data, "--out", at("bins"), "--bins", "1"}, 2, "", "bins 1: want 0 (one per pixel) or 2..4096"},
+		{"sweep: train mle --max-boxes -1 is named", nil, []string{"train", "mle", "--task", "detection", "--data", data, "--out", at("boxes"), "--max-boxes", "-1"}, 2, "", "max-boxes -1: want 0..100"},
 		{"sweep: eval run --train-ann missing, before any output", nil, append(evalRun, "--train-ann", at("nope.json"), "--out", at("run")), 1, "", "training annotations: load " + at("nope.json")},
 		// flags accepted without effect or replaced by defaults
 		{"sweep: predict --max-pixels 0", nil, []string{"predict", "--task", "detect", img, "--max-pixels", "0"}, 2, "", "--max-pixels 0: want ≥ 1"},
