@@ -165,6 +165,16 @@ func predictCommand(stdout io.Writer) *cli.Command {
 			if err := mf.check(); err != nil {
 				return err
 			}
+			// The flags that set up in-process models have no effect on a
+			// remote server.
+			if *server != "" {
+				for _, f := range []string{"repo", "device", "ort-lib", "intra-op-threads", "inter-op-threads", "max-inflight", "max-queue",
+					"max-batch-size", "max-queue-delay-us", "preferred-batch-sizes", "model-batching", "ab", "ort-arena", "drain-timeout", "timeout"} {
+					if fs.Given(f) {
+						return cli.Usagef("predict: --%s sets up in-process models; with --server the server runs them", f)
+					}
+				}
+			}
 			if err := checkPredictOut(*out, len(images)); err != nil {
 				return err
 			}

@@ -66,6 +66,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: train reward, a wrong --ort-lib leaves no --out", nil, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", at("reward-ort"), "--steps", "1", "--warmup", "0", "--ort-lib", at("nope.so")}, 1, "", "rollouts need ONNX Runtime"},
 		{"sweep: train validate --results over the split's annotations", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--results", filepath.Join(split, "instances.json")}, 2, "", "is inside the --val split"},
 		{"sweep: train validate --eval-n -1", nil, []string{"train", "validate", "--ckpt", ckpt, "--val", split, "--eval-n", "-1"}, 2, "", "--eval-n -1: want ≥ 0"},
+		{"sweep: predict --server with --repo", nil, []string{"predict", "--task", "detect", "--server", "http://127.0.0.1:1", "--repo", "../../assets/models", img}, 2, "", "--repo sets up in-process models"},
 		{"sweep: predict --out over its input", nil, []string{"predict", "--task", "detect", "--out", input, input}, 2, "", "over the input image"},
 		{"sweep: train reward --task nope", nil, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", at("reward-task"), "--task", "nope"}, 2, "", `--task must be one of detection, captioning, colorization, panoptic, got "nope"`},
 		{"sweep: train plot --out over its --log", nil, []string{"train", "plot", "--log", log, "--out", log}, 2, "", "is the log itself"},
