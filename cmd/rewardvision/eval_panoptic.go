@@ -45,6 +45,9 @@ func evalPanopticCommand(stdout, stderr io.Writer) *cli.Command {
 			if err := limits(); err != nil {
 				return err
 			}
+			if *workers < 0 {
+				return cli.Usagef("eval panoptic: --workers %d: want ≥ 0 (0: one per CPU)", *workers)
+			}
 			if *gtJSON == "" || *predJSON == "" {
 				return cli.Usagef("eval panoptic: --gt-json and --pred-json are required (see --help)")
 			}

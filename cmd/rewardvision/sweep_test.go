@@ -90,6 +90,8 @@ func sweepCLICases(t *testing.T) []cliCase {
 		// unclear messages
 		{"sweep: an env value names its variable (global flag)", []string{"RV_LOG_FORMAT=xml"}, []string{"version"}, 2, "", `env RV_LOG_FORMAT: --log-format "xml"`},
 		{"sweep: an env value names its variable (command flag)", []string{"RV_WORKERS=-4"}, []string{"data", "check", split}, 2, "", "env RV_WORKERS: data check: --workers"},
+		{"sweep: eval panoptic RV_WORKERS=-4", []string{"RV_WORKERS=-4"}, []string{"eval", "panoptic", "--gt-json", testfix.Path(t, "panoptic/small/gt.json"), "--pred-json", testfix.Path(t, "panoptic/small/pred.json")}, 2, "", "env RV_WORKERS: eval panoptic: --workers -4: want ≥ 0"},
+		{"sweep: train vq RV_WORKERS=-4", []string{"RV_WORKERS=-4"}, []string{"train", "vq", "--data", data, "--out", at("vq-workers"), "--k", "4"}, 2, "", "env RV_WORKERS: train vq: --workers -4: want ≥ 1"},
 		{"sweep: an env value names its variable, not when the flag is given", []string{"RV_WORKERS=1"}, []string{"data", "check", split, "--workers", "-4"}, 2, "", "rewardvision: data check: --workers"},
 		{"sweep: eval run --task from env", []string{"RV_TASK=nope"}, append(evalRun[:2:2], "--data", split, "--model", entry, "--out", at("task")), 2, "", `env RV_TASK: eval run: --task "nope"`},
 		{"sweep: eval run --model a file that is not model.json", nil, []string{"eval", "run", "--task", "detection", "--data", split, "--model", garbage, "--out", at("garbage-run")}, 1, "", "a file, but not a model.json"},

@@ -105,6 +105,9 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := df.check("train mle"); err != nil {
+				return err
+			}
 			if trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train mle: --data (or --train and --val) and --out are required (see --help)")
 			}
@@ -152,6 +155,14 @@ func addDataFlags(fs *cli.FlagSet, worldHelp string) dataFlags {
 		seed:    fs.Int("data-seed", "", 0, "generator seed of the training split, for provenance"),
 		world:   fs.String("world", "", "", "data gen flags of the training world, for provenance (e.g. --preset detection)"+worldHelp),
 	}
+}
+
+// check refuses a --workers below 1 (RV_WORKERS=-4 was taken as is).
+func (f dataFlags) check(cmd string) error {
+	if *f.workers < 1 {
+		return cli.Usagef("%s: --workers %d: want ≥ 1", cmd, *f.workers)
+	}
+	return nil
 }
 
 // splitFlags are --data (a folder with train/ and val/) or --train and

@@ -74,6 +74,9 @@ func trainRewardCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := df.check("train reward"); err != nil {
+				return err
+			}
 			if *initDir == "" || trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train reward: --init, --data (or --train and --val) and --out are required (see --help)")
 			}

@@ -111,6 +111,9 @@ func trainVQCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := df.check("train vq"); err != nil {
+				return err
+			}
 			if trainDir == "" || valDir == "" || *out == "" {
 				return cli.Usagef("train vq: --data (or --train and --val) and --out are required (see --help)")
 			}
