@@ -127,7 +127,8 @@ func TestEvalPanopticErrors(t *testing.T) {
 		{"no flags", nil, true, "--gt-json and --pred-json are required"},
 		{"argument", []string{"--gt-json", gt, "--pred-json", gt, "x"}, true, "takes no arguments"},
 		{"bad flag", []string{"--nope"}, true, "flag provided but not defined"},
-		{"missing folder", []string{"--gt-json", gt, "--pred-json", bad}, false, "PNG folder " + filepath.Join(dir, "bad") + ": not a directory"},
+		{"missing folder", []string{"--gt-json", gt, "--pred-json", gt, "--pred-dir", filepath.Join(dir, "bad")}, false, "PNG folder " + filepath.Join(dir, "bad") + ": not a directory"},
+		{"missing prediction file, named before the folder its name implies", []string{"--gt-json", gt, "--pred-json", filepath.Join(dir, "nope.json")}, false, "open " + filepath.Join(dir, "nope.json")},
 		{"bad JSON", []string{"--gt-json", gt, "--pred-json", bad, "--pred-dir", panopticFixture(t, "small", "pred")}, false, "load " + bad + ": annotations[0]: image_id 1: missing file_name"},
 		{"gt as prediction with other PNGs", []string{"--gt-json", gt, "--pred-json", gt, "--pred-dir", panopticFixture(t, "small", "pred")}, false, "is in the PNG but not in segments_info"},
 	}

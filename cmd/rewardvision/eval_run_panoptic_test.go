@@ -123,7 +123,7 @@ func TestEvalRunPanoptic(t *testing.T) {
 	}{
 		{[]string{"--model", panopticMLE, "--train-ann", filepath.Join(val, "panoptic.json")}, 2, "the panoptic reward uses no training annotations"},
 		{[]string{"--model", shippedDetection}, 1, "detection-mle/1 is a detection model"},
-		{[]string{"--model", panopticMLE, "--task", "segmentation"}, 2, "eval run supports [detection captioning colorization panoptic]"},
+		{[]string{"--model", panopticMLE, "--task", "segmentation"}, 2, `--task "segmentation": want detection or captioning or colorization or panoptic`},
 	} {
 		args := append([]string{"eval", "run", "--task", "panoptic", "--data", val, "--out", t.TempDir()}, tc.args...)
 		_, stderr, code := runCLI(t, nil, args...)
