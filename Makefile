@@ -132,7 +132,7 @@ train-panoptic: build
 	$(BIN) train ship --from runs/panoptic-mle --to assets/checkpoints/panoptic-mle --val $(SHAPES_PAN)/val
 
 train-reward-panoptic: ort build
-	$(BIN) train reward --init assets/checkpoints/panoptic-mle --data $(SHAPES_PAN) --out runs/panoptic-reward --samples 8 --batch 8 --lr 1e-4 --warmup 10 --clip 1 --seed 1 --steps 200 --eval-every 50 --eval-n 200 --ckpt-every 10 --keep 2 --data-seed 1 --data-desc "$(PAN_DESC)" --world "$(SHAPES_PAN_FLAGS)" $(TRAIN_FLAGS)
+	$(BIN) train reward --init assets/checkpoints/panoptic-mle --data $(SHAPES_PAN) --out runs/panoptic-reward --samples 8 --batch 8 --temperature 0.5 --lr 2e-5 --warmup 10 --clip 1 --seed 1 --steps 200 --eval-every 25 --eval-n 200 --ckpt-every 10 --keep 2 --data-seed 1 --data-desc "$(PAN_DESC)" --world "$(SHAPES_PAN_FLAGS)" $(TRAIN_FLAGS)
 	$(BIN) train ship --from runs/panoptic-reward --to assets/checkpoints/panoptic-reward --val $(SHAPES_PAN)/val
 
 ## reward tuning (REINFORCE, the paper's Algorithm 2) from the shipped MLE
