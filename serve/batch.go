@@ -70,6 +70,25 @@ func (c BatchConfig) forModel(m *Model) BatchConfig {
 	return c
 }
 
+// UnknownModels lists, sorted, the names in PerModel that match none of
+// models (by repository folder or model.json name, as forModel looks them
+// up): settings that apply to nothing until a reload loads such a model,
+// most often a typo.
+func (c BatchConfig) UnknownModels(models []*Model) []string {
+	known := map[string]bool{}
+	for _, m := range models {
+		known[m.RepoName()], known[m.Ref.Name] = true, true
+	}
+	var out []string
+	for name := range c.PerModel {
+		if !known[name] {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // ParseModelBatching reads per-model batching settings:
 // "NAME:max=16,delay_us=2000,preferred=4+8;NAME2:max=1". A model's
 // unset fields take base's values.
@@ -124,13 +143,16 @@ func ParseModelBatching(s string, base BatchConfig) (map[string]BatchConfig, err
 }
 
 // ParsePreferredSizes reads a comma-separated list of batch sizes ("" is
-// none).
+// none; an empty item, "2,,4", is an error).
 func ParsePreferredSizes(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
 	var out []int
-	for f := range strings.SplitSeq(s, ",") {
+	for i, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
-			continue
+			return nil, fmt.Errorf("%q: item %d is empty", s, i+1)
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 {

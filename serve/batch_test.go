@@ -242,7 +242,7 @@ func TestParsePreferredSizes(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want string
-	}{{"", "[]"}, {"4, 2,4,8", "[2 4 8]"}, {"0", "error"}, {"x", "error"}} {
+	}{{"", "[]"}, {"4, 2,4,8", "[2 4 8]"}, {"0", "error"}, {"x", "error"}, {"2,,4", "error"}, {"2,", "error"}} {
 		got, err := ParsePreferredSizes(tc.in)
 		s := fmt.Sprint(got)
 		if got == nil {
@@ -300,5 +300,25 @@ func TestPerModelBatching(t *testing.T) {
 	}
 	if cap(s.limit.admit) != s.cfg.MaxInflight+s.cfg.MaxQueue+s.cfg.MaxInflight*7 {
 		t.Errorf("admission %d for queue %d and %d slots of 8", cap(s.limit.admit), s.cfg.MaxQueue, s.cfg.MaxInflight)
+	}
+}
+
+// TestUnknownModels: serve warns at start-up about --model-batching
+// names that no loaded model has (a reload may add one, so no error).
+func TestUnknownModels(t *testing.T) {
+	models := []*Model{
+		{Ref: api.ModelRef{Name: "detection-mle"}, Dir: filepath.Join("repo", "det", "1")},
+		{Ref: api.ModelRef{Name: "captioning-mle"}, Dir: filepath.Join("repo", "captioning-mle", "2")},
+	}
+	per, err := ParseModelBatching("det:max=2;detection-mle:max=4;nosuch:max=2;captioning-mle:max=2;also-not:max=3", BatchConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := BatchConfig{PerModel: per}.UnknownModels(models)
+	if fmt.Sprint(got) != "[also-not nosuch]" {
+		t.Errorf("UnknownModels = %v, want [also-not nosuch]", got)
+	}
+	if got := (BatchConfig{}).UnknownModels(models); got != nil {
+		t.Errorf("no per-model settings: %v, want none", got)
 	}
 }

@@ -52,10 +52,13 @@ type RewardConfig struct {
 
 	Workers int
 	SkipBad bool
-	// ORTLib is the ONNX Runtime library (empty: the usual search);
-	// Threads its intra-op threads (0: one per core).
-	ORTLib  string
-	Threads int
+	// ORTLib is the ONNX Runtime library (empty: the usual search),
+	// ORTLibSource where it came from, for messages ("env RV_ORT_LIB";
+	// empty: flag --ort-lib); Threads its intra-op threads (0: one per
+	// core).
+	ORTLib       string
+	ORTLibSource string
+	Threads      int
 
 	Command, DataDesc, Commit string
 	DataSeed                  int64
@@ -277,7 +280,7 @@ func RunReward(ctx context.Context, c RewardConfig) (*Result, error) {
 	}
 	// ONNX Runtime before anything is written to --out: a wrong
 	// --ort-lib leaves no half-made run behind.
-	rt, err := ortrun.Load(cfg.ORTLib)
+	rt, err := ortrun.LoadFrom(cfg.ORTLib, cfg.ORTLibSource)
 	if err != nil {
 		return nil, fmt.Errorf("rollouts need ONNX Runtime: %w", err)
 	}

@@ -82,8 +82,12 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("--duration: want > 0")
 			}
 			images := map[string]string{api.TaskDetect: *detImg, api.TaskCaption: *capImg, api.TaskColorize: *capImg}
-			for task := range strings.SplitSeq(*tasksFlag, ",") {
-				if _, ok := images[strings.TrimSpace(task)]; !ok {
+			tasks, err := cli.SplitList("tasks", *tasksFlag)
+			if err != nil {
+				return err
+			}
+			for _, task := range tasks {
+				if _, ok := images[task]; !ok {
 					return cli.Usagef("--tasks: %q: want detect, caption or colorize", task)
 				}
 			}
@@ -127,8 +131,7 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			}
 
 			var rows []benchResult
-			for task := range strings.SplitSeq(*tasksFlag, ",") {
-				task = strings.TrimSpace(task)
+			for _, task := range tasks {
 				path, ok := images[task]
 				if !ok {
 					return cli.Usagef("--tasks: %q: want detect, caption or colorize", task)

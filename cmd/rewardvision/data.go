@@ -107,6 +107,9 @@ func dataGenCommand(stdout, stderr io.Writer) *cli.Command {
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
+			if *workers < 0 {
+				return cli.Usagef("data gen: --workers %d: want ≥ 0 (0: one per CPU)", *workers)
+			}
 			if _, err := shapes.Preset(*preset); err != nil {
 				return cli.Usagef("data gen: %v", err)
 			}
@@ -123,11 +126,8 @@ func dataGenCommand(stdout, stderr io.Writer) *cli.Command {
 				dst  *[]string
 			}{{"shapes", shapeList, &cfg.Shapes}, {"colors", colorList, &cfg.Colors}, {"stuff", stuffList, &cfg.Stuff}} {
 				if g.isSet(l.flag) {
-					*l.dst = nil
-					for _, s := range strings.Split(*l.val, ",") {
-						if s = strings.TrimSpace(s); s != "" {
-							*l.dst = append(*l.dst, s)
-						}
+					if *l.dst, err = cli.SplitList(l.flag, *l.val); err != nil {
+						return cli.Usagef("data gen: %v", err)
 					}
 				}
 			}

@@ -83,6 +83,14 @@ func evalCaptionsCommand(stdout io.Writer) *cli.Command {
 				if *refsPath != "" || *predsPath != "" {
 					return cli.Usagef("eval captions: --tokenize takes no --refs or --preds")
 				}
+				// It prints tokens and scores nothing: the scoring flags
+				// would be ignored (RV_EVAL_STRICT, set for every
+				// evaluator, is not refused).
+				for _, f := range []string{"json", "strict", "max-json-mb"} {
+					if fs.OnCommandLine(f) {
+						return cli.Usagef("eval captions: --%s has no effect with --tokenize %s (it prints tokens and scores nothing)", f, *tokenize)
+					}
+				}
 				return tokenizeLines(stdout, *tokenize)
 			}
 			if *refsPath == "" || *predsPath == "" {

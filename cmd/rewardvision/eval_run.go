@@ -139,6 +139,10 @@ func evalRunCommand(stdout, stderr io.Writer) *cli.Command {
 				return cli.Usagef("eval run: give either --data SPLIT or --ann FILE --images DIR")
 			case *ann != "" && *imagesDir == "":
 				return cli.Usagef("eval run: --ann needs --images DIR")
+			case *data != "" && *imagesDir != "":
+				return cli.Usagef("eval run: --images %s: no effect with --data (the split's images/ are read; give --ann FILE --images DIR instead)", *imagesDir)
+			case *threads < 0:
+				return cli.Usagef("eval run: --threads %d: want ≥ 0 (0: one per core)", *threads)
 			case *conc < 1:
 				return cli.Usagef("eval run: --concurrency %d: want ≥ 1", *conc)
 			case *limit < 0:

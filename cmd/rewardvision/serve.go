@@ -87,6 +87,11 @@ func (f modelFlags) open(log *slog.Logger, set ...func(*serve.Config)) (*serve.S
 		}
 		return nil, err
 	}
+	// Not an error: a reload (--watch, SIGHUP) can add the model later.
+	if names := batch.UnknownModels(reg.Models()); len(names) > 0 {
+		log.Warn("--model-batching names a model the repository lacks; its settings apply once a reload loads it",
+			"models", names, "repo", *f.repo)
+	}
 	return srv, nil
 }
 

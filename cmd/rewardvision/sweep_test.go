@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -54,6 +55,18 @@ func sweepCLICases(t *testing.T) []cliCase {
 	img := "../../serve/testdata/images/shapes-det.png"
 	input := write(at("input.png"), mustRead(t, img))
 	evalRun := []string{"eval", "run", "--task", "detection", "--data", split, "--model", entry}
+	lines := write(at("lines.txt"), []byte("A cat on a mat.\n"))
+	// A port that is taken: serve then stops after loading the models
+	// (and logging its start-up warnings) instead of serving.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { taken.Close() })
+	gen := []string{"data", "gen", "--out", at("gen"), "--n", "2"}
+	mle := func(taskName string, flags ...string) []string {
+		return append([]string{"train", "mle", "--task", taskName, "--data", data, "--out", at("mle-" + taskName), "--steps", "1", "--warmup", "0"}, flags...)
+	}
 	return []cliCase{
 		// crashes: out of memory
 		{"sweep: eval coco, a huge --workers is clamped", nil, []string{"eval", "coco", "--gt", cocoGT, "--dt", cocoDT, "--workers", "100000000"}, 0, "Average Precision", ""},
@@ -87,6 +100,26 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: serve --watch -1s", nil, []string{"serve", "--addr", "127.0.0.1:0", "--watch", "-1s"}, 2, "", "--watch -1s"},
 		{"sweep: eval colorfulness has no JSON limit", nil, []string{"eval", "colorfulness", img, "--max-json-mb", "5"}, 2, "", "flag provided but not defined: -max-json-mb"},
 		{"sweep: eval run --server with --device", nil, []string{"eval", "run", "--task", "detection", "--data", split, "--model", "mle", "--out", at("srv"), "--server", "http://127.0.0.1:1", "--device", "cpu"}, 2, "", "with --server the server runs them"},
+		// left by the first re-run (docs/hardening-sweep.md): negative
+		// counts, empty list items, flags without effect
+		{"sweep: data gen --workers -1", nil, append(gen, "--workers", "-1"), 2, "", "rewardvision: data gen: --workers -1: want ≥ 0 (0: one per CPU)"},
+		{"sweep: data gen RV_WORKERS=-1", []string{"RV_WORKERS=-1"}, gen, 2, "", "env RV_WORKERS: data gen: --workers -1"},
+		{"sweep: data gen --shapes with an empty item", nil, append(gen, "--shapes", "circle,,square"), 2, "", `rewardvision: data gen: --shapes "circle,,square": item 2 is empty`},
+		{"sweep: data gen --colors with a trailing comma", nil, append(gen, "--colors", "red,blue,"), 2, "", `data gen: --colors "red,blue,": item 3 is empty`},
+		{"sweep: data gen --stuff with an empty item", nil, append(gen, "--max-stuff", "1", "--stuff", ",sky"), 2, "", `data gen: --stuff ",sky": item 1 is empty`},
+		{"sweep: data gen --shapes, spaces around items", nil, []string{"data", "gen", "--shapes", "circle, square", "--print-config"}, 0, `"circle"`, ""},
+		{"sweep: bench serve --tasks with an empty item", nil, []string{"bench", "serve", "--tasks", "detect,,caption"}, 2, "", `--tasks "detect,,caption": item 2 is empty`},
+		{"sweep: serve --preferred-batch-sizes with an empty item", nil, []string{"serve", "--addr", "127.0.0.1:0", "--max-batch-size", "4", "--preferred-batch-sizes", "2,,4"}, 2, "", `--preferred-batch-sizes: "2,,4": item 2 is empty`},
+		{"sweep: eval captions --tokenize with --json", nil, []string{"eval", "captions", "--tokenize", lines, "--json"}, 2, "", "eval captions: --json has no effect with --tokenize " + lines},
+		{"sweep: eval captions --tokenize with --strict", nil, []string{"eval", "captions", "--tokenize", lines, "--strict"}, 2, "", "eval captions: --strict has no effect with --tokenize"},
+		{"sweep: eval captions --tokenize, RV_EVAL_STRICT is no error", []string{"RV_EVAL_STRICT=1"}, []string{"eval", "captions", "--tokenize", lines}, 0, "a cat on a mat", ""},
+		{"sweep: eval run --images with --data", nil, append(evalRun, "--images", dir, "--out", at("images-run")), 2, "", "eval run: --images " + dir + ": no effect with --data"},
+		{"sweep: eval run --threads -1", nil, append(evalRun, "--threads", "-1", "--out", at("threads-run")), 2, "", "eval run: --threads -1: want ≥ 0 (0: one per core)"},
+		{"sweep: train mle --max-len with --task detection", nil, mle("detection", "--max-len", "5"), 2, "", "train mle: --max-len 5 is for --task captioning, not detection"},
+		{"sweep: train mle --bins with --task captioning", nil, mle("captioning", "--bins", "10"), 2, "", "train mle: --bins 10 is for --task detection, not captioning"},
+		{"sweep: train mle --box-order with --task captioning", nil, mle("captioning", "--box-order", "class"), 2, "", "train mle: --box-order class is for --task detection, not captioning"},
+		{"sweep: serve --model-batching names a model the repository lacks", nil, []string{"serve", "--addr", taken.Addr().String(), "--repo", "../../assets/models", "--model-batching", "nosuch:max=2"}, 1, "", "--model-batching names a model the repository lacks"},
+		{"sweep: train reward, a wrong RV_ORT_LIB is named", []string{"RV_ORT_LIB=" + at("nope-env.so")}, []string{"train", "reward", "--init", ckpt, "--data", data, "--out", at("reward-ort-env"), "--steps", "1", "--warmup", "0"}, 1, "", "(env RV_ORT_LIB)"},
 		// unclear messages
 		{"sweep: an env value names its variable (global flag)", []string{"RV_LOG_FORMAT=xml"}, []string{"version"}, 2, "", `env RV_LOG_FORMAT: --log-format "xml"`},
 		{"sweep: an env value names its variable (command flag)", []string{"RV_WORKERS=-4"}, []string{"data", "check", split}, 2, "", "env RV_WORKERS: data check: --workers"},

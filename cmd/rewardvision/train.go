@@ -95,6 +95,14 @@ func trainMLECommand(stdout, stderr io.Writer) *cli.Command {
 			if !slices.Contains(task.Names, *taskName) {
 				return cli.Usagef("train mle: --task must be one of %s, got %q", strings.Join(task.Names, ", "), *taskName)
 			}
+			// Flags of another task's codec would be ignored.
+			for _, f := range []struct{ flag, task string }{
+				{"bins", task.Detection}, {"box-order", task.Detection}, {"max-boxes", task.Detection}, {"max-len", task.Captioning},
+			} {
+				if fs.Given(f.flag) && *taskName != f.task {
+					return cli.Usagef("train mle: --%s %s is for --task %s, not %s", f.flag, fs.Lookup(f.flag).Value, f.task, *taskName)
+				}
+			}
 			if *vq != "" && !task.Dense(*taskName) {
 				return cli.Usagef("train mle: --vq (the stage-I codebook) is for --task colorization or panoptic")
 			}

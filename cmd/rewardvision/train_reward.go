@@ -83,13 +83,17 @@ func trainRewardCommand(stdout, stderr io.Writer) *cli.Command {
 			if *taskName != "" && !slices.Contains(task.Names, *taskName) {
 				return cli.Usagef("train reward: --task must be one of %s, got %q", strings.Join(task.Names, ", "), *taskName)
 			}
+			ortSource := "" // flag --ort-lib
+			if env := fs.FromEnv("ort-lib"); env != "" {
+				ortSource = "env " + env
+			}
 			term := cli.IsTerminal(stderr)
 			cfg := train.RewardConfig{
 				Task: *taskName, Init: *initDir, TrainDir: trainDir, ValDir: valDir, OutDir: *out,
 				Samples: *samples, Temperature: *temperature, Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup,
 				WeightDecay: *wd, Clip: *clip, Seed: int64(*seed),
 				EvalEvery: *evalEvery, EvalN: *evalN, CkptEvery: *ckptEvery, Keep: *keep, LogEvery: *logEvery, Resume: *resume,
-				Workers: *df.workers, SkipBad: *df.skipBad, ORTLib: *ortLib, Threads: *threads,
+				Workers: *df.workers, SkipBad: *df.skipBad, ORTLib: *ortLib, ORTLibSource: ortSource, Threads: *threads,
 				Command: "rewardvision train reward " + shellJoin(args), DataDesc: *df.desc, DataSeed: int64(*df.seed), World: *df.world,
 				Commit: buildinfo.Revision(), Logger: slog.Default(),
 				OnStep: stepReporter(stderr, term, true, slog.Default()),

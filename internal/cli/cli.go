@@ -204,12 +204,51 @@ func envHelp(help, env string) string {
 // Other errors come back as they are.
 func (fs *FlagSet) NameEnv(err error) error {
 	from := map[string]string{}
-	for name, env := range fs.env {
-		if _, ok := os.LookupEnv(env); ok && !fs.cmdline[name] {
+	for name := range fs.env {
+		if env := fs.FromEnv(name); env != "" {
 			from[name] = env
 		}
 	}
 	return NameEnv(err, from)
+}
+
+// FromEnv returns the env var that flag name's value came from: the
+// flag's var when it is set and the flag is not on the command line; ""
+// otherwise. Commands use it to name the source of a bad value in errors
+// that are not usage errors (a library path that does not load).
+func (fs *FlagSet) FromEnv(name string) string {
+	env := fs.env[name]
+	if env == "" || fs.cmdline[name] {
+		return ""
+	}
+	if _, ok := os.LookupEnv(env); !ok {
+		return ""
+	}
+	return env
+}
+
+// OnCommandLine reports whether flag name was given on the command line
+// (Given also counts a non-string flag set by its env var): a flag
+// without effect in the combination given is refused only when the user
+// typed it, not when a shell-wide env var set it.
+func (fs *FlagSet) OnCommandLine(name string) bool { return fs.cmdline[name] }
+
+// SplitList reads the comma-separated list value of --flag: items are
+// trimmed, "" (or only spaces) is no items, and an empty item ("a,,b", a
+// trailing comma) is a usage error naming the flag and the value, not
+// skipped: it is most often a typo for a name left out.
+func SplitList(flag, value string) ([]string, error) {
+	if strings.TrimSpace(value) == "" {
+		return nil, nil
+	}
+	var items []string
+	for i, s := range strings.Split(value, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			return nil, Usagef("--%s %q: item %d is empty", flag, value, i+1)
+		}
+		items = append(items, s)
+	}
+	return items, nil
 }
 
 // NameEnv is FlagSet.NameEnv for flags parsed by hand: from maps a flag

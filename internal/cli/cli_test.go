@@ -177,3 +177,57 @@ func TestParseMixed(t *testing.T) {
 		t.Errorf("unknown flag after an argument: %v", err)
 	}
 }
+
+func TestFromEnvAndOnCommandLine(t *testing.T) {
+	t.Setenv("T_LIB", "/env.so")
+	t.Setenv("T_ON", "true")
+	fs := NewFlagSet("t", "t [flags]")
+	fs.String("lib", "T_LIB", "", "a path")
+	fs.Bool("on", "T_ON", false, "a switch")
+	fs.Bool("json", "", false, "print JSON")
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := fs.FromEnv("lib"); got != "T_LIB" {
+		t.Errorf("FromEnv(lib) = %q, want T_LIB", got)
+	}
+	if !fs.Given("on") || fs.OnCommandLine("on") {
+		t.Errorf("a bool set by its env var: Given %v (want true), OnCommandLine %v (want false)", fs.Given("on"), fs.OnCommandLine("on"))
+	}
+	fs = NewFlagSet("t", "t [flags]")
+	fs.String("lib", "T_LIB", "", "a path")
+	fs.Bool("json", "", false, "print JSON")
+	if err := fs.Parse([]string{"--lib=/flag.so", "-json"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fs.FromEnv("lib"); got != "" {
+		t.Errorf("FromEnv(lib) = %q with the flag given, want \"\"", got)
+	}
+	if !fs.OnCommandLine("json") || !fs.OnCommandLine("lib") {
+		t.Errorf("OnCommandLine: json %v, lib %v; want both true", fs.OnCommandLine("json"), fs.OnCommandLine("lib"))
+	}
+}
+
+func TestSplitList(t *testing.T) {
+	for _, tc := range []struct{ in, want, err string }{
+		{"", "[]", ""},
+		{"  ", "[]", ""},
+		{"circle", "[circle]", ""},
+		{"circle, square ,star", "[circle square star]", ""},
+		{"circle,,square", "", `--shapes "circle,,square": item 2 is empty`},
+		{"circle,", "", `--shapes "circle,": item 2 is empty`},
+		{",circle", "", `--shapes ",circle": item 1 is empty`},
+	} {
+		got, err := SplitList("shapes", tc.in)
+		if tc.err != "" {
+			var ue *UsageError
+			if !errors.As(err, &ue) || err.Error() != tc.err {
+				t.Errorf("%q: err %v, want the usage error %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if s := fmt.Sprint(got); err != nil || s != tc.want {
+			t.Errorf("%q: %s, %v; want %s", tc.in, s, err, tc.want)
+		}
+	}
+}

@@ -98,7 +98,11 @@ var (
 
 // Load finds and initialises ONNX Runtime once per process. Later calls
 // return the same Runtime (the library cannot be swapped after loading).
-func Load(flagPath string) (*Runtime, error) {
+func Load(flagPath string) (*Runtime, error) { return LoadFrom(flagPath, "") }
+
+// LoadFrom is Load where source says, for messages, where flagPath came
+// from ("env RV_ORT_LIB"; "" is "flag --ort-lib").
+func LoadFrom(flagPath, source string) (*Runtime, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if loaded != nil {
@@ -107,7 +111,11 @@ func Load(flagPath string) (*Runtime, error) {
 		}
 		return loaded, nil
 	}
-	rt, err := load(Candidates(flagPath, os.Getenv(EnvLib), ProjectDirs()))
+	cands := Candidates(flagPath, os.Getenv(EnvLib), ProjectDirs())
+	if flagPath != "" && source != "" {
+		cands[0].Source = source
+	}
+	rt, err := load(cands)
 	if err != nil {
 		return nil, err
 	}
