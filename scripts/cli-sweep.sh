@@ -790,7 +790,8 @@ c "serve: --max-queue-delay-us -1" -t $ST -2 -w max-queue-delay-us -- serve --ad
 c "serve: --preferred-batch-sizes 0,x" -t $ST -2 -w preferred-batch-sizes -- serve --addr 127.0.0.1:0 --max-batch-size 8 --preferred-batch-sizes 0,x
 c "serve: --preferred-batch-sizes without batching" -t $ST -2 -x -w preferred -- serve --addr 127.0.0.1:0 --preferred-batch-sizes 4
 c "serve: --model-batching max=abc" -t $ST -2 -w abc -- serve --addr 127.0.0.1:0 --model-batching 'detection-mle:max=abc'
-c "serve: --model-batching unknown model" -t $ST -2 -x -w nosuch -- serve --addr 127.0.0.1:0 --model-batching 'nosuch:max=2'
+# a name no model has is a start-up warning, not an error: a reload (--watch, SIGHUP) may add the model
+c "serve: --model-batching unknown model" -t $ST -- serve --addr 127.0.0.1:0 --model-batching 'nosuch:max=2'
 c "serve: --model-batching unknown key" -t $ST -2 -w color -- serve --addr 127.0.0.1:0 --model-batching 'detection-mle:color=2'
 c "serve: --ab weights 50/40 (relative, by design)" -t $ST -- serve --addr 127.0.0.1:0 --ab 'detection=mle:50,reward:40'
 c "serve: --ab unknown variant" -t $ST -2 -x -w nosuch -- serve --addr 127.0.0.1:0 --ab 'detection=nosuch:100'
