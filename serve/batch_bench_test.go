@@ -15,22 +15,9 @@ import (
 func BenchmarkGenerateBatch(b *testing.B) {
 	reg := sharedRegistry(b)
 	for _, route := range []string{"detect", "caption"} {
-		m, err := reg.Lookup(route, "mle")
-		if err != nil {
-			b.Fatal(err)
-		}
-		img := detImage(b)
-		if route == "caption" {
-			img = capImage(b)
-		}
-		prep, err := m.Runner.Preprocess([]image.Image{decodePNG(b, img)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		opts := m.Runner.DefaultOptions()
-		opts.Temperature = 0
+		m, pixels1, opts := greedyInput(b, reg, route)
 		for _, n := range []int{1, 4, 16} {
-			pixels := slices.Repeat(prep[0].Pixels, n)
+			pixels := slices.Repeat(pixels1, n)
 			b.Run(fmt.Sprintf("%s/batch=%d", route, n), func(b *testing.B) {
 				for b.Loop() {
 					if _, err := m.Runner.GenerateGroups(pixels, []runner.Group{{N: n, Opts: opts}}); err != nil {
@@ -51,26 +38,13 @@ func BenchmarkGenerateBatch(b *testing.B) {
 func BenchmarkContinuousBatch(b *testing.B) {
 	reg := sharedRegistry(b)
 	for _, route := range []string{"detect", "caption"} {
-		m, err := reg.Lookup(route, "mle")
-		if err != nil {
-			b.Fatal(err)
-		}
-		img := detImage(b)
-		if route == "caption" {
-			img = capImage(b)
-		}
-		prep, err := m.Runner.Preprocess([]image.Image{decodePNG(b, img)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		opts := m.Runner.DefaultOptions()
-		opts.Temperature = 0
+		m, pixels1, opts := greedyInput(b, reg, route)
 		for _, n := range []int{4, 16} {
 			b.Run(fmt.Sprintf("%s/rows=%d", route, n), func(b *testing.B) {
 				batch := m.Runner.NewBatch()
 				defer batch.Close()
 				join := func() {
-					if _, err := batch.Add(prep[0].Pixels, runner.Group{N: 1, Opts: opts}); err != nil {
+					if _, err := batch.Add(pixels1, runner.Group{N: 1, Opts: opts}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -93,4 +67,26 @@ func BenchmarkContinuousBatch(b *testing.B) {
 			})
 		}
 	}
+}
+
+// greedyInput is the shipped MLE model of route, its test image
+// preprocessed, and greedy decoding options: the input of the batching
+// benchmarks.
+func greedyInput(b *testing.B, reg *Registry, route string) (*Model, []float32, runner.GenerateOptions) {
+	b.Helper()
+	m, err := reg.Lookup(route, "mle")
+	if err != nil {
+		b.Fatal(err)
+	}
+	img := detImage(b)
+	if route == "caption" {
+		img = capImage(b)
+	}
+	prep, err := m.Runner.Preprocess([]image.Image{decodePNG(b, img)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := m.Runner.DefaultOptions()
+	opts.Temperature = 0
+	return m, prep[0].Pixels, opts
 }

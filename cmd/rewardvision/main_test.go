@@ -196,17 +196,7 @@ func TestPinnedModules(t *testing.T) {
 func panopticCLICases(t *testing.T) []cliCase {
 	t.Helper()
 	dir := t.TempDir()
-	at := func(p ...string) string { return filepath.Join(append([]string{dir}, p...)...) }
-	write := func(path string, data []byte) string {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	at, write := caseFiles(t, dir)
 	read := func(path string) []byte {
 		t.Helper()
 		b, err := os.ReadFile(path)
@@ -410,4 +400,21 @@ func panopticCLICases(t *testing.T) []cliCase {
 			"eval run: --train-ann: the panoptic reward uses no training annotations"},
 		{"eval run panoptic: --out a file", nil, args(evalRun, "--data", val, "--out", aFile), 1, "", "--out " + aFile + " is a file, not a folder"},
 	}...)
+}
+
+// caseFiles gives the CLI case tables a path under dir (at) and a writer
+// that makes the file's folders first (write returns the path).
+func caseFiles(t *testing.T, dir string) (at func(...string) string, write func(string, []byte) string) {
+	at = func(p ...string) string { return filepath.Join(append([]string{dir}, p...)...) }
+	write = func(path string, data []byte) string {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	return at, write
 }

@@ -17,17 +17,7 @@ import (
 func sweepCLICases(t *testing.T) []cliCase {
 	t.Helper()
 	dir := t.TempDir()
-	at := func(p ...string) string { return filepath.Join(append([]string{dir}, p...)...) }
-	write := func(path string, data []byte) string {
-		t.Helper()
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	at, write := caseFiles(t, dir)
 	cfg, err := shapes.Preset("detection")
 	if err != nil {
 		t.Fatal(err)
