@@ -230,7 +230,15 @@ func (b *batcher) close() {
 func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts runner.GenerateOptions) (*batchItem, batchResult) {
 	it := &batchItem{ctx: ctx, pixels: pixels, n: n, opts: opts, queued: time.Now(), done: make(chan batchResult, 1)}
 	b.limit.note(b.limit.onWait, b.limit.waiting.Add(1))
-	b.queue <- it
+	// The queue holds one item per admitted request, but a canceled
+	// request's item stays queued until the loop reads it (which it does
+	// not while a full batch decodes): the send must not outlast ctx.
+	select {
+	case b.queue <- it:
+	case <-ctx.Done():
+		b.limit.note(b.limit.onWait, b.limit.waiting.Add(-1))
+		return it, batchResult{err: fmt.Errorf("generate: %w", ctx.Err())}
+	}
 	select {
 	case res := <-it.done:
 		return it, res

@@ -351,6 +351,11 @@ func trainShipCommand(stdout io.Writer) *cli.Command {
 			if *val == "" {
 				return nil
 			}
+			// A run still writing to --from may have saved a newer
+			// checkpoint between the evaluation and the copy.
+			if step, ok := metrics["step"]; ok && int(step) != meta.Prov.Steps {
+				return fmt.Errorf("train ship: --val evaluated step %d of %s, but step %d was shipped (a newer checkpoint landed meanwhile): ship again", int(step), *from, meta.Prov.Steps)
+			}
 			meta.Prov.Metrics = metrics
 			if err := checkpoint.Save(*to, meta); err != nil {
 				return err
