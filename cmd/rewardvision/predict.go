@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"rewardvision/api"
 	"rewardvision/internal/atomicfile"
 	"rewardvision/internal/cli"
+	"rewardvision/internal/readlimit"
 	"rewardvision/serve"
 )
 
@@ -240,10 +242,7 @@ func predictCommand(stdout io.Writer) *cli.Command {
 					return err
 				}
 				if *out != "" {
-					dst := *out
-					if len(images) > 1 {
-						dst = filepath.Join(*out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".png")
-					}
+					dst := predictDst(*out, path, len(images))
 					if err := writeDrawn(dst, data, body, int64(*mf.maxPixels)); err != nil {
 						return fmt.Errorf("--out %s: %w", dst, err)
 					}
@@ -254,21 +253,23 @@ func predictCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
-// checkPredictOut refuses an --out that cannot take the output, before
-// any model runs: an existing folder for one image (--out names the PNG),
-// an existing file for several (--out names their folder).
+// predictDst is where --out puts the drawing of image path: --out itself
+// for one image, else a PNG named after the image in the --out folder.
+func predictDst(out, path string, images int) string {
+	if images == 1 {
+		return out
+	}
+	return filepath.Join(out, strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))+".png")
+}
+
 // checkOutNotInput refuses an --out that would write over one of the
 // images (--out IMG IMG, or a folder holding an input's PNG name).
 func checkOutNotInput(out string, images []string) error {
 	if out == "" {
 		return nil
 	}
-	for _, dst := range images {
-		if len(images) > 1 {
-			dst = filepath.Join(out, strings.TrimSuffix(filepath.Base(dst), filepath.Ext(dst))+".png")
-		} else {
-			dst = out
-		}
+	for _, path := range images {
+		dst := predictDst(out, path, len(images))
 		di, err := os.Stat(dst)
 		if err != nil {
 			continue
@@ -282,6 +283,9 @@ func checkOutNotInput(out string, images []string) error {
 	return nil
 }
 
+// checkPredictOut refuses an --out that cannot take the output, before
+// any model runs: an existing folder for one image (--out names the PNG),
+// an existing file for several (--out names their folder).
 func checkPredictOut(out string, images int) error {
 	if out == "" {
 		return nil
@@ -313,27 +317,19 @@ func checkPredictOut(out string, images int) error {
 	return nil
 }
 
-// writeDrawn writes the image with the detections or segments of body
-// drawn, or the colorized image of body as the server encoded it.
 // readImageFile reads an image up to the server's body limit, so that an
 // endless or huge file (/dev/zero) fails at once as the server would
 // refuse it (413), instead of being read until memory runs out.
 func readImageFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
+	data, err := readlimit.ReadFile(path, limit, "image")
+	if errors.Is(err, readlimit.ErrTooLarge) {
 		return nil, fmt.Errorf("%s: larger than the %d MB limit (raise it with --max-body-mb)", path, limit>>20)
 	}
-	return data, nil
+	return data, err
 }
 
+// writeDrawn writes the image with the detections or segments of body
+// drawn, or the colorized image of body as the server encoded it.
 func writeDrawn(dst string, data []byte, body any, maxPixels int64) error {
 	var write func(w io.Writer) error
 	switch b := body.(type) {
