@@ -233,17 +233,18 @@ func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts ru
 	// The queue holds one item per admitted request, but a canceled
 	// request's item stays queued until the loop reads it (which it does
 	// not while a full batch decodes): the send must not outlast ctx.
+	canceled := func() batchResult { return batchResult{err: fmt.Errorf("generate: %w", ctx.Err())} }
 	select {
 	case b.queue <- it:
 	case <-ctx.Done():
 		b.limit.note(b.limit.onWait, b.limit.waiting.Add(-1))
-		return it, batchResult{err: fmt.Errorf("generate: %w", ctx.Err())}
+		return it, canceled()
 	}
 	select {
 	case res := <-it.done:
 		return it, res
 	case <-ctx.Done():
-		return it, batchResult{err: fmt.Errorf("generate: %w", ctx.Err())}
+		return it, canceled()
 	}
 }
 

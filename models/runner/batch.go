@@ -481,39 +481,30 @@ func (b *Batch) run() ([]float32, error) {
 	length := int64(b.length)
 	var vs []ort.Value
 	defer func() { destroy(vs) }()
-	view := func(shape ort.Shape, data []float32) error {
-		v, err := ort.NewTensor(shape, data)
-		if err != nil {
-			return engine("step tensor", err)
-		}
-		vs = append(vs, v)
-		return nil
-	}
+	var err error
 	pos := make([]int32, n)
 	for j, s := range b.start {
 		pos[j] = int32(b.length) - s
 	}
 	for _, ids := range [][]int32{b.token, pos, b.start} {
-		v, err := ort.NewTensor(ort.NewShape(n), ids)
-		if err != nil {
-			return nil, engine("step tensor", err)
+		if vs, err = appendView(vs, ort.NewShape(n), ids); err != nil {
+			return nil, err
 		}
-		vs = append(vs, v)
 	}
 	for _, c := range b.cross {
-		if err := view(ort.NewShape(n, heads, int64(cfg.NumPatches()), dim), c); err != nil {
+		if vs, err = appendView(vs, ort.NewShape(n, heads, int64(cfg.NumPatches()), dim), c); err != nil {
 			return nil, err
 		}
 	}
 	for _, c := range b.cache {
-		if err := view(ort.NewShape(n, heads, length, dim), c); err != nil {
+		if vs, err = appendView(vs, ort.NewShape(n, heads, length, dim), c); err != nil {
 			return nil, err
 		}
 	}
 	in := len(vs)
 	for i := range b.spare {
 		b.spare[i] = slices.Grow(b.spare[i][:0], int(n*heads*(length+1)*dim))[:n*heads*(length+1)*dim]
-		if err := view(ort.NewShape(n, heads, length+1, dim), b.spare[i]); err != nil {
+		if vs, err = appendView(vs, ort.NewShape(n, heads, length+1, dim), b.spare[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -529,6 +520,16 @@ func (b *Batch) run() ([]float32, error) {
 	b.cache, b.spare = b.spare, b.cache
 	b.length++
 	return slices.Clone(logits), nil
+}
+
+// appendView appends to vs a tensor over data (ONNX Runtime reads and
+// writes the Go buffer in place).
+func appendView[T ort.TensorData](vs []ort.Value, shape ort.Shape, data []T) ([]ort.Value, error) {
+	v, err := ort.NewTensor(shape, data)
+	if err != nil {
+		return vs, engine("step tensor", err)
+	}
+	return append(vs, v), nil
 }
 
 // Close releases the batch's buffers; groups still in it get no result.

@@ -20,27 +20,12 @@ import (
 // over the same tokens, and its greedy tokens against a full-prefix
 // recompute.
 func TestDecoderStepDynamicMatchesDecode(t *testing.T) {
-	cfg := tinyConfig(13, 7)
-	m := newTestModel(t, cfg, 5)
 	const batch = 3
-	images := randImages(rand.New(rand.NewPCG(9, 9)), cfg, batch)
-	full, err := m.Generate(images, GenerateOptions{FullRecompute: true, KeepLogits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, m, images, full, cross, step := dynamicStepSetup(t, batch)
 	cached, err := m.Generate(images, GenerateOptions{KeepLogits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cross, err := m.Encode(images)
-	if err != nil {
-		t.Fatal(err)
-	}
-	step, err := context.NewExec(m.Backend(), m.Context().Checked(false), DecoderStepDynamicGraph(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer step.Finalize()
 
 	token := make([]int32, batch)
 	for b := range token {
@@ -99,23 +84,8 @@ func TestDecoderStepDynamicMatchesDecode(t *testing.T) {
 // it writes into the cache is masked. Each row's logits at its own
 // position must be the full-prefix recompute's for that image.
 func TestDecoderStepDynamicStaggeredRows(t *testing.T) {
-	cfg := tinyConfig(13, 7)
-	m := newTestModel(t, cfg, 5)
 	const batch = 3
-	images := randImages(rand.New(rand.NewPCG(9, 9)), cfg, batch)
-	full, err := m.Generate(images, GenerateOptions{FullRecompute: true, KeepLogits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cross, err := m.Encode(images)
-	if err != nil {
-		t.Fatal(err)
-	}
-	step, err := context.NewExec(m.Backend(), m.Context().Checked(false), DecoderStepDynamicGraph(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer step.Finalize()
+	cfg, _, _, full, cross, step := dynamicStepSetup(t, batch)
 
 	const garbage = 2 // cached positions of rows that left
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -205,4 +175,28 @@ func argmax(x []float32) int32 {
 		}
 	}
 	return int32(best)
+}
+
+// dynamicStepSetup is the tests' model, batch random images, their
+// full-prefix generation (the reference), their encoder outputs and the
+// dynamic decoder step; the step is finalized when the test ends.
+func dynamicStepSetup(t *testing.T, batch int) (Config, *Model, *tensors.Tensor, *Generation, []*tensors.Tensor, *context.Exec) {
+	t.Helper()
+	cfg := tinyConfig(13, 7)
+	m := newTestModel(t, cfg, 5)
+	images := randImages(rand.New(rand.NewPCG(9, 9)), cfg, batch)
+	full, err := m.Generate(images, GenerateOptions{FullRecompute: true, KeepLogits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cross, err := m.Encode(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := context.NewExec(m.Backend(), m.Context().Checked(false), DecoderStepDynamicGraph(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(step.Finalize)
+	return cfg, m, images, full, cross, step
 }
