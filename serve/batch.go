@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -171,8 +172,9 @@ type batchItem struct {
 	n      int
 	opts   runner.GenerateOptions
 	queued time.Time
-	// Set by the batcher before done is sent.
-	started time.Time // the decoder step it joined at
+	// Set by the encoder stage before the item reaches the loop.
+	started time.Time // its encoder call began
+	enc     *runner.Encoding
 	done    chan batchResult
 }
 
@@ -181,37 +183,45 @@ type batchResult struct {
 	err error
 }
 
-// batcher runs one model's requests in a continuous batch
-// (runner.Batch): a request joins the decoder batch at the next decoder
-// step, and leaves it at its last token, so arrivals never wait for a
-// whole batch to finish. Each decoder step (and the encoder call of the
-// requests joining at it) runs on an inference slot of the server's
-// limiter, taken per step, so the batchers of several models share the
-// server's concurrency bound step by step.
+// batcher runs one model's requests in a continuous batch in two
+// stages, each a goroutine: the encoder stage gathers the requests that
+// arrived and encodes them in one call, while the decoder loop runs the
+// steps of the batch in flight (runner.Batch); an encoded request joins
+// the decoder batch at its next step and leaves it at its last token.
+// So arrivals never wait for a whole batch to finish, and the encoder
+// (most of the work for captioning's 64 patches) runs beside the decoder
+// instead of between its steps. Each encoder call and each decoder step
+// takes an inference slot of the server's limiter, so the batchers of
+// several models share the server's concurrency bound, and with one slot
+// the stages take turns.
 type batcher struct {
-	r      *runner.Runner
-	cfg    BatchConfig
-	limit  *limiter
-	sizes  prometheus.Observer // images per encoder call
-	rows   prometheus.Observer // rows per decoder step
-	queue  chan *batchItem
-	quit   chan struct{}
-	loopWG sync.WaitGroup
+	r       *runner.Runner
+	cfg     BatchConfig
+	limit   *limiter
+	sizes   prometheus.Observer // images per encoder call
+	rows    prometheus.Observer // rows per decoder step
+	queue   chan *batchItem     // submitted, for the encoder stage
+	encoded chan []*batchItem   // encoded together, for the decoder loop
+	quit    chan struct{}
+	wg      sync.WaitGroup
+	// busy counts the rows the encoder stage has taken and the loop not
+	// yet answered: 0 when the batcher is idle.
+	busy atomic.Int64
 
 	// Owned by the loop.
 	batch   *runner.Batch
 	members map[*runner.Member]*batchItem
-	joining []*batchItem // added since the last step: they join at the next
-	pending *batchItem   // did not fit; joins first when rows free up
+	pending []*batchItem // encoded, joining when rows free up
 }
 
 func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows prometheus.Observer) *batcher {
 	b := &batcher{r: r, cfg: cfg, limit: limit, sizes: sizes, rows: rows,
 		// Admission (limiter.admit) bounds the requests in the server, so
 		// a send here never blocks for long.
-		queue: make(chan *batchItem, cap(limit.admit)), quit: make(chan struct{}),
-		batch: r.NewBatch(), members: map[*runner.Member]*batchItem{}}
-	b.loopWG.Add(1)
+		queue: make(chan *batchItem, cap(limit.admit)), encoded: make(chan []*batchItem, 1),
+		quit: make(chan struct{}), batch: r.NewBatch(), members: map[*runner.Member]*batchItem{}}
+	b.wg.Add(2)
+	go b.encodeLoop()
 	go b.loop()
 	return b
 }
@@ -221,7 +231,7 @@ func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows p
 // and its references are gone).
 func (b *batcher) close() {
 	close(b.quit)
-	b.loopWG.Wait()
+	b.wg.Wait()
 }
 
 // generate runs one request's n images through the batcher: it waits
@@ -231,8 +241,8 @@ func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts ru
 	it := &batchItem{ctx: ctx, pixels: pixels, n: n, opts: opts, queued: time.Now(), done: make(chan batchResult, 1)}
 	b.limit.note(b.limit.onWait, b.limit.waiting.Add(1))
 	// The queue holds one item per admitted request, but a canceled
-	// request's item stays queued until the loop reads it (which it does
-	// not while a full batch decodes): the send must not outlast ctx.
+	// request's item stays queued until the encoder stage reads it: the
+	// send must not outlast ctx.
 	canceled := func() batchResult { return batchResult{err: fmt.Errorf("generate: %w", ctx.Err())} }
 	select {
 	case b.queue <- it:
@@ -250,53 +260,53 @@ func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts ru
 
 func (b *batcher) preferred(rows int) bool { return slices.Contains(b.cfg.PreferredSizes, rows) }
 
-// add lets it join the batch at the next step, or keeps it as pending
-// when its rows do not fit beside those in flight (a request larger
-// than MaxBatchSize runs when the batch is empty); false then.
-func (b *batcher) add(it *batchItem) bool {
-	if rows := b.batch.Rows(); rows > 0 && rows+it.n > b.cfg.MaxBatchSize {
-		b.pending = it
-		return false
-	}
-	b.limit.note(b.limit.onWait, b.limit.waiting.Add(-1))
-	m, err := b.batch.Add(it.pixels, runner.Group{Ctx: it.ctx, N: it.n, Opts: it.opts})
-	if err != nil {
-		it.done <- batchResult{err: err}
-		return true
-	}
-	b.limit.note(b.limit.onRun, b.limit.running.Add(1))
-	b.members[m] = it
-	b.joining = append(b.joining, it)
-	return true
+// answer ends it with res outside the decoder batch (it never joined).
+func (b *batcher) answer(it *batchItem, res batchResult) {
+	b.limit.note(b.limit.onRun, b.limit.running.Add(-1))
+	b.busy.Add(int64(-it.n))
+	it.done <- res
 }
 
-// open reports whether the batch takes more rows.
-func (b *batcher) open() bool { return b.pending == nil && b.batch.Rows() < b.cfg.MaxBatchSize }
-
-func (b *batcher) loop() {
-	defer b.loopWG.Done()
-	defer b.batch.Close()
+// encodeLoop is the encoder stage: it takes the requests that arrived
+// (with an idle batcher, waiting up to MaxQueueDelay for companions),
+// keeps taking them while it waits for an inference slot, encodes them
+// in one call of at most MaxBatchSize images (a larger request alone),
+// and hands them to the decoder loop.
+func (b *batcher) encodeLoop() {
+	defer b.wg.Done()
+	defer close(b.encoded)
+	var carry *batchItem // did not fit in the last call: first of the next
 	for {
-		idle := b.batch.Rows() == 0
-		if idle && b.pending == nil {
+		first := carry
+		carry = nil
+		if first == nil {
 			select {
-			case it := <-b.queue:
-				b.add(it)
+			case first = <-b.queue:
 			case <-b.quit:
+				select { // close comes after the last submit
+				case first = <-b.queue:
+				default:
+					return
+				}
+			}
+		}
+		idle := b.busy.Load() == 0
+		group, rows := []*batchItem{first}, first.n
+		take := func(it *batchItem) {
+			if rows+it.n > b.cfg.MaxBatchSize {
+				carry = it
 				return
 			}
-		} else if b.pending != nil && b.add(b.pending) {
-			b.pending = nil
+			group, rows = append(group, it), rows+it.n
 		}
-		// A fresh batch waits up to the delay for companions; a running
-		// one takes arrivals at its next step without waiting.
+		open := func() bool { return carry == nil && rows < b.cfg.MaxBatchSize }
 		if idle && b.cfg.MaxQueueDelay > 0 {
 			timer := time.NewTimer(b.cfg.MaxQueueDelay)
 		wait:
-			for b.open() && !(b.preferred(b.batch.Rows()) && len(b.queue) == 0) {
+			for open() && !(b.preferred(rows) && len(b.queue) == 0) {
 				select {
 				case it := <-b.queue:
-					b.add(it)
+					take(it)
 				case <-timer.C:
 					break wait
 				case <-b.quit:
@@ -305,18 +315,115 @@ func (b *batcher) loop() {
 			}
 			timer.Stop()
 		}
-		// Arrivals so far join at this step; so do those that come while
-		// every inference slot is busy.
+		// Every request already queued joins this call (a select with a
+		// free slot would pick the slot half the time and leave them),
+		// and so do arrivals while every inference slot is busy.
+	drain:
+		for open() {
+			select {
+			case it := <-b.queue:
+				take(it)
+			default:
+				break drain
+			}
+		}
 		for slot := false; !slot; {
 			queue := b.queue
-			if !b.open() {
+			if !open() {
 				queue = nil
 			}
 			select {
 			case b.limit.slots <- struct{}{}:
 				slot = true
 			case it := <-queue:
-				b.add(it)
+				take(it)
+			}
+		}
+		group = b.encode(group)
+		<-b.limit.slots
+		if len(group) > 0 {
+			b.encoded <- group
+		}
+	}
+}
+
+// encode runs the encoder on group's images in one call, on the slot the
+// caller holds, and returns the requests encoded; the others (bad
+// images, an engine failure) are answered here.
+func (b *batcher) encode(group []*batchItem) []*batchItem {
+	start := time.Now()
+	var sizes []int
+	var pixels []float32
+	ok := group[:0]
+	for _, it := range group {
+		b.limit.note(b.limit.onWait, b.limit.waiting.Add(-1))
+		b.limit.note(b.limit.onRun, b.limit.running.Add(1))
+		b.busy.Add(int64(it.n))
+		it.started = start
+		if err := b.r.CheckImages(it.pixels, it.n); err != nil {
+			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
+			continue
+		}
+		ok = append(ok, it)
+		sizes = append(sizes, it.n)
+	}
+	switch len(ok) {
+	case 0:
+		return nil
+	case 1:
+		pixels = ok[0].pixels
+	default:
+		for _, it := range ok {
+			pixels = append(pixels, it.pixels...)
+		}
+	}
+	b.sizes.Observe(float64(sum(sizes)))
+	encs, err := b.r.EncodeGroups(pixels, sizes)
+	for i, it := range ok {
+		if err != nil {
+			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
+			continue
+		}
+		it.enc, it.pixels = encs[i], nil
+	}
+	if err != nil {
+		return nil
+	}
+	return ok
+}
+
+// loop is the decoder stage: it lets the encoded requests join the batch
+// (as many rows as MaxBatchSize allows; the rest wait in pending), and
+// runs decoder steps while the batch has rows, each on an inference slot.
+func (b *batcher) loop() {
+	defer b.wg.Done()
+	defer b.batch.Close()
+	encoded := b.encoded
+	receive := func(group []*batchItem, ok bool) {
+		if !ok {
+			encoded = nil // the encoder stage has stopped
+			return
+		}
+		b.pending = append(b.pending, group...)
+		b.join()
+	}
+	for {
+		if b.batch.Rows() == 0 && len(b.pending) == 0 {
+			if encoded == nil {
+				return
+			}
+			group, ok := <-encoded
+			receive(group, ok)
+			continue
+		}
+		// Requests encoded while every inference slot is busy join at
+		// this step.
+		for slot := false; !slot; {
+			select {
+			case b.limit.slots <- struct{}{}:
+				slot = true
+			case group, ok := <-encoded:
+				receive(group, ok)
 			}
 		}
 		b.step()
@@ -324,29 +431,55 @@ func (b *batcher) loop() {
 	}
 }
 
-// step runs one decoder step and answers the requests that finished.
+// join adds the pending requests, oldest first, while their rows fit
+// beside those in flight (a request larger than MaxBatchSize joins an
+// empty batch). A request whose context ended is answered and dropped.
+func (b *batcher) join() {
+	for len(b.pending) > 0 {
+		it := b.pending[0]
+		if err := it.ctx.Err(); err != nil {
+			b.pending = b.pending[1:]
+			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
+			continue
+		}
+		if rows := b.batch.Rows(); rows > 0 && rows+it.n > b.cfg.MaxBatchSize {
+			return
+		}
+		b.pending = b.pending[1:]
+		m, err := b.batch.AddEncoded(it.enc, runner.Group{Ctx: it.ctx, N: it.n, Opts: it.opts})
+		if err != nil {
+			b.answer(it, batchResult{err: err})
+			continue
+		}
+		it.enc = nil
+		b.members[m] = it
+	}
+}
+
+// step runs one decoder step, answers the requests that finished, and
+// lets pending requests take the rows they freed.
 func (b *batcher) step() {
-	start := time.Now()
 	// An engine failure fails every group of the batch: they are among
 	// the finished, each with the error.
 	res, _ := b.batch.Step()
-	for _, it := range b.joining {
-		it.started = start
-	}
-	b.joining = b.joining[:0]
-	if res.Joined > 0 {
-		b.sizes.Observe(float64(res.Joined))
-	}
 	if res.Rows > 0 {
 		b.rows.Observe(float64(res.Rows))
 	}
 	for _, m := range res.Finished {
 		it := b.members[m]
 		delete(b.members, m)
-		b.limit.note(b.limit.onRun, b.limit.running.Add(-1))
 		r := m.Result()
-		it.done <- batchResult{gen: r.Gen, err: r.Err}
+		b.answer(it, batchResult{gen: r.Gen, err: r.Err})
 	}
+	b.join()
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 // extraMetrics are the series of batching and reloads, registered beside

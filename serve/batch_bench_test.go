@@ -30,6 +30,27 @@ func BenchmarkGenerateBatch(b *testing.B) {
 	}
 }
 
+// BenchmarkEncodeBatch: images/s of the shipped models' encoder in one
+// call of n images. Captioning's encoder (64 patches) gains little from
+// batching, which bounds what batching gains for its requests.
+func BenchmarkEncodeBatch(b *testing.B) {
+	reg := sharedRegistry(b)
+	for _, route := range []string{"detect", "caption"} {
+		m, pixels1, _ := greedyInput(b, reg, route)
+		for _, n := range []int{1, 4, 16} {
+			pixels := slices.Repeat(pixels1, n)
+			b.Run(fmt.Sprintf("%s/batch=%d", route, n), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := m.Runner.EncodeGroups(pixels, []int{n}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "img/s")
+			})
+		}
+	}
+}
+
 // BenchmarkContinuousBatch: images/s of the shipped models' greedy
 // decoding in a continuous batch holding n rows, whose requests join one
 // per step at first, so they finish at different steps and every step

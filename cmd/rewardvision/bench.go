@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,7 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			capImg := fs.String("caption-image", "", "serve/testdata/images/shapes-cap.png", "image for caption")
 			mf := addModelFlags(fs)
 			unbatchedFlag := fs.Bool("unbatched", "", true, "with --max-batch-size > 1, also measure the server without batching, in the same rounds")
+			cpuProfile := fs.String("cpu-profile", "", "", "write a CPU profile of the whole run (bare loop, clients and servers) to this file, for go tool pprof")
 			if err := fs.ParseNoArgs(args); err != nil {
 				return err
 			}
@@ -90,6 +92,17 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 				if _, ok := images[task]; !ok {
 					return cli.Usagef("--tasks: %q: want detect, caption or colorize", task)
 				}
+			}
+			if *cpuProfile != "" {
+				f, err := os.Create(*cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpu-profile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpu-profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
 			}
 			// The server must queue every client, never refuse one.
 			if *mf.maxQueue < slices.Max(concs) {

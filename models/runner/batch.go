@@ -127,6 +127,7 @@ type memberRow struct {
 type Member struct {
 	Group
 	images []float32
+	enc    *Encoding // set once encoded (by AddEncoded, or at its join)
 	gen    *Generation
 	noise  *noiseStream
 	u      []float32 // this step's noise
@@ -166,6 +167,20 @@ func (b *Batch) Add(images []float32, g Group) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
+	return m, nil
+}
+
+// AddEncoded is Add for a group encoded ahead with EncodeGroups: it
+// joins at the next Step without an encoder call.
+func (b *Batch) AddEncoded(e *Encoding, g Group) (*Member, error) {
+	if e == nil || e.n != g.N {
+		return nil, fmt.Errorf("generate: %w", badInput("images", "encoding of %d images for a group of %d", e.Len(), g.N))
+	}
+	m, err := b.add(nil, g)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	m.enc = e
 	return m, nil
 }
 
@@ -349,44 +364,52 @@ func (b *Batch) trim(from int) {
 	b.length -= from
 }
 
-// admit lets the groups of join into the batch: their images are encoded
-// in one call and their rows appended, with empty cache rows whose history
-// starts at the cache's end. It returns the rows that joined.
+// admit lets the groups of join into the batch: those not encoded yet
+// are encoded in one call, and every group's rows are appended, with
+// empty cache rows whose history starts at the cache's end. It returns
+// the rows that joined.
 func (b *Batch) admit(join []*Member) (int, error) {
-	if len(join) == 0 {
-		return 0, nil
-	}
 	r := b.r
-	nj := 0
+	var raw []*Member
+	var sizes []int
 	for _, m := range join {
-		nj += m.N
-	}
-	images := join[0].images // one group: no copy
-	if len(join) > 1 {
-		images = make([]float32, 0, nj*len(images)/join[0].N)
-		for _, m := range join {
-			images = append(images, m.images...)
+		if m.enc == nil {
+			raw = append(raw, m)
+			sizes = append(sizes, m.N)
 		}
 	}
-	add, err := r.encode(images, nj)
-	if err != nil {
-		return 0, err
-	}
-	defer add.Close()
-	for i, v := range add.values {
-		data, err := floats(v, "cross")
+	if len(raw) > 0 {
+		images := raw[0].images // one group: no copy
+		if len(raw) > 1 {
+			images = nil
+			for _, m := range raw {
+				images = append(images, m.images...)
+			}
+		}
+		encs, err := r.encodeGroups(images, sizes)
 		if err != nil {
-			return 0, engine("cross", err)
+			return 0, err
 		}
-		b.cross[i] = append(b.cross[i], data...)
+		for i, m := range raw {
+			m.enc = encs[i]
+		}
 	}
 	cfg := r.Manifest.Architecture
+	nj := 0
+	for _, m := range join {
+		for i, c := range m.enc.cross {
+			b.cross[i] = append(b.cross[i], c...)
+		}
+		nj += m.N
+	}
 	for i := range b.cache {
 		b.cache[i] = zeros(b.cache[i], nj*cfg.Heads*b.length*cfg.HeadDim())
 	}
 	for _, m := range join {
 		m.joined = true
-		m.images = nil // encoded: the caller's pixels are not needed any more
+		// In the batch now: neither the caller's pixels nor the encoding
+		// are needed any more.
+		m.images, m.enc = nil, nil
 		if m.Opts.Temperature > 0 {
 			m.noise = newNoise(m.Opts.Seed, m.N*cfg.VocabSize)
 		}

@@ -87,8 +87,42 @@ func TestGenerateGroupsErrors(t *testing.T) {
 	}
 }
 
+// TestEncodeGroupsErrors: bad group sizes, images that do not match
+// them, and an encoding that does not match its group are ErrBadInput.
+func TestEncodeGroupsErrors(t *testing.T) {
+	dir, _ := trainedEntry(t)
+	r := openRunner(t, dir)
+	images := trainedImages(r) // 3 images
+	for _, sizes := range [][]int{{3, 0}, {2, 2}, {-1, 4}, {}} {
+		if _, err := r.EncodeGroups(images, sizes); !errors.Is(err, runner.ErrBadInput) {
+			t.Errorf("sizes %v: %v, want ErrBadInput", sizes, err)
+		}
+	}
+	encs, err := r.EncodeGroups(images, []int{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if encs[0].Len() != 1 || encs[1].Len() != 2 {
+		t.Fatalf("encodings of %d and %d images, want 1 and 2", encs[0].Len(), encs[1].Len())
+	}
+	b := r.NewBatch()
+	defer b.Close()
+	for _, tc := range []struct {
+		enc *runner.Encoding
+		n   int
+	}{{encs[1], 1}, {encs[0], 2}, {nil, 1}} {
+		if _, err := b.AddEncoded(tc.enc, runner.Group{N: tc.n}); !errors.Is(err, runner.ErrBadInput) {
+			t.Errorf("encoding of %d images for a group of %d: %v, want ErrBadInput", tc.enc.Len(), tc.n, err)
+		}
+	}
+	if b.Rows() != 0 {
+		t.Errorf("%d rows after refused groups, want 0", b.Rows())
+	}
+}
+
 // TestBatchJoinsMidFlight: groups join a running continuous batch at
-// several steps (two at the same step, one after the batch emptied) with
+// several steps (two at the same step, one after the batch emptied;
+// some encoded ahead with EncodeGroups and added with AddEncoded) with
 // greedy and seeded sampling mixed, and each gets what a call of its own
 // gives; the cache stays as long as the longest running group.
 func TestBatchJoinsMidFlight(t *testing.T) {
@@ -100,16 +134,31 @@ func TestBatchJoinsMidFlight(t *testing.T) {
 	type arrival struct {
 		step, first int // joins before this step; its first image
 		g           runner.Group
+		encoded     bool // encoded ahead (EncodeGroups, AddEncoded), not at its join
 	}
 	arrivals := []arrival{
-		{0, 0, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask}}},
-		{0, 3, runner.Group{N: 2, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 11}}},
-		{2, 2, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 0.7, Seed: 3, TopK: 3}}},
-		{2, 1, runner.Group{N: 2, Opts: runner.GenerateOptions{GrammarMask: mask, MaxTokens: 3}}},
-		{5, 5, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 5, TopP: 0.8}}},
-		{9, 1, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, KeepLogits: true}}},
-		{14, 4, runner.Group{N: 3, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 7}}},
-		{60, 0, runner.Group{N: 3, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 2}}},
+		{0, 0, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask}}, false},
+		{0, 3, runner.Group{N: 2, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 11}}, true},
+		{2, 2, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 0.7, Seed: 3, TopK: 3}}, true},
+		{2, 1, runner.Group{N: 2, Opts: runner.GenerateOptions{GrammarMask: mask, MaxTokens: 3}}, false},
+		{5, 5, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 5, TopP: 0.8}}, false},
+		{9, 1, runner.Group{N: 1, Opts: runner.GenerateOptions{GrammarMask: mask, KeepLogits: true}}, true},
+		{14, 4, runner.Group{N: 3, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 7}}, true},
+		{60, 0, runner.Group{N: 3, Opts: runner.GenerateOptions{GrammarMask: mask, Temperature: 1, Seed: 2}}, false},
+	}
+	// The encoded arrivals are encoded ahead in one call, as a server's
+	// encoder stage does, and split per group.
+	var pixels []float32
+	var sizes []int
+	for _, a := range arrivals {
+		if a.encoded {
+			pixels = append(pixels, images[a.first*per:(a.first+a.g.N)*per]...)
+			sizes = append(sizes, a.g.N)
+		}
+	}
+	encs, err := r.EncodeGroups(pixels, sizes)
+	if err != nil {
+		t.Fatal(err)
 	}
 	b := r.NewBatch()
 	defer b.Close()
@@ -120,7 +169,14 @@ func TestBatchJoinsMidFlight(t *testing.T) {
 	for s := 0; next < len(arrivals) || b.Rows() > 0; s++ {
 		for ; next < len(arrivals) && arrivals[next].step == s; next++ {
 			a := arrivals[next]
-			mb, err := b.Add(images[a.first*per:(a.first+a.g.N)*per], a.g)
+			var mb *runner.Member
+			var err error
+			if a.encoded {
+				mb, err = b.AddEncoded(encs[0], a.g)
+				encs = encs[1:]
+			} else {
+				mb, err = b.Add(images[a.first*per:(a.first+a.g.N)*per], a.g)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -77,4 +78,73 @@ func (r *Runner) encode(images []float32, n int) (*Cross, error) {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
 	return &Cross{Batch: n, values: out}, nil
+}
+
+// Encoding is one group's images run through the encoder ahead of its
+// join (Batch.AddEncoded): the cross-attention keys and values of its
+// rows, copied out of ONNX Runtime. A server encodes arrivals on one
+// inference slot while the decoder steps of the running batch take
+// another, so the encoder (most of captioning's work) and the decoder
+// run at once.
+type Encoding struct {
+	n     int
+	cross [][]float32 // per decoder layer, k/v interleaved as in Cross: n rows each
+}
+
+// Len is the number of images encoded (0 for nil).
+func (e *Encoding) Len() int {
+	if e == nil {
+		return 0
+	}
+	return e.n
+}
+
+// EncodeGroups runs the encoder once over the images of several groups,
+// sizes[i] consecutive images each (see CheckImages), and returns each
+// group's Encoding. It may run while a Batch of the runner steps.
+func (r *Runner) EncodeGroups(images []float32, sizes []int) ([]*Encoding, error) {
+	n := 0
+	for _, k := range sizes {
+		if k < 1 {
+			return nil, fmt.Errorf("encode: %w", badInput("images", "group of %d images, want ≥ 1", k))
+		}
+		n += k
+	}
+	if err := r.CheckImages(images, n); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
+	r.bindMu.RLock()
+	defer r.bindMu.RUnlock()
+	return r.encodeGroups(images, sizes)
+}
+
+// encodeGroups is EncodeGroups for checked input; the caller holds bindMu
+// for reading.
+func (r *Runner) encodeGroups(images []float32, sizes []int) ([]*Encoding, error) {
+	n := 0
+	for _, k := range sizes {
+		n += k
+	}
+	c, err := r.encode(images, n)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	out := make([]*Encoding, len(sizes))
+	for g, k := range sizes {
+		out[g] = &Encoding{n: k, cross: make([][]float32, len(c.values))}
+	}
+	for i, v := range c.values {
+		data, err := floats(v, "cross")
+		if err != nil {
+			return nil, engine("cross", err)
+		}
+		row := len(data) / n
+		off := 0
+		for g, k := range sizes {
+			out[g].cross[i] = slices.Clone(data[off*row : (off+k)*row])
+			off += k
+		}
+	}
+	return out, nil
 }
