@@ -17,21 +17,23 @@ import (
 	"rewardvision/models/runner"
 )
 
-// BatchConfig is dynamic batching, per model: requests run in one
-// continuous batch (runner.Batch), joining the decoder batch at the next
-// decoder step (arrivals at one step share an encoder call) and leaving
-// it at their last token. MaxBatchSize ≤ 1 turns it off.
+// BatchConfig is dynamic batching, per model: the requests that arrived
+// share an encoder call, then join the continuous decoder batch
+// (runner.Batch) at its next step and leave it at their last token.
+// MaxBatchSize ≤ 1 turns it off.
 type BatchConfig struct {
-	// MaxBatchSize is the most rows (images) in flight, so in one decoder
-	// step; a single request with more (num_samples) runs alone.
+	// MaxBatchSize is the most rows (images) in one encoder call and in
+	// one decoder step; a single request with more (num_samples) runs
+	// alone.
 	MaxBatchSize int
-	// MaxQueueDelay is how long the first request of an idle batch waits
-	// for others while an inference slot is free; a running batch takes
-	// arrivals at its next step. While every slot is busy requests
+	// MaxQueueDelay is how long the first request of an idle batcher
+	// waits for others while an inference slot is free; a busy batcher
+	// encodes what has arrived at once. While every slot is busy requests
 	// gather anyway, so 0 still batches under load.
 	MaxQueueDelay time.Duration
-	// PreferredSizes: an idle batch that reaches one of these sizes with
-	// nobody else waiting starts at once instead of waiting out the delay.
+	// PreferredSizes: an idle batcher that gathers one of these sizes
+	// with nobody else waiting starts at once instead of waiting out the
+	// delay.
 	PreferredSizes []int
 	// PerModel overrides the settings above for a model, by repository
 	// folder name or model.json name (ParseModelBatching reads it).
@@ -494,7 +496,7 @@ func newExtraMetrics(reg *prometheus.Registry) *extraMetrics {
 	buckets := []float64{1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64}
 	m := &extraMetrics{
 		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "rewardvision_batch_size", Help: "Images per encoder call of the continuous batcher (the requests joining at one decoder step), by model.",
+			Name: "rewardvision_batch_size", Help: "Images per encoder call of the continuous batcher (the requests that arrived meanwhile), by model.",
 			Buckets: buckets,
 		}, []string{"model"}),
 		decoderRows: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -570,7 +572,7 @@ func (s *Server) Unbatched() (*Server, error) {
 // BatchStats are the continuous batchers' counts so far (`bench serve`
 // reports the means).
 type BatchStats struct {
-	EncoderCalls uint64  // encoder calls (requests joining at one step share one)
+	EncoderCalls uint64  // encoder calls (the requests waiting share one)
 	Images       float64 // images they encoded
 	DecoderSteps uint64
 	Rows         float64 // rows the decoder steps ran

@@ -1,7 +1,7 @@
 package serve
 
-// Admission without a slot, for batched requests: the batcher takes the
-// inference slot for a whole batch (batch.go).
+// Admission without a slot, for batched requests: the batcher takes an
+// inference slot for each encoder call and decoder step (batch.go).
 
 // admitOne admits a request or refuses it at once when the server holds
 // as many as it admits.

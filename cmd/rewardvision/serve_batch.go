@@ -24,7 +24,7 @@ type batchFlags struct {
 
 func addBatchFlags(fs *cli.FlagSet) batchFlags {
 	return batchFlags{
-		maxBatch:  fs.Int("max-batch-size", "RV_MAX_BATCH_SIZE", 1, "dynamic batching: most images in flight per model, so per decoder step (1: off)"),
+		maxBatch:  fs.Int("max-batch-size", "RV_MAX_BATCH_SIZE", 1, "dynamic batching: most images per encoder call and per decoder step, per model (1: off)"),
 		delayUS:   fs.Int("max-queue-delay-us", "RV_MAX_QUEUE_DELAY_US", 0, "dynamic batching: microseconds an idle batch waits for more requests while a slot is free"),
 		preferred: fs.String("preferred-batch-sizes", "RV_PREFERRED_BATCH_SIZES", "", "dynamic batching: sizes at which an idle batch starts at once, comma-separated"),
 		perModel:  fs.String("model-batching", "RV_MODEL_BATCHING", "", "dynamic batching per model, over the flags above: NAME:max=16,delay_us=2000,preferred=8+16;NAME2:max=1"),
