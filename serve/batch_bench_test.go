@@ -55,37 +55,56 @@ func BenchmarkEncodeBatch(b *testing.B) {
 // decoding in a continuous batch holding n rows, whose requests join one
 // per step at first, so they finish at different steps and every step
 // has one leaving and one joining (the server's regime under steady
-// load); compare with BenchmarkGenerateBatch's batch of n.
+// load); compare with BenchmarkGenerateBatch's batch of n. In the
+// "encoded" runs the requests join encoded ahead (Batch.AddEncoded), so
+// ns/op is the decoder step's alone, as the server's decoder stage runs
+// it beside the encoder.
 func BenchmarkContinuousBatch(b *testing.B) {
 	reg := sharedRegistry(b)
 	for _, route := range []string{"detect", "caption"} {
 		m, pixels1, opts := greedyInput(b, reg, route)
-		for _, n := range []int{4, 16} {
-			b.Run(fmt.Sprintf("%s/rows=%d", route, n), func(b *testing.B) {
-				batch := m.Runner.NewBatch()
-				defer batch.Close()
-				join := func() {
-					if _, err := batch.Add(pixels1, runner.Group{N: 1, Opts: opts}); err != nil {
-						b.Fatal(err)
-					}
+		encs, err := m.Runner.EncodeGroups(pixels1, []int{1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, encoded := range []bool{false, true} {
+			for _, n := range []int{1, 4, 16} {
+				name := fmt.Sprintf("%s/rows=%d", route, n)
+				if encoded {
+					name += "/encoded"
 				}
-				done, steps := 0, 0
-				for b.Loop() {
-					if steps < n {
-						join()
+				b.Run(name, func(b *testing.B) {
+					batch := m.Runner.NewBatch()
+					defer batch.Close()
+					join := func() {
+						g := runner.Group{N: 1, Opts: opts}
+						if encoded {
+							_, err = batch.AddEncoded(encs[0], g)
+						} else {
+							_, err = batch.Add(pixels1, g)
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
 					}
-					res, err := batch.Step()
-					if err != nil {
-						b.Fatal(err)
+					done, steps := 0, 0
+					for b.Loop() {
+						if steps < n {
+							join()
+						}
+						res, err := batch.Step()
+						if err != nil {
+							b.Fatal(err)
+						}
+						steps++
+						for range res.Finished {
+							done++
+							join()
+						}
 					}
-					steps++
-					for range res.Finished {
-						done++
-						join()
-					}
-				}
-				b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "img/s")
-			})
+					b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "img/s")
+				})
+			}
 		}
 	}
 }
