@@ -262,7 +262,7 @@ func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts ru
 
 func (b *batcher) preferred(rows int) bool { return slices.Contains(b.cfg.PreferredSizes, rows) }
 
-// answer ends it with res outside the decoder batch (it never joined).
+// answer sends it its result and takes it off the running counts.
 func (b *batcher) answer(it *batchItem, res batchResult) {
 	b.limit.note(b.limit.onRun, b.limit.running.Add(-1))
 	b.busy.Add(int64(-it.n))
@@ -356,6 +356,7 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 	start := time.Now()
 	var sizes []int
 	var pixels []float32
+	images := 0
 	ok := group[:0]
 	for _, it := range group {
 		b.limit.note(b.limit.onWait, b.limit.waiting.Add(-1))
@@ -368,6 +369,7 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 		}
 		ok = append(ok, it)
 		sizes = append(sizes, it.n)
+		images += it.n
 	}
 	switch len(ok) {
 	case 0:
@@ -379,7 +381,7 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 			pixels = append(pixels, it.pixels...)
 		}
 	}
-	b.sizes.Observe(float64(sum(sizes)))
+	b.sizes.Observe(float64(images))
 	encs, err := b.r.EncodeGroups(pixels, sizes)
 	for i, it := range ok {
 		if err != nil {
@@ -474,14 +476,6 @@ func (b *batcher) step() {
 		b.answer(it, batchResult{gen: r.Gen, err: r.Err})
 	}
 	b.join()
-}
-
-func sum(xs []int) int {
-	n := 0
-	for _, x := range xs {
-		n += x
-	}
-	return n
 }
 
 // extraMetrics are the series of batching and reloads, registered beside

@@ -372,16 +372,18 @@ func (b *Batch) admit(join []*Member) (int, error) {
 	r := b.r
 	var raw []*Member
 	var sizes []int
+	nraw := 0
 	for _, m := range join {
 		if m.enc == nil {
 			raw = append(raw, m)
 			sizes = append(sizes, m.N)
+			nraw += m.N
 		}
 	}
 	if len(raw) > 0 {
 		images := raw[0].images // one group: no copy
 		if len(raw) > 1 {
-			images = nil
+			images = make([]float32, 0, nraw*len(images)/raw[0].N)
 			for _, m := range raw {
 				images = append(images, m.images...)
 			}
