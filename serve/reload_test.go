@@ -92,13 +92,15 @@ func TestSwapUnderLoad(t *testing.T) {
 // without it RSS rose ~40% over the cycles, ONNX Runtime's freed load
 // buffers staying in glibc's heap), and sessions run without ORT's CPU
 // arena (runner.Options.NoArena; with the arena, +7.8% against +2.3%).
+// Batching is on, as in deploy/, so each cycle also retires the models'
+// batchers, whose goroutines must end with them.
 func TestReloadMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("50 reloads")
 	}
 	dir := copyRepo(t)
 	reg := ownRegistry(t, dir)
-	s, ts := newServer(t, reg, Config{})
+	s, ts := newServer(t, reg, Config{Batch: BatchConfig{MaxBatchSize: 4}})
 	t.Cleanup(func() { reg.Close() })
 	img := detImage(t)
 	cycle := func() {
@@ -120,7 +122,7 @@ func TestReloadMemory(t *testing.T) {
 		return rssKB()
 	}
 	cycle()
-	first := rss()
+	first, goroutines := rss(), runtime.NumGoroutine()
 	for i := range 49 {
 		cycle()
 		if os.Getenv("RV_RELOAD_TRACE") != "" && i%8 == 7 {
@@ -129,6 +131,9 @@ func TestReloadMemory(t *testing.T) {
 	}
 	last := rss()
 	t.Logf("RSS after 1 reload cycle %d kB, after 50 %d kB (%+.1f%%)", first, last, 100*float64(last-first)/float64(first))
+	if n := runtime.NumGoroutine(); n > goroutines {
+		t.Errorf("%d goroutines after 50 reload cycles, %d after the first: retired batchers left theirs", n, goroutines)
+	}
 	if first == 0 {
 		t.Skip("no /proc/self/status")
 	}
