@@ -24,6 +24,8 @@
 # Usage: scripts/cli-sweep.sh            (from anywhere in the repo)
 #   SWEEP_ONLY=REGEX    run only the CLI cases whose name matches
 #   SWEEP_SERVER=0      skip the HTTP part
+#   SWEEP_SERVER=only   run only the HTTP part
+#   SWEEP_SERVE_FLAGS="--max-batch-size 8"   more flags for that server
 #   SWEEP_KEEP=1        keep the temp dir (its path is printed)
 #   SWEEP_TIMEOUT=20    seconds per case
 # Exit status: 0 when every case is success/clear/usage, 1 otherwise.
@@ -241,6 +243,7 @@ GOINTERNAL='invalid character|unexpected EOF|cannot unmarshal|strconv\.|runtime 
 #   $O  a fresh empty folder for the case's outputs: after a failed run it
 #       must be as it was before (files put there before c are the case's)
 c() {
+	[ "${SWEEP_SERVER:-1}" = only ] && return
 	local name=$1 want=__auto__ code= invalid=0 keep=0 tmo=$TIMEOUT
 	local -a envs=()
 	shift
@@ -1026,10 +1029,11 @@ c "RV_REPO=file (serve)" -t 8 -w "RV_REPO|$IN/file" -e RV_REPO="$IN/file" -- ser
 # ------------------------------------------------------------- the server
 HTTPRES=$T/http.tsv
 : >"$HTTPRES"
-if [ "${SWEEP_SERVER:-1}" = 1 ] && [ -z "$ONLY" ]; then
-	echo "starting the server ..."
+if [ "${SWEEP_SERVER:-1}" = only ] || { [ "${SWEEP_SERVER:-1}" = 1 ] && [ -z "$ONLY" ]; }; then
+	echo "starting the server ${SWEEP_SERVE_FLAGS:-}..."
 	SLOG=$T/serve.log
-	"$BIN" serve --addr 127.0.0.1:0 --repo "$MODELS" --max-body-mb 2 --timeout 10s >"$SLOG" 2>&1 &
+	# shellcheck disable=SC2086 # the extra flags split into words
+	"$BIN" serve --addr 127.0.0.1:0 --repo "$MODELS" --max-body-mb 2 --timeout 10s ${SWEEP_SERVE_FLAGS:-} >"$SLOG" 2>&1 &
 	SERVER_PID=$!
 	URL=
 	for _ in $(seq 100); do
