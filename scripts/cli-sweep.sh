@@ -790,6 +790,7 @@ c "serve: --max-queue -1" -t $ST -2 -w max-queue -- serve --addr 127.0.0.1:0 --m
 c "serve: --max-inflight -1" -t $ST -2 -w max-inflight -- serve --addr 127.0.0.1:0 --max-inflight -1
 c "serve: --max-batch-size 0" -t $ST -2 -w max-batch-size -- serve --addr 127.0.0.1:0 --max-batch-size 0
 c "serve: --max-queue-delay-us -1" -t $ST -2 -w max-queue-delay-us -- serve --addr 127.0.0.1:0 --max-queue-delay-us -1
+c "serve: --batch-idle-release 0s" -t $ST -2 -w batch-idle-release -- serve --addr 127.0.0.1:0 --batch-idle-release 0s
 c "serve: --preferred-batch-sizes 0,x" -t $ST -2 -w preferred-batch-sizes -- serve --addr 127.0.0.1:0 --max-batch-size 8 --preferred-batch-sizes 0,x
 c "serve: --preferred-batch-sizes without batching" -t $ST -2 -x -w preferred -- serve --addr 127.0.0.1:0 --preferred-batch-sizes 4
 c "serve: --model-batching max=abc" -t $ST -2 -w abc -- serve --addr 127.0.0.1:0 --model-batching 'detection-mle:max=abc'

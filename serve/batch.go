@@ -35,6 +35,11 @@ type BatchConfig struct {
 	// with nobody else waiting starts at once instead of waiting out the
 	// delay.
 	PreferredSizes []int
+	// IdleRelease is how long a batcher with nothing to decode keeps its
+	// decoder buffers (encoder outputs and KV cache, sized for the
+	// largest batch it ran) for the next requests before freeing them
+	// (0: one second).
+	IdleRelease time.Duration
 	// PerModel overrides the settings above for a model, by repository
 	// folder name or model.json name (ParseModelBatching reads it).
 	PerModel map[string]BatchConfig
@@ -202,6 +207,7 @@ type batcher struct {
 	limit   *limiter
 	sizes   prometheus.Observer // images per encoder call
 	rows    prometheus.Observer // rows per decoder step
+	held    func(bytes float64) // reports the decoder buffers' size
 	queue   chan *batchItem     // submitted, for the encoder stage
 	encoded chan []*batchItem   // encoded together, for the decoder loop
 	quit    chan struct{}
@@ -216,8 +222,11 @@ type batcher struct {
 	pending []*batchItem // encoded, joining when rows free up
 }
 
-func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows prometheus.Observer) *batcher {
-	b := &batcher{r: r, cfg: cfg, limit: limit, sizes: sizes, rows: rows,
+func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows prometheus.Observer, held func(float64)) *batcher {
+	if cfg.IdleRelease <= 0 {
+		cfg.IdleRelease = time.Second
+	}
+	b := &batcher{r: r, cfg: cfg, limit: limit, sizes: sizes, rows: rows, held: held,
 		// Admission (limiter.admit) bounds the requests in the server, so
 		// a send here never blocks for long.
 		queue: make(chan *batchItem, cap(limit.admit)), encoded: make(chan []*batchItem, 1),
@@ -401,6 +410,7 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 // runs decoder steps while the batch has rows, each on an inference slot.
 func (b *batcher) loop() {
 	defer b.wg.Done()
+	defer b.held(0)
 	defer b.batch.Close()
 	encoded := b.encoded
 	receive := func(group []*batchItem, ok bool) {
@@ -411,13 +421,29 @@ func (b *batcher) loop() {
 		b.pending = append(b.pending, group...)
 		b.join()
 	}
+	release := time.NewTimer(b.cfg.IdleRelease)
+	release.Stop()
 	for {
 		if b.batch.Rows() == 0 && len(b.pending) == 0 {
 			if encoded == nil {
 				return
 			}
-			group, ok := <-encoded
-			receive(group, ok)
+			// An idle batcher frees its buffers after a while; until
+			// then the next requests reuse them.
+			idle := release.C
+			if b.batch.Held() == 0 {
+				idle = nil
+			} else {
+				release.Reset(b.cfg.IdleRelease)
+			}
+			select {
+			case group, ok := <-encoded:
+				release.Stop()
+				receive(group, ok)
+			case <-idle:
+				b.batch.Close()
+				b.held(0)
+			}
 			continue
 		}
 		// Requests encoded while every inference slot is busy join at
@@ -469,6 +495,7 @@ func (b *batcher) step() {
 	if res.Rows > 0 {
 		b.rows.Observe(float64(res.Rows))
 	}
+	b.held(float64(b.batch.Held()))
 	for _, m := range res.Finished {
 		it := b.members[m]
 		delete(b.members, m)
@@ -483,6 +510,7 @@ func (b *batcher) step() {
 type extraMetrics struct {
 	batchSize   *prometheus.HistogramVec // model
 	decoderRows *prometheus.HistogramVec // model
+	batchBytes  *prometheus.GaugeVec     // model
 	reloads     *prometheus.CounterVec   // op
 }
 
@@ -497,18 +525,22 @@ func newExtraMetrics(reg *prometheus.Registry) *extraMetrics {
 			Name: "rewardvision_batch_decoder_rows", Help: "Rows per decoder step of the continuous batcher, by model.",
 			Buckets: buckets,
 		}, []string{"model"}),
+		batchBytes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "rewardvision_batch_buffer_bytes", Help: "Bytes the continuous batcher's decoder buffers hold (freed after --batch-idle-release without requests), by model.",
+		}, []string{"model"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rewardvision_model_repository_operations_total", Help: "Model loads, unloads and repository rescans.",
 		}, []string{"op"}),
 	}
-	reg.MustRegister(m.batchSize, m.decoderRows, m.reloads)
+	reg.MustRegister(m.batchSize, m.decoderRows, m.batchBytes, m.reloads)
 	return m
 }
 
 // attachBatcher gives m a batcher when batching is on.
 func (s *Server) attachBatcher(m *Model) {
 	if cfg := s.cfg.Batch.forModel(m); cfg.Enabled() && m.batch == nil {
-		m.batch = newBatcher(m.Runner, cfg, s.limit, s.xm.batchSize.WithLabelValues(m.Ref.Name), s.xm.decoderRows.WithLabelValues(m.Ref.Name))
+		m.batch = newBatcher(m.Runner, cfg, s.limit, s.xm.batchSize.WithLabelValues(m.Ref.Name),
+			s.xm.decoderRows.WithLabelValues(m.Ref.Name), s.xm.batchBytes.WithLabelValues(m.Ref.Name).Set)
 	}
 }
 

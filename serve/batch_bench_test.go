@@ -112,7 +112,7 @@ func BenchmarkContinuousBatch(b *testing.B) {
 // greedyInput is the shipped MLE model of route, its test image
 // preprocessed, and greedy decoding options: the input of the batching
 // benchmarks.
-func greedyInput(b *testing.B, reg *Registry, route string) (*Model, []float32, runner.GenerateOptions) {
+func greedyInput(b testing.TB, reg *Registry, route string) (*Model, []float32, runner.GenerateOptions) {
 	b.Helper()
 	m, err := reg.Lookup(route, "mle")
 	if err != nil {

@@ -9,10 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"rewardvision/api"
 	"rewardvision/models/ortrun"
@@ -147,6 +150,40 @@ func TestBatchingCancel(t *testing.T) {
 	}
 }
 
+// TestBatcherIdleRelease: a batcher keeps its decoder buffers for the
+// next requests while they come, and frees them once it has had nothing
+// to decode for IdleRelease; it reports each size it holds.
+func TestBatcherIdleRelease(t *testing.T) {
+	m, pixels, opts := greedyInput(t, sharedRegistry(t), "caption")
+	var mu sync.Mutex
+	var held []float64
+	record := func(v float64) { mu.Lock(); held = append(held, v); mu.Unlock() }
+	reported := func() []float64 { mu.Lock(); defer mu.Unlock(); return slices.Clone(held) }
+	b := newBatcher(m.Runner, BatchConfig{MaxBatchSize: 4, IdleRelease: 50 * time.Millisecond}, newLimiter(1, 4),
+		prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sizes"}), prometheus.NewHistogram(prometheus.HistogramOpts{Name: "rows"}), record)
+	for range 2 {
+		if _, res := b.generate(context.Background(), pixels, 1, opts); res.err != nil {
+			t.Fatal(res.err)
+		}
+	}
+	got := reported()
+	if len(got) == 0 || slices.Min(got) <= 0 {
+		t.Fatalf("held %v while decoding, want sizes > 0", got)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if got = reported(); got[len(got)-1] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("held %v: not freed 10 s after the last request", got)
+		}
+	}
+	b.close()
+	if got := reported(); got[len(got)-1] != 0 {
+		t.Errorf("held %v after close, want 0 last", got)
+	}
+}
+
 // TestBatchingJoinsMidFlight: a request arriving while another is being
 // decoded joins its decoder batch at the next step over HTTP, and both
 // get the answers of requests served alone. The test holds the only
@@ -264,8 +301,8 @@ func TestParseModelBatching(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", "map[]"},
 		{"detection-mle:max=16,delay_us=2000,preferred=8+16; captioning-mle:max=1",
-			"map[captioning-mle:{1 1ms [] map[]} detection-mle:{16 2ms [8 16] map[]}]"},
-		{"a:preferred=2", "map[a:{4 1ms [2] map[]}]"},
+			"map[captioning-mle:{1 1ms [] 0s map[]} detection-mle:{16 2ms [8 16] 0s map[]}]"},
+		{"a:preferred=2", "map[a:{4 1ms [2] 0s map[]}]"},
 		{"a:max=0", "error: model batching a: max=0: want ≥ 1"},
 		{"a:delay_us=-1", "error: model batching a: delay_us=-1: want ≥ 0"},
 		{"a:size=2", "error: model batching a: size=2: unknown key (max, delay_us, preferred)"},

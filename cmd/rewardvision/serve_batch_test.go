@@ -69,7 +69,7 @@ func TestBenchServeBatching(t *testing.T) {
 	if f := strings.Fields(lines[1]); len(f) != 13 || f[0] != "detect" || f[11] == "0.0" || f[12] == "0.0" {
 		t.Errorf("row %q", lines[1])
 	}
-	for _, bad := range [][]string{{"--max-batch-size", "0"}, {"--model-batching", "x:max=0"}, {"--preferred-batch-sizes", "a"}} {
+	for _, bad := range [][]string{{"--max-batch-size", "0"}, {"--model-batching", "x:max=0"}, {"--preferred-batch-sizes", "a"}, {"--batch-idle-release", "0s"}, {"--batch-idle-release", "x"}} {
 		if _, _, code := runCLI(t, nil, append([]string{"bench", "serve", "--concurrency", "1"}, bad...)...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)
 		}

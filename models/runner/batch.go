@@ -557,6 +557,16 @@ func appendView[T ort.TensorData](vs []ort.Value, shape ort.Shape, data []T) ([]
 	return append(vs, v), nil
 }
 
+// Held is the bytes the batch's buffers hold (their capacity), which stay
+// allocated for the next rows until Close.
+func (b *Batch) Held() int {
+	n := 4 * (cap(b.token) + cap(b.start))
+	for i := range b.cross {
+		n += 4 * (cap(b.cross[i]) + cap(b.cache[i]) + cap(b.spare[i]))
+	}
+	return n
+}
+
 // Close releases the batch's buffers; groups still in it get no result.
 func (b *Batch) Close() {
 	b.rows, b.token, b.start, b.length = nil, nil, nil, 0
