@@ -88,6 +88,9 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return err
 			}
+			if len(tasks) == 0 {
+				return cli.Usagef("--tasks: want at least one of detect, caption, colorize")
+			}
 			for _, task := range tasks {
 				if _, ok := images[task]; !ok {
 					return cli.Usagef("--tasks: %q: want detect, caption or colorize", task)

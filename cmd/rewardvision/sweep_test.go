@@ -99,6 +99,7 @@ func sweepCLICases(t *testing.T) []cliCase {
 		{"sweep: data gen --stuff with an empty item", nil, append(gen, "--max-stuff", "1", "--stuff", ",sky"), 2, "", `data gen: --stuff ",sky": item 1 is empty`},
 		{"sweep: data gen --shapes, spaces around items", nil, []string{"data", "gen", "--shapes", "circle, square", "--print-config"}, 0, `"circle"`, ""},
 		{"sweep: bench serve --tasks with an empty item", nil, []string{"bench", "serve", "--tasks", "detect,,caption"}, 2, "", `--tasks "detect,,caption": item 2 is empty`},
+		{"sweep: bench serve --tasks empty", nil, []string{"bench", "serve", "--tasks", ""}, 2, "", `--tasks: want at least one of detect, caption, colorize`},
 		{"sweep: serve --preferred-batch-sizes with an empty item", nil, []string{"serve", "--addr", "127.0.0.1:0", "--max-batch-size", "4", "--preferred-batch-sizes", "2,,4"}, 2, "", `--preferred-batch-sizes: "2,,4": item 2 is empty`},
 		{"sweep: eval captions --tokenize with --json", nil, []string{"eval", "captions", "--tokenize", lines, "--json"}, 2, "", "eval captions: --json has no effect with --tokenize " + lines},
 		{"sweep: eval captions --tokenize with --strict", nil, []string{"eval", "captions", "--tokenize", lines, "--strict"}, 2, "", "eval captions: --strict has no effect with --tokenize"},
