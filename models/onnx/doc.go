@@ -69,4 +69,13 @@
 // Any other op (convolutions, pooling, scatter, RNG, dynamic slices, FFT,
 // total-order comparisons, ...) fails the export with an
 // *UnsupportedOpError naming the op and the model function that called it.
+//
+// # Fusion
+//
+// After tracing, the twelve nodes of a models/nn layer norm become one
+// LayerNormalization and the six of a last-axis softmax one Softmax, when
+// no other node reads their intermediate values (fuse.go); ONNX Runtime
+// does not fuse these forms itself, and runs each node as a kernel over
+// the whole tensor. On the shipped models this cut the encoder's time by
+// 13–19% and a whole greedy decode at batch 1 by 17–31%.
 package onnx

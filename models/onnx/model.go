@@ -56,9 +56,10 @@ type Weight struct {
 }
 
 func newModel(ctx *context.Context, spec *Spec, b *Builder) (*Model, error) {
-	m := &Model{Name: spec.Name, WeightsAs: spec.WeightsAs, nodes: b.nodes}
+	nodes, consts := b.fused()
+	m := &Model{Name: spec.Name, WeightsAs: spec.WeightsAs, nodes: nodes}
 	names := b.syms.names()
-	g := &onnxpb.Graph{Name: spec.Name, Nodes: b.nodes, Initializers: b.consts, DocString: spec.DocString}
+	g := &onnxpb.Graph{Name: spec.Name, Nodes: nodes, Initializers: consts, DocString: spec.DocString}
 	for i, in := range spec.Inputs {
 		vi, err := valueInfo(in.Name, b.inputs[i].shape.DType, b.inputs[i].dims, names)
 		if err != nil {
