@@ -104,7 +104,10 @@ func TestDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	goVersion := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(gomod)
-	if goVersion == nil || !strings.HasPrefix(st[0].base, "golang:"+string(goVersion[1])+"-") {
+	if goVersion == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	if !strings.HasPrefix(st[0].base, "golang:"+string(goVersion[1])+"-") {
 		t.Errorf("build stage FROM %s, want golang:%s-… (go.mod)", st[0].base, goVersion[1])
 	}
 

@@ -207,7 +207,7 @@ type batcher struct {
 	limit   *limiter
 	sizes   prometheus.Observer // images per encoder call
 	rows    prometheus.Observer // rows per decoder step
-	held    func(bytes float64) // reports the decoder buffers' size
+	held    func(delta float64) // adds to the decoder buffers' reported bytes
 	queue   chan *batchItem     // submitted, for the encoder stage
 	encoded chan []*batchItem   // encoded together, for the decoder loop
 	quit    chan struct{}
@@ -216,10 +216,15 @@ type batcher struct {
 	// yet answered: 0 when the batcher is idle.
 	busy atomic.Int64
 
+	// room is poked when requests are answered: the encoder stage waits
+	// on it while it is a batch ahead of the decoder.
+	room chan struct{}
+
 	// Owned by the loop.
-	batch   *runner.Batch
-	members map[*runner.Member]*batchItem
-	pending []*batchItem // encoded, joining when rows free up
+	batch    *runner.Batch
+	members  map[*runner.Member]*batchItem
+	pending  []*batchItem // encoded, joining when rows free up
+	reported float64      // the bytes last added through held
 }
 
 func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows prometheus.Observer, held func(float64)) *batcher {
@@ -230,7 +235,7 @@ func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows p
 		// Admission (limiter.admit) bounds the requests in the server, so
 		// a send here never blocks for long.
 		queue: make(chan *batchItem, cap(limit.admit)), encoded: make(chan []*batchItem, 1),
-		quit: make(chan struct{}), batch: r.NewBatch(), members: map[*runner.Member]*batchItem{}}
+		quit: make(chan struct{}), room: make(chan struct{}, 1), batch: r.NewBatch(), members: map[*runner.Member]*batchItem{}}
 	b.wg.Add(2)
 	go b.encodeLoop()
 	go b.loop()
@@ -276,6 +281,18 @@ func (b *batcher) answer(it *batchItem, res batchResult) {
 	b.limit.note(b.limit.onRun, b.limit.running.Add(-1))
 	b.busy.Add(int64(-it.n))
 	it.done <- res
+	select {
+	case b.room <- struct{}{}:
+	default:
+	}
+}
+
+// report sets this batcher's share of the buffer gauge to bytes. Shares
+// add up, so a model's old and new batchers during a reload each report
+// their own.
+func (b *batcher) report(bytes float64) {
+	b.held(bytes - b.reported)
+	b.reported = bytes
 }
 
 // encodeLoop is the encoder stage: it takes the requests that arrived
@@ -338,6 +355,11 @@ func (b *batcher) encodeLoop() {
 				break drain
 			}
 		}
+		// At most a batch ahead of the decoder: encodings of requests
+		// that cannot join yet would only hold memory and slot time.
+		for b.busy.Load() > 0 && b.busy.Load()+int64(rows) > int64(2*b.cfg.MaxBatchSize) {
+			<-b.room
+		}
 		for slot := false; !slot; {
 			queue := b.queue
 			if !open() {
@@ -372,6 +394,10 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 		b.limit.note(b.limit.onRun, b.limit.running.Add(1))
 		b.busy.Add(int64(it.n))
 		it.started = start
+		if err := it.ctx.Err(); err != nil { // its client has gone: no encoding
+			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
+			continue
+		}
 		if err := b.r.CheckImages(it.pixels, it.n); err != nil {
 			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
 			continue
@@ -410,7 +436,7 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 // runs decoder steps while the batch has rows, each on an inference slot.
 func (b *batcher) loop() {
 	defer b.wg.Done()
-	defer b.held(0)
+	defer b.report(0)
 	defer b.batch.Close()
 	encoded := b.encoded
 	receive := func(group []*batchItem, ok bool) {
@@ -442,7 +468,7 @@ func (b *batcher) loop() {
 				receive(group, ok)
 			case <-idle:
 				b.batch.Close()
-				b.held(0)
+				b.report(0)
 			}
 			continue
 		}
@@ -495,7 +521,7 @@ func (b *batcher) step() {
 	if res.Rows > 0 {
 		b.rows.Observe(float64(res.Rows))
 	}
-	b.held(float64(b.batch.Held()))
+	b.report(float64(b.batch.Held()))
 	for _, m := range res.Finished {
 		it := b.members[m]
 		delete(b.members, m)
@@ -540,7 +566,7 @@ func newExtraMetrics(reg *prometheus.Registry) *extraMetrics {
 func (s *Server) attachBatcher(m *Model) {
 	if cfg := s.cfg.Batch.forModel(m); cfg.Enabled() && m.batch == nil {
 		m.batch = newBatcher(m.Runner, cfg, s.limit, s.xm.batchSize.WithLabelValues(m.Ref.Name),
-			s.xm.decoderRows.WithLabelValues(m.Ref.Name), s.xm.batchBytes.WithLabelValues(m.Ref.Name).Set)
+			s.xm.decoderRows.WithLabelValues(m.Ref.Name), s.xm.batchBytes.WithLabelValues(m.Ref.Name).Add)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -150,14 +151,15 @@ func TestBatchingCancel(t *testing.T) {
 	}
 }
 
-// TestBatcherIdleRelease: a batcher keeps its decoder buffers for the
-// next requests while they come, and frees them once it has had nothing
-// to decode for IdleRelease; it reports each size it holds.
+// TestBatcherIdleRelease: a batcher reports the size of its decoder
+// buffers while it decodes, and frees them once it has had nothing to
+// decode for IdleRelease.
 func TestBatcherIdleRelease(t *testing.T) {
 	m, pixels, opts := greedyInput(t, sharedRegistry(t), "caption")
 	var mu sync.Mutex
-	var held []float64
-	record := func(v float64) { mu.Lock(); held = append(held, v); mu.Unlock() }
+	var held []float64 // the reported total after each change
+	total := 0.0
+	record := func(delta float64) { mu.Lock(); total += delta; held = append(held, total); mu.Unlock() }
 	reported := func() []float64 { mu.Lock(); defer mu.Unlock(); return slices.Clone(held) }
 	b := newBatcher(m.Runner, BatchConfig{MaxBatchSize: 4, IdleRelease: 50 * time.Millisecond}, newLimiter(1, 4),
 		prometheus.NewHistogram(prometheus.HistogramOpts{Name: "sizes"}), prometheus.NewHistogram(prometheus.HistogramOpts{Name: "rows"}), record)
@@ -179,8 +181,57 @@ func TestBatcherIdleRelease(t *testing.T) {
 		}
 	}
 	b.close()
-	if got := reported(); got[len(got)-1] != 0 {
-		t.Errorf("held %v after close, want 0 last", got)
+}
+
+// observed records what a batcher observes.
+type observed struct {
+	mu   sync.Mutex
+	vals []float64
+}
+
+func (o *observed) Observe(v float64) { o.mu.Lock(); o.vals = append(o.vals, v); o.mu.Unlock() }
+
+func (o *observed) sum() float64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	n := 0.0
+	for _, v := range o.vals {
+		n += v
+	}
+	return n
+}
+
+// TestBatcherSkipsCanceled: requests whose context has ended before the
+// encoder stage takes them are answered with the context's error and
+// cost no encoding; a live request behind them is encoded alone.
+func TestBatcherSkipsCanceled(t *testing.T) {
+	m, pixels, opts := greedyInput(t, sharedRegistry(t), "caption")
+	sizes := &observed{}
+	b := newBatcher(m.Runner, BatchConfig{MaxBatchSize: 8}, newLimiter(1, 8), sizes, &observed{}, func(float64) {})
+	defer b.close()
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	// A canceled request reaches the queue or not at random (generate's
+	// select); over 3 rounds of 5, some do.
+	const rounds = 3
+	for range rounds {
+		b.limit.slots <- struct{}{} // hold the slot while the requests queue
+		var wg sync.WaitGroup
+		for range 5 {
+			wg.Go(func() {
+				if _, res := b.generate(canceled, pixels, 1, opts); !errors.Is(res.err, context.Canceled) {
+					t.Errorf("canceled request: %v, want context.Canceled", res.err)
+				}
+			})
+		}
+		wg.Wait()
+		<-b.limit.slots
+		if _, res := b.generate(context.Background(), pixels, 1, opts); res.err != nil {
+			t.Fatal(res.err)
+		}
+	}
+	if got := sizes.sum(); got != rounds {
+		t.Errorf("%g images encoded, want %d (the live requests only)", got, rounds)
 	}
 }
 

@@ -72,8 +72,8 @@
 //
 // # Fusion
 //
-// After tracing, the twelve nodes of a models/nn layer norm become one
-// LayerNormalization and the six of a last-axis softmax one Softmax, when
+// After tracing, the thirteen nodes of a models/nn layer norm become one
+// LayerNormalization and the seven of a last-axis softmax one Softmax, when
 // no other node reads their intermediate values (fuse.go); ONNX Runtime
 // does not fuse these forms itself, and runs each node as a kernel over
 // the whole tensor. On the shipped models this cut the encoder's time by

@@ -8,8 +8,8 @@ import (
 	"rewardvision/models/onnx/onnxpb"
 )
 
-// The exporter records GoMLX's primitives, so a layer norm is twelve nodes
-// and a softmax six; ONNX Runtime runs each as its own kernel, over the
+// The exporter records GoMLX's primitives, so a layer norm is thirteen
+// nodes (and two Reshapes of its gain and offset) and a softmax seven; ONNX Runtime runs each as its own kernel, over the
 // whole tensor, and does not fuse these forms itself. fuse rewrites the
 // two patterns that models/nn emits into one LayerNormalization or
 // Softmax node each (both in opset 18), leaving any other use of their
@@ -126,8 +126,8 @@ func (f *fuseGraph) ints(name string) ([]int64, bool) {
 }
 
 // keptReduce matches Reshape(Reduce<op>(x, [last]), keep): a reduction over
-// the last axis with that axis kept as size 1. It returns x and the
-// rank.
+// the last axis with that axis kept as size 1. It returns x and the two
+// nodes.
 func (f *fuseGraph) keptReduce(v, opType string) (x string, nodes []*onnxpb.Node) {
 	r := f.op(v, "Reshape", 2)
 	if r == nil || !f.only(v, 1) {
@@ -342,7 +342,7 @@ func (b *Builder) fused() ([]*onnxpb.Node, []*onnxpb.Tensor) {
 	}
 	consts := make([]*onnxpb.Tensor, 0, len(b.consts))
 	for _, c := range b.consts {
-		if read[c.Name] || slices.Contains(outputs, c.Name) {
+		if read[c.Name] {
 			consts = append(consts, c)
 		}
 	}

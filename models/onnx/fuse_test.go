@@ -5,6 +5,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -18,8 +19,8 @@ func normThenSoftmax(ctx *context.Context, in []*graph.Node) []*graph.Node {
 	return []*graph.Node{graph.Softmax(nn.LayerNorm(ctx.In("ln"), in[0]), -1)}
 }
 
-// normShared is nn.LayerNorm written out, with its variance also an
-// output, and a softmax whose exponentials are also an output: neither
+// normShared is nn.LayerNorm written out (x rank 3), with its variance
+// also an output, and a softmax whose exponentials are also an output: neither
 // may be fused, since the fused node would not produce those values.
 func normShared(ctx *context.Context, in []*graph.Node) []*graph.Node {
 	x := in[0]
@@ -30,6 +31,9 @@ func normShared(ctx *context.Context, in []*graph.Node) []*graph.Node {
 	xc := graph.Sub(x, mean)
 	variance := graph.Mul(graph.ReduceAndKeep(graph.Mul(xc, xc), graph.ReduceSum, -1), inv)
 	y := graph.Div(xc, graph.Sqrt(graph.AddScalar(variance, nn.LayerNormEpsilon)))
+	gain := ctx.In("ln").VariableWithShape("gain", shapes.Make(x.DType(), n)).ValueGraph(g)
+	offset := ctx.In("ln").VariableWithShape("offset", shapes.Make(x.DType(), n)).ValueGraph(g)
+	y = graph.Add(graph.Mul(y, graph.Reshape(gain, 1, 1, n)), graph.Reshape(offset, 1, 1, n))
 	e := graph.Exp(graph.Sub(y, graph.ReduceAndKeep(y, graph.ReduceMax, -1)))
 	return []*graph.Node{graph.Div(e, graph.ReduceAndKeep(e, graph.ReduceSum, -1)), variance, e}
 }

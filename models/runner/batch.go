@@ -146,7 +146,7 @@ func (m *Member) Result() GroupResult { return m.res }
 type StepResult struct {
 	Finished []*Member // groups done at this step (answered, failed or canceled)
 	Rows     int       // rows the decoder step ran (0: none ran)
-	Joined   int       // of which rows that joined at this step (one encoder call)
+	Joined   int       // of which rows that joined at this step
 	CacheLen int       // positions in the KV cache after the step: the longest running group's steps
 }
 
@@ -175,6 +175,9 @@ func (b *Batch) Add(images []float32, g Group) (*Member, error) {
 func (b *Batch) AddEncoded(e *Encoding, g Group) (*Member, error) {
 	if e == nil || e.n != g.N {
 		return nil, fmt.Errorf("generate: %w", badInput("images", "encoding of %d images for a group of %d", e.Len(), g.N))
+	}
+	if e.r != b.r {
+		return nil, fmt.Errorf("generate: %w", badInput("images", "an encoding of model %s for a batch of %s", e.r.Manifest.Name, b.r.Manifest.Name))
 	}
 	m, err := b.add(nil, g)
 	if err != nil {

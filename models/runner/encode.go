@@ -87,6 +87,7 @@ func (r *Runner) encode(images []float32, n int) (*Cross, error) {
 // another, so the encoder (most of captioning's work) and the decoder
 // run at once.
 type Encoding struct {
+	r     *Runner // whose encoder made it
 	n     int
 	cross [][]float32 // per decoder layer, k/v interleaved as in Cross: n rows each
 }
@@ -132,7 +133,7 @@ func (r *Runner) encodeGroups(images []float32, sizes []int) ([]*Encoding, error
 	defer c.Close()
 	out := make([]*Encoding, len(sizes))
 	for g, k := range sizes {
-		out[g] = &Encoding{n: k, cross: make([][]float32, len(c.values))}
+		out[g] = &Encoding{r: r, n: k, cross: make([][]float32, len(c.values))}
 	}
 	for i, v := range c.values {
 		data, err := floats(v, "cross")
