@@ -29,7 +29,7 @@ import (
 type Config struct {
 	MaxBodyBytes   int64         // request body limit (default 20 MB)
 	MaxPixels      int64         // decoded pixels limit, read from the header (default 40 MP)
-	MaxInflight    int           // concurrent inferences (default: the number of CPUs)
+	MaxInflight    int           // concurrent inferences (default: GOMAXPROCS, which follows a container's CPU limit)
 	MaxQueue       int           // requests waiting for an inference slot (default 64)
 	RequestTimeout time.Duration // per inference request (default 30 s)
 	DrainTimeout   time.Duration // graceful shutdown wait (default 30 s)
@@ -55,7 +55,7 @@ func (c *Config) fill() {
 		c.MaxPixels = DefaultMaxPixels
 	}
 	if c.MaxInflight <= 0 {
-		c.MaxInflight = runtime.NumCPU()
+		c.MaxInflight = runtime.GOMAXPROCS(0)
 	}
 	if c.MaxQueue < 0 {
 		c.MaxQueue = 0

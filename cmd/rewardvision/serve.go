@@ -38,7 +38,7 @@ func addModelFlags(fs *cli.FlagSet) modelFlags {
 		intra:      fs.Int("intra-op-threads", "RV_INTRA_OP_THREADS", 0, "ONNX Runtime threads per operator (0: its default, one per core)"),
 		inter:      fs.Int("inter-op-threads", "RV_INTER_OP_THREADS", 0, "ONNX Runtime threads across operators (0: its default)"),
 		ab:         fs.String("ab", "RV_AB", "", "A/B split per task, e.g. detection=mle:50,reward:50 (tasks separated by ';'); sticky by X-Client-Id"),
-		maxInfl:    fs.Int("max-inflight", "RV_MAX_INFLIGHT", 0, "concurrent inferences (0: the number of CPUs)"),
+		maxInfl:    fs.Int("max-inflight", "RV_MAX_INFLIGHT", 0, "concurrent inferences (0: GOMAXPROCS, the CPUs Go uses, which follows a container's CPU limit)"),
 		maxQueue:   fs.Int("max-queue", "RV_MAX_QUEUE", serve.DefaultMaxQueue, "requests waiting for an inference slot before 503"),
 		maxBodyMB:  fs.Int("max-body-mb", "RV_MAX_BODY_MB", serve.DefaultMaxBodyBytes>>20, "request body limit in MiB (413 above)"),
 		maxPixels:  fs.Int("max-pixels", "RV_MAX_PIXELS", serve.DefaultMaxPixels, "decoded image pixels limit, checked on the header (413 above)"),
@@ -107,7 +107,7 @@ func (f modelFlags) check() error {
 	case *f.maxPixels < 1:
 		return cli.Usagef("--max-pixels %d: want ≥ 1", *f.maxPixels)
 	case *f.maxInfl < 0:
-		return cli.Usagef("--max-inflight %d: want ≥ 0 (0: the number of CPUs)", *f.maxInfl)
+		return cli.Usagef("--max-inflight %d: want ≥ 0 (0: GOMAXPROCS)", *f.maxInfl)
 	case *f.maxQueue < 0:
 		return cli.Usagef("--max-queue %d: want ≥ 0", *f.maxQueue)
 	case *f.timeout <= 0:
