@@ -613,7 +613,7 @@ func (s *Server) BatchConfig() BatchConfig { return s.cfg.Batch }
 
 // Unbatched returns a server over the same registry and configuration
 // but without dynamic batching and with the default number of concurrent
-// inferences (one per CPU), the best unbatched setting: `bench serve`
+// inferences (GOMAXPROCS), the best unbatched setting: `bench serve`
 // compares the two in the same rounds.
 func (s *Server) Unbatched() (*Server, error) {
 	cfg := s.cfg
