@@ -412,6 +412,7 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 	case 1:
 		pixels = ok[0].pixels
 	default:
+		pixels = make([]float32, 0, images*len(ok[0].pixels)/ok[0].n)
 		for _, it := range ok {
 			pixels = append(pixels, it.pixels...)
 		}

@@ -3,7 +3,6 @@ package runner
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -82,7 +81,7 @@ func (r *Runner) encode(images []float32, n int) (*Cross, error) {
 
 // Encoding is one group's images run through the encoder ahead of its
 // join (Batch.AddEncoded): the cross-attention keys and values of its
-// rows, copied out of ONNX Runtime. A server encodes arrivals on one
+// rows, in Go memory. A server encodes arrivals on one
 // inference slot while the decoder steps of the running batch take
 // another, so the encoder (most of captioning's work) and the decoder
 // run at once.
@@ -120,32 +119,43 @@ func (r *Runner) EncodeGroups(images []float32, sizes []int) ([]*Encoding, error
 }
 
 // encodeGroups is EncodeGroups for checked input; the caller holds bindMu
-// for reading.
+// for reading. ONNX Runtime writes the outputs into Go buffers, one per
+// decoder layer's k or v, and each group's Encoding is a view of its rows
+// (no copy: the buffers live as long as a view does).
 func (r *Runner) encodeGroups(images []float32, sizes []int) ([]*Encoding, error) {
 	n := 0
 	for _, k := range sizes {
 		n += k
 	}
-	c, err := r.encode(images, n)
+	in := r.Manifest.Input
+	x, err := ort.NewTensor(ort.NewShape(int64(n), int64(in.Size), int64(in.Size), int64(in.Channels)), images)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("encode: %w", engine("image tensor", err))
 	}
-	defer c.Close()
+	defer x.Destroy()
+	cfg := r.Manifest.Architecture
+	row := cfg.Heads * cfg.NumPatches() * cfg.HeadDim()
+	bufs := make([][]float32, 2*cfg.DecDepth)
+	var outs []ort.Value
+	defer func() { destroy(outs) }()
+	for i := range bufs {
+		bufs[i] = make([]float32, n*row)
+		if outs, err = appendView(outs, ort.NewShape(int64(n), int64(cfg.Heads), int64(cfg.NumPatches()), int64(cfg.HeadDim())), bufs[i]); err != nil {
+			return nil, fmt.Errorf("encode: %w", err)
+		}
+	}
+	if err := r.enc.runInto([]ort.Value{x}, outs); err != nil {
+		return nil, fmt.Errorf("encode: %w", err)
+	}
 	out := make([]*Encoding, len(sizes))
+	off := 0
 	for g, k := range sizes {
-		out[g] = &Encoding{r: r, n: k, cross: make([][]float32, len(c.values))}
-	}
-	for i, v := range c.values {
-		data, err := floats(v, "cross")
-		if err != nil {
-			return nil, engine("cross", err)
+		e := &Encoding{r: r, n: k, cross: make([][]float32, len(bufs))}
+		for i, b := range bufs {
+			e.cross[i] = b[off*row : (off+k)*row : (off+k)*row]
 		}
-		row := len(data) / n
-		off := 0
-		for g, k := range sizes {
-			out[g].cross[i] = slices.Clone(data[off*row : (off+k)*row])
-			off += k
-		}
+		out[g] = e
+		off += k
 	}
 	return out, nil
 }
