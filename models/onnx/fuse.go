@@ -15,26 +15,23 @@ import (
 // Softmax node each (both in opset 18), leaving any other use of their
 // values alone.
 
-// fuseStats counts the rewrites.
-type fuseStats struct{ LayerNorms, Softmaxes int }
-
 // fuseGraph is the rewrite over a recorded graph: nodes in topological
 // order, the constant initializers by name, and vecLen giving the length
 // of a 1-D weight (layer-norm gain and offset) by name.
 type fuseGraph struct {
-	nodes    []*onnxpb.Node
 	consts   map[string]*onnxpb.Tensor
 	vecLen   func(name string) (int, bool)
 	producer map[string]*onnxpb.Node
-	uses     map[string]int // how many node inputs read a value (graph outputs count too)
+	readers  map[string][]*onnxpb.Node // a node once per input it reads the value at
+	uses     map[string]int            // the readers, and 1 more for a graph output
 	removed  map[*onnxpb.Node]bool
 }
 
 // fuse returns nodes with the layer norms and softmaxes fused; outputs
 // are the graph's output names, which must keep their producers.
-func fuse(nodes []*onnxpb.Node, consts []*onnxpb.Tensor, outputs []string, vecLen func(string) (int, bool)) ([]*onnxpb.Node, fuseStats) {
-	f := &fuseGraph{nodes: nodes, consts: map[string]*onnxpb.Tensor{}, vecLen: vecLen,
-		producer: map[string]*onnxpb.Node{}, uses: map[string]int{}, removed: map[*onnxpb.Node]bool{}}
+func fuse(nodes []*onnxpb.Node, consts []*onnxpb.Tensor, outputs []string, vecLen func(string) (int, bool)) []*onnxpb.Node {
+	f := &fuseGraph{consts: map[string]*onnxpb.Tensor{}, vecLen: vecLen, producer: map[string]*onnxpb.Node{},
+		readers: map[string][]*onnxpb.Node{}, uses: map[string]int{}, removed: map[*onnxpb.Node]bool{}}
 	for _, c := range consts {
 		f.consts[c.Name] = c
 	}
@@ -43,25 +40,23 @@ func fuse(nodes []*onnxpb.Node, consts []*onnxpb.Tensor, outputs []string, vecLe
 			f.producer[o] = n
 		}
 		for _, in := range n.Inputs {
+			f.readers[in] = append(f.readers[in], n)
 			f.uses[in]++
 		}
 	}
 	for _, o := range outputs {
 		f.uses[o]++
 	}
-	var st fuseStats
 	replace := map[*onnxpb.Node]*onnxpb.Node{} // last node of a pattern → its fused node
 	for _, n := range nodes {
 		switch n.OpType {
 		case "Sqrt":
 			if last, ln := f.layerNorm(n); ln != nil {
 				replace[last] = ln
-				st.LayerNorms++
 			}
 		case "Exp":
 			if last, sm := f.softmax(n); sm != nil {
 				replace[last] = sm
-				st.Softmaxes++
 			}
 		}
 	}
@@ -73,7 +68,7 @@ func fuse(nodes []*onnxpb.Node, consts []*onnxpb.Tensor, outputs []string, vecLe
 			out = append(out, n)
 		}
 	}
-	return out, st
+	return out
 }
 
 // op returns the producer of value v if it is an opType node with nIn
@@ -90,15 +85,10 @@ func (f *fuseGraph) op(v, opType string, nIn int) *onnxpb.Node {
 func (f *fuseGraph) only(v string, k int) bool { return f.uses[v] == k }
 
 // consumer returns the single node reading value v, if one node reads it
-// once.
+// once (and it is not a graph output).
 func (f *fuseGraph) consumer(v string) *onnxpb.Node {
-	if !f.only(v, 1) {
-		return nil
-	}
-	for _, n := range f.nodes {
-		if !f.removed[n] && slices.Contains(n.Inputs, v) {
-			return n
-		}
+	if r := f.readers[v]; f.only(v, 1) && len(r) == 1 && !f.removed[r[0]] {
+		return r[0]
 	}
 	return nil
 }
@@ -291,11 +281,10 @@ func (f *fuseGraph) softmax(e *onnxpb.Node) (*onnxpb.Node, *onnxpb.Node) {
 		return nil, nil
 	}
 	var div *onnxpb.Node
-	for _, n := range f.nodes {
-		if f.removed[n] || !slices.Contains(n.Inputs, e.Outputs[0]) {
-			continue
-		}
+	for _, n := range f.readers[e.Outputs[0]] {
 		switch {
+		case f.removed[n]:
+			return nil, nil
 		case n.OpType == "Div" && len(n.Inputs) == 2 && n.Inputs[0] == e.Outputs[0]:
 			div = n
 		case n.OpType == "ReduceSum":
@@ -333,7 +322,7 @@ func (b *Builder) fused() ([]*onnxpb.Node, []*onnxpb.Tensor) {
 	for _, o := range b.outputs {
 		outputs = append(outputs, o.name)
 	}
-	nodes, _ := fuse(b.nodes, b.consts, outputs, func(name string) (int, bool) { n, ok := vec[name]; return n, ok })
+	nodes := fuse(b.nodes, b.consts, outputs, func(name string) (int, bool) { n, ok := vec[name]; return n, ok })
 	read := map[string]bool{}
 	for _, n := range nodes {
 		for _, in := range n.Inputs {
