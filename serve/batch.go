@@ -385,8 +385,8 @@ func (b *batcher) encodeLoop() {
 // images, an engine failure) are answered here.
 func (b *batcher) encode(group []*batchItem) []*batchItem {
 	start := time.Now()
+	var pixels [][]float32
 	var sizes []int
-	var pixels []float32
 	images := 0
 	ok := group[:0]
 	for _, it := range group {
@@ -394,28 +394,23 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 		b.limit.note(b.limit.onRun, b.limit.running.Add(1))
 		b.busy.Add(int64(it.n))
 		it.started = start
-		if err := it.ctx.Err(); err != nil { // its client has gone: no encoding
-			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
-			continue
+		// A request whose client has gone costs no encoding; one with bad
+		// images fails alone, not the call.
+		err := it.ctx.Err()
+		if err == nil {
+			err = b.r.CheckImages(it.pixels, it.n)
 		}
-		if err := b.r.CheckImages(it.pixels, it.n); err != nil {
+		if err != nil {
 			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
 			continue
 		}
 		ok = append(ok, it)
+		pixels = append(pixels, it.pixels)
 		sizes = append(sizes, it.n)
 		images += it.n
 	}
-	switch len(ok) {
-	case 0:
+	if len(ok) == 0 {
 		return nil
-	case 1:
-		pixels = ok[0].pixels
-	default:
-		pixels = make([]float32, 0, images*len(ok[0].pixels)/ok[0].n)
-		for _, it := range ok {
-			pixels = append(pixels, it.pixels...)
-		}
 	}
 	b.sizes.Observe(float64(images))
 	encs, err := b.r.EncodeGroups(pixels, sizes)

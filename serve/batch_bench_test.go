@@ -41,7 +41,7 @@ func BenchmarkEncodeBatch(b *testing.B) {
 			pixels := slices.Repeat(pixels1, n)
 			b.Run(fmt.Sprintf("%s/batch=%d", route, n), func(b *testing.B) {
 				for b.Loop() {
-					if _, err := m.Runner.EncodeGroups(pixels, []int{n}); err != nil {
+					if _, err := m.Runner.EncodeGroups([][]float32{pixels}, []int{n}); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -63,7 +63,7 @@ func BenchmarkContinuousBatch(b *testing.B) {
 	reg := sharedRegistry(b)
 	for _, route := range []string{"detect", "caption"} {
 		m, pixels1, opts := greedyInput(b, reg, route)
-		encs, err := m.Runner.EncodeGroups(pixels1, []int{1})
+		encs, err := m.Runner.EncodeGroups([][]float32{pixels1}, []int{1})
 		if err != nil {
 			b.Fatal(err)
 		}

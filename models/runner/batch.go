@@ -374,23 +374,16 @@ func (b *Batch) trim(from int) {
 func (b *Batch) admit(join []*Member) (int, error) {
 	r := b.r
 	var raw []*Member
+	var images [][]float32
 	var sizes []int
-	nraw := 0
 	for _, m := range join {
 		if m.enc == nil {
 			raw = append(raw, m)
+			images = append(images, m.images)
 			sizes = append(sizes, m.N)
-			nraw += m.N
 		}
 	}
 	if len(raw) > 0 {
-		images := raw[0].images // one group: no copy
-		if len(raw) > 1 {
-			images = make([]float32, 0, nraw*len(images)/raw[0].N)
-			for _, m := range raw {
-				images = append(images, m.images...)
-			}
-		}
 		encs, err := r.encodeGroups(images, sizes)
 		if err != nil {
 			return 0, err

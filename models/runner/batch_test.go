@@ -93,12 +93,23 @@ func TestEncodeGroupsErrors(t *testing.T) {
 	dir, _ := trainedEntry(t)
 	r := openRunner(t, dir)
 	images := trainedImages(r) // 3 images
-	for _, sizes := range [][]int{{3, 0}, {2, 2}, {-1, 4}, {}} {
-		if _, err := r.EncodeGroups(images, sizes); !errors.Is(err, runner.ErrBadInput) {
-			t.Errorf("sizes %v: %v, want ErrBadInput", sizes, err)
+	per := len(images) / 3
+	one, two := images[:per], images[per:]
+	for _, tc := range []struct {
+		images [][]float32
+		sizes  []int
+	}{
+		{[][]float32{images, nil}, []int{3, 0}}, // an empty group
+		{[][]float32{one, two}, []int{2, 1}},    // sizes that do not match the images
+		{[][]float32{one, two}, []int{-1, 2}},   // a negative size
+		{[][]float32{one, two}, []int{1}},       // fewer sizes than groups
+		{nil, nil},                              // no groups
+	} {
+		if _, err := r.EncodeGroups(tc.images, tc.sizes); !errors.Is(err, runner.ErrBadInput) {
+			t.Errorf("sizes %v: %v, want ErrBadInput", tc.sizes, err)
 		}
 	}
-	encs, err := r.EncodeGroups(images, []int{1, 2})
+	encs, err := r.EncodeGroups([][]float32{one, two}, []int{1, 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,11 +159,11 @@ func TestBatchJoinsMidFlight(t *testing.T) {
 	}
 	// The encoded arrivals are encoded ahead in one call, as a server's
 	// encoder stage does, and split per group.
-	var pixels []float32
+	var pixels [][]float32
 	var sizes []int
 	for _, a := range arrivals {
 		if a.encoded {
-			pixels = append(pixels, images[a.first*per:(a.first+a.g.N)*per]...)
+			pixels = append(pixels, images[a.first*per:(a.first+a.g.N)*per])
 			sizes = append(sizes, a.g.N)
 		}
 	}

@@ -100,18 +100,20 @@ func (e *Encoding) Len() int {
 }
 
 // EncodeGroups runs the encoder once over the images of several groups,
-// sizes[i] consecutive images each (see CheckImages), and returns each
-// group's Encoding. It may run while a Batch of the runner steps.
-func (r *Runner) EncodeGroups(images []float32, sizes []int) ([]*Encoding, error) {
-	n := 0
-	for _, k := range sizes {
+// images[g] holding sizes[g] preprocessed images (see CheckImages), and
+// returns each group's Encoding. It may run while a Batch of the runner
+// steps.
+func (r *Runner) EncodeGroups(images [][]float32, sizes []int) ([]*Encoding, error) {
+	if len(sizes) == 0 || len(images) != len(sizes) {
+		return nil, fmt.Errorf("encode: %w", badInput("images", "%d groups of images for %d sizes, want as many and ≥ 1", len(images), len(sizes)))
+	}
+	for g, k := range sizes {
 		if k < 1 {
 			return nil, fmt.Errorf("encode: %w", badInput("images", "group of %d images, want ≥ 1", k))
 		}
-		n += k
-	}
-	if err := r.CheckImages(images, n); err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+		if err := r.CheckImages(images[g], k); err != nil {
+			return nil, fmt.Errorf("encode: group %d: %w", g, err)
+		}
 	}
 	r.bindMu.RLock()
 	defer r.bindMu.RUnlock()
@@ -122,13 +124,20 @@ func (r *Runner) EncodeGroups(images []float32, sizes []int) ([]*Encoding, error
 // for reading. ONNX Runtime writes the outputs into Go buffers, one per
 // decoder layer's k or v, and each group's Encoding is a view of its rows
 // (no copy: the buffers live as long as a view does).
-func (r *Runner) encodeGroups(images []float32, sizes []int) ([]*Encoding, error) {
+func (r *Runner) encodeGroups(images [][]float32, sizes []int) ([]*Encoding, error) {
 	n := 0
 	for _, k := range sizes {
 		n += k
 	}
+	pixels := images[0] // one group: no copy
+	if len(images) > 1 {
+		pixels = make([]float32, 0, n*len(images[0])/sizes[0])
+		for _, im := range images {
+			pixels = append(pixels, im...)
+		}
+	}
 	in := r.Manifest.Input
-	x, err := ort.NewTensor(ort.NewShape(int64(n), int64(in.Size), int64(in.Size), int64(in.Channels)), images)
+	x, err := ort.NewTensor(ort.NewShape(int64(n), int64(in.Size), int64(in.Size), int64(in.Channels)), pixels)
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", engine("image tensor", err))
 	}
