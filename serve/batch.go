@@ -38,7 +38,7 @@ type BatchConfig struct {
 	// IdleRelease is how long a batcher with nothing to decode keeps its
 	// decoder buffers (encoder outputs and KV cache, sized for the
 	// largest batch it ran) for the next requests before freeing them
-	// (0: one second).
+	// (0: DefaultIdleRelease).
 	IdleRelease time.Duration
 	// PerModel overrides the settings above for a model, by repository
 	// folder name or model.json name (ParseModelBatching reads it).
@@ -229,7 +229,7 @@ type batcher struct {
 
 func newBatcher(r *runner.Runner, cfg BatchConfig, limit *limiter, sizes, rows prometheus.Observer, held func(float64)) *batcher {
 	if cfg.IdleRelease <= 0 {
-		cfg.IdleRelease = time.Second
+		cfg.IdleRelease = DefaultIdleRelease
 	}
 	b := &batcher{r: r, cfg: cfg, limit: limit, sizes: sizes, rows: rows, held: held,
 		// Admission (limiter.admit) bounds the requests in the server, so

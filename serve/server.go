@@ -45,6 +45,7 @@ const (
 	DefaultMaxPixels    = 40_000_000
 	DefaultMaxQueue     = 64
 	DefaultTimeout      = 30 * time.Second
+	DefaultIdleRelease  = time.Second // BatchConfig.IdleRelease
 )
 
 func (c *Config) fill() {

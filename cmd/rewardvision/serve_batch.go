@@ -29,7 +29,7 @@ func addBatchFlags(fs *cli.FlagSet) batchFlags {
 		delayUS:   fs.Int("max-queue-delay-us", "RV_MAX_QUEUE_DELAY_US", 0, "dynamic batching: microseconds an idle batch waits for more requests while a slot is free"),
 		preferred: fs.String("preferred-batch-sizes", "RV_PREFERRED_BATCH_SIZES", "", "dynamic batching: sizes at which an idle batch starts at once, comma-separated"),
 		perModel:  fs.String("model-batching", "RV_MODEL_BATCHING", "", "dynamic batching per model, over the flags above: NAME:max=16,delay_us=2000,preferred=8+16;NAME2:max=1"),
-		idle:      fs.Duration("batch-idle-release", "RV_BATCH_IDLE_RELEASE", time.Second, "dynamic batching: how long a batcher with nothing to decode keeps its buffers for the next requests"),
+		idle:      fs.Duration("batch-idle-release", "RV_BATCH_IDLE_RELEASE", serve.DefaultIdleRelease, "dynamic batching: how long a batcher with nothing to decode keeps its buffers for the next requests"),
 		arena:     fs.Bool("ort-arena", "RV_ORT_ARENA", true, "ONNX Runtime's CPU memory arena and memory patterns (false: less memory kept across hot reloads)"),
 	}
 }
