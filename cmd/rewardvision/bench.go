@@ -47,6 +47,9 @@ type benchResult struct {
 	unbatchedCount int
 	meanBatch      float64 // images per encoder call of the batching server
 	meanRows       float64 // rows per decoder step of the batching server
+	// Process CPU time (clients and server) spent in each side's rounds:
+	// per request, it bounds what batching can gain on a saturated CPU.
+	cpu, unbatchedCPU time.Duration
 }
 
 func benchServeCommand(stdout io.Writer) *cli.Command {
@@ -213,13 +216,17 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 								}
 								nBare += n
 							case 1:
+								c0 := processCPU()
 								_, l, err := loop(ctx, c, slice, viaServer)
+								r.cpu += processCPU() - c0
 								lat = append(lat, l...)
 								if err != nil && r.firstError == nil {
 									r.firstError = err
 								}
 							case 2:
+								c0 := processCPU()
 								_, l, err := loop(ctx, c, slice, via(client1))
+								r.unbatchedCPU += processCPU() - c0
 								lat1 = append(lat1, l...)
 								if err != nil && r.firstError == nil {
 									r.firstError = err
@@ -250,17 +257,18 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 				}
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-			head := "task\tconcurrency\tbare ORT img/s\tserver req/s\tratio\tp50 ms\tp99 ms\trequests\t"
+			head := "task\tconcurrency\tbare ORT img/s\tserver req/s\tratio\tp50 ms\tp99 ms\trequests\tcpu ms/req\t"
 			if client1 != nil {
-				head += "unbatched req/s\tunbatched p99 ms\tbatching gain\tmean batch\trows/step\t"
+				head += "unbatched req/s\tunbatched p99 ms\tunbatched cpu ms/req\tbatching gain\tmean batch\trows/step\t"
 			}
 			fmt.Fprintln(tw, head)
 			var errs []error
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t", r.task, r.conc, r.bare, r.server, r.server/r.bare,
-					float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.requests)
+				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%d\t%s\t", r.task, r.conc, r.bare, r.server, r.server/r.bare,
+					float64(r.p50.Microseconds())/1000, float64(r.p99.Microseconds())/1000, r.requests, cpuPerRequest(r.cpu, r.requests))
 				if client1 != nil {
-					fmt.Fprintf(tw, "%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t", r.unbatched, float64(r.unbatchedP99.Microseconds())/1000, r.server/r.unbatched, r.meanBatch, r.meanRows)
+					fmt.Fprintf(tw, "%.1f\t%.1f\t%s\t%.2f\t%.1f\t%.1f\t", r.unbatched, float64(r.unbatchedP99.Microseconds())/1000,
+						cpuPerRequest(r.unbatchedCPU, r.unbatchedCount), r.server/r.unbatched, r.meanBatch, r.meanRows)
 				}
 				fmt.Fprintln(tw)
 				if r.firstError != nil {
@@ -308,4 +316,13 @@ func loop(ctx context.Context, conc int, d time.Duration, f func(context.Context
 	}
 	wg.Wait()
 	return len(lat), lat, first
+}
+
+// cpuPerRequest formats process CPU time per request ("-" where it is
+// not measured).
+func cpuPerRequest(cpu time.Duration, requests int) string {
+	if cpu <= 0 || requests == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(cpu.Seconds()*1000/float64(requests), 'f', 2, 64)
 }

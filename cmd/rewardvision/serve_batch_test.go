@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,7 +56,8 @@ func TestServeSIGHUP(t *testing.T) {
 
 // TestBenchServeBatching: with batching the table adds the unbatched
 // server's numbers, the gain, the mean batch (images per encoder call)
-// and the mean rows per decoder step.
+// and the mean rows per decoder step; each side reports its CPU time per
+// request.
 func TestBenchServeBatching(t *testing.T) {
 	stdout, stderr, code := runCLI(t, nil, "bench", "serve", "--repo", testRepo, "--duration", "1s", "--concurrency", "2",
 		"--tasks", "detect", "--detect-image", testImage, "--max-batch-size", "4", "--max-inflight", "1")
@@ -66,8 +68,14 @@ func TestBenchServeBatching(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[0], "batching gain") || !strings.Contains(lines[0], "mean batch") || !strings.Contains(lines[0], "rows/step") {
 		t.Fatalf("table %q", stdout)
 	}
-	if f := strings.Fields(lines[1]); len(f) != 13 || f[0] != "detect" || f[11] == "0.0" || f[12] == "0.0" {
-		t.Errorf("row %q", lines[1])
+	f := strings.Fields(lines[1])
+	if len(f) != 15 || f[0] != "detect" || f[13] == "0.0" || f[14] == "0.0" {
+		t.Fatalf("row %q", lines[1])
+	}
+	for _, col := range []int{8, 11} { // cpu ms/req of each side
+		if v, err := strconv.ParseFloat(f[col], 64); err != nil || v <= 0 {
+			t.Errorf("column %d: cpu ms/req %q, want > 0", col, f[col])
+		}
 	}
 	for _, bad := range [][]string{{"--max-batch-size", "0"}, {"--model-batching", "x:max=0"}, {"--preferred-batch-sizes", "a"}, {"--batch-idle-release", "0s"}, {"--batch-idle-release", "x"}} {
 		if _, _, code := runCLI(t, nil, append([]string{"bench", "serve", "--concurrency", "1"}, bad...)...); code != 2 {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -217,8 +218,10 @@ func TestBenchServe(t *testing.T) {
 	}
 	for i, l := range lines[1:] {
 		f := strings.Fields(l)
-		if len(f) != 8 || f[0] != "detect" || f[1] != []string{"1", "2"}[i] || f[7] == "0" {
+		if len(f) != 9 || f[0] != "detect" || f[1] != []string{"1", "2"}[i] || f[7] == "0" {
 			t.Errorf("row %q", l)
+		} else if v, err := strconv.ParseFloat(f[8], 64); err != nil || v <= 0 {
+			t.Errorf("cpu ms/req %q, want > 0", f[8])
 		}
 	}
 	if _, _, code := runCLI(t, nil, "bench", "serve", "--concurrency", "0"); code != 2 {
