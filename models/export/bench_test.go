@@ -3,7 +3,6 @@ package export
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"rewardvision/models/checkpoint"
 	"rewardvision/models/codec"
 	"rewardvision/models/onnx"
-	"rewardvision/models/repo"
 	"rewardvision/models/runner"
 	"rewardvision/models/seq"
 	"rewardvision/models/task"
@@ -158,51 +156,5 @@ func BenchmarkRollout(b *testing.B) {
 			}
 			b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/pass")
 		})
-	}
-}
-
-// BenchmarkQuantizedEncoder: images/s of the shipped captioning and
-// detection MLE checkpoints' encoders exported as float32 and with
-// Quantize int8, at batch 1, 4 and 16, on one intra-op thread (as the
-// server runs them). ns/op is per call.
-//
-//	go test -run '^$' -bench QuantizedEncoder ./models/export/
-func BenchmarkQuantizedEncoder(b *testing.B) {
-	rt := loadORT(b)
-	for _, name := range []string{"captioning-mle", "detection-mle"} {
-		runners := map[string]*runner.Runner{}
-		for _, q := range []string{"", repo.QuantizationInt8} {
-			res, err := FromCheckpoint(Options{Checkpoint: filepath.Join("..", "..", "assets", "checkpoints", name),
-				Repo: b.TempDir(), Backend: testBackend(b), Quantize: q})
-			if err != nil {
-				b.Fatal(err)
-			}
-			r, err := runner.OpenWith(res.Dir, rt, cpu, runner.Options{IntraOpThreads: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer r.Close()
-			runners[q] = r
-		}
-		in := runners[""].Manifest.Input
-		img := randImages(rand.New(rand.NewPCG(1, 1)), runners[""].Manifest.Architecture, 16)
-		pixels := tensors.MustCopyFlatData[float32](img)
-		for _, n := range []int{1, 4, 16} {
-			for _, q := range []string{"", repo.QuantizationInt8} {
-				kind := "float32"
-				if q != "" {
-					kind = q
-				}
-				b.Run(fmt.Sprintf("%s/%s/batch=%d", name, kind, n), func(b *testing.B) {
-					batch := pixels[:n*in.Size*in.Size*in.Channels]
-					for b.Loop() {
-						if _, err := runners[q].EncodeGroups([][]float32{batch}, []int{n}); err != nil {
-							b.Fatal(err)
-						}
-					}
-					b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "img/s")
-				})
-			}
-		}
 	}
 }
