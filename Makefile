@@ -153,12 +153,3 @@ models: ort build
 	for ck in assets/checkpoints/*-mle assets/checkpoints/*-reward; do \
 	  $(BIN) export --ckpt $$ck --repo assets/models --force --verify || exit 1; \
 	done
-
-## models-int8: the same entries with int8 encoders (export --quantize int8)
-## in runs/models-int8, for `serve --repo` and `bench serve --repo`; the
-## README's int8 tables come from it
-.PHONY: models-int8
-models-int8: ort build
-	for ck in assets/checkpoints/*-mle assets/checkpoints/*-reward; do \
-	  $(BIN) export --ckpt $$ck --repo runs/models-int8 --quantize int8 --force --verify || exit 1; \
-	done

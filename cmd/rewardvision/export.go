@@ -13,7 +13,6 @@ import (
 	"rewardvision/internal/cli"
 	"rewardvision/models/export"
 	"rewardvision/models/ortrun"
-	"rewardvision/models/repo"
 	"rewardvision/models/task"
 )
 
@@ -28,15 +27,7 @@ An existing entry is refused unless --force. --verify then runs the entry in
 ONNX Runtime and the checkpoint in GoMLX on a few generated shapes images and
 prints the largest |logit difference| and whether greedy decoding agrees
 token for token, with the decoded boxes or captions; it exits 1 when the
-difference exceeds 1e-4 or any token differs.
-
---quantize int8 writes the encoder's weight MatMuls in int8 (weights
-symmetric per output column, activations quantized at run time, as ONNX
-Runtime's dynamic quantization): on CPU the encoder serves 1.2–1.5× the
-images/s, and its outputs carry quantization error. --verify then reports
-that error without a tolerance and checks the rest exactly: GoMLX decodes
-from ONNX Runtime's int8 encoder outputs. Measure what quantization costs
-on a dataset with eval run (an A/B of the float32 and int8 entries).`
+difference exceeds 1e-4 or any token differs.`
 
 func exportCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
@@ -44,14 +35,13 @@ func exportCommand(stdout io.Writer) *cli.Command {
 		Short: "export a checkpoint to an ONNX model repository entry (model.json + ONNX graphs)",
 		Long:  exportHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("export", "rewardvision export --ckpt DIR --repo REPO [--name N] [--version V] [--variant mle|reward] [--quantize int8] [--force] [--verify]\n\n"+exportHelp)
+			fs := cli.NewFlagSet("export", "rewardvision export --ckpt DIR --repo REPO [--name N] [--version V] [--variant mle|reward] [--force] [--verify]\n\n"+exportHelp)
 			ckpt := fs.String("ckpt", "", "", "checkpoint directory (GoMLX checkpoint and meta.json)")
 			repoDir := fs.String("repo", "RV_MODEL_REPO", "", "model repository root")
 			name := fs.String("name", "", "", "entry name (default <task>-<variant>)")
 			version := fs.Int("version", "", 1, "entry version (≥ 1)")
 			variant := fs.String("variant", "", "", "mle or reward (default: the checkpoint's)")
 			force := fs.Bool("force", "", false, "replace an existing entry")
-			quantize := fs.String("quantize", "", "", "int8: write the encoder's weight MatMuls in int8 (dynamic quantization; faster on CPU, outputs change slightly, check with eval run)")
 			verify := fs.Bool("verify", "", false, "compare ONNX Runtime with GoMLX on generated images; exit 1 on a mismatch")
 			images := fs.Int("verify-images", "", 4, "images decoded by --verify")
 			threads := fs.Int("threads", "", 0, "ONNX Runtime intra-op threads for --verify (0: one per core)")
@@ -68,8 +58,6 @@ func exportCommand(stdout io.Writer) *cli.Command {
 				return cli.Usagef("export: --variant %q: want %s or %s", *variant, task.MLE, task.Reward)
 			case *name != "" && (filepath.Base(*name) != *name || !filepath.IsLocal(*name)):
 				return cli.Usagef("export: --name %q: want a plain directory name", *name)
-			case *quantize != "" && *quantize != repo.QuantizationInt8:
-				return cli.Usagef("export: --quantize %q: want %s", *quantize, repo.QuantizationInt8)
 			case *images < 1 || *images > 64:
 				return cli.Usagef("export: --verify-images %d: want 1..64", *images)
 			case *threads < 0:
@@ -89,7 +77,7 @@ func exportCommand(stdout io.Writer) *cli.Command {
 			}
 			start := time.Now()
 			res, err := export.FromCheckpoint(export.Options{Checkpoint: *ckpt, Repo: *repoDir, Name: *name,
-				Version: *version, Variant: *variant, Force: *force, Commit: buildinfo.Revision(), Quantize: *quantize})
+				Version: *version, Variant: *variant, Force: *force, Commit: buildinfo.Revision()})
 			if err != nil {
 				return err
 			}
@@ -133,12 +121,8 @@ func printVerify(w io.Writer, rep *export.Report) error {
 	if !rep.TokensAgree {
 		agree = "no (images " + strings.Join(differ, ", ") + ")"
 	}
-	tol := fmt.Sprintf("tolerance %g", export.Tolerance)
-	if rep.Quantized {
-		tol = "int8 encoder: its quantization error, not held to a tolerance; GoMLX decodes from its outputs"
-	}
-	fmt.Fprintf(w, "verify: %d images, %d decoder steps: max |logit diff| %.3g (encoder outputs %.3g, %s); greedy tokens agree: %s; ORT %.0f ms, GoMLX %.0f ms\n",
-		len(rep.Images), rep.Steps, rep.MaxLogitDiff, rep.MaxCrossDiff, tol, agree,
+	fmt.Fprintf(w, "verify: %d images, %d decoder steps: max |logit diff| %.3g (encoder outputs %.3g, tolerance %g); greedy tokens agree: %s; ORT %.0f ms, GoMLX %.0f ms\n",
+		len(rep.Images), rep.Steps, rep.MaxLogitDiff, rep.MaxCrossDiff, export.Tolerance, agree,
 		float64(rep.ORT.Microseconds())/1e3, float64(rep.GoMLX.Microseconds())/1e3)
 	if rep.CodeDiff >= 0 {
 		what := fmt.Sprintf("max |chroma diff| %.3g (tolerance %g)", rep.CodeDiff, export.Tolerance)

@@ -46,7 +46,6 @@ func TestInputLimits(t *testing.T) {
 		{"image limit, flag after the image", nil, []string{"eval", "colorfulness", big, "--max-image-mb", "0"}, 2, "want ≥ 1"},
 		{"flag without effect: --weight without --input", nil, []string{"eval", "colorfulness", big, "--weight", "2"}, 2, "needs --input"},
 		{"flag without effect: export --device without --verify", nil, []string{"export", "--ckpt", dir, "--repo", dir, "--device", "cpu"}, 2, "apply to --verify only"},
-		{"export --quantize of an unknown kind", nil, []string{"export", "--ckpt", dir, "--repo", dir, "--quantize", "int4"}, 2, `--quantize "int4": want int8`},
 		{"predict: a decoding value out of range, before any model loads", nil, []string{"predict", "--task", "detect", big, "--temperature", "-1"}, 2, `parameter temperature: "-1"`},
 		{"limit from env not a number", []string{"RV_MAX_JSON_MB=lots"}, []string{"eval", "coco", "--gt", big, "--dt", big}, 2, "RV_MAX_JSON_MB"},
 	}

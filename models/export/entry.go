@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"rewardvision/models/onnx"
 	"rewardvision/models/repo"
 )
 
@@ -43,15 +42,6 @@ func WriteEntry(repoDir string, m *repo.Manifest, traced []Traced, extra map[str
 		data, err := t.Model.Marshal()
 		if err != nil {
 			return "", fmt.Errorf("write %s graph: %w", t.Role, err)
-		}
-		switch t.Quantization {
-		case "":
-		case repo.QuantizationInt8:
-			if data, _, err = onnx.QuantizeMatMuls(data); err != nil {
-				return "", fmt.Errorf("write %s graph: %w", t.Role, err)
-			}
-		default:
-			return "", fmt.Errorf("write %s graph: quantization %q: want %q or none", t.Role, t.Quantization, repo.QuantizationInt8)
 		}
 		if err := os.WriteFile(filepath.Join(tmp, t.File), data, 0o644); err != nil {
 			return "", fmt.Errorf("write %s graph: %w", t.Role, err)

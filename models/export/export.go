@@ -27,9 +27,6 @@ type Options struct {
 	Variant    string // task.MLE or task.Reward; default the checkpoint's
 	Force      bool   // replace an existing entry
 	Commit     string // commit of the exporting binary, for provenance
-	// Quantize: repo.QuantizationInt8 writes the encoder with int8 weight
-	// MatMuls (onnx.QuantizeMatMuls); "" keeps every graph float32.
-	Quantize string
 	// Backend loads the checkpoint; nil means backend.New().
 	Backend backends.Backend
 }
@@ -66,9 +63,6 @@ func FromCheckpoint(o Options) (*Result, error) {
 	}
 	if o.Version == 0 {
 		o.Version = 1
-	}
-	if o.Quantize != "" && o.Quantize != repo.QuantizationInt8 {
-		return nil, fmt.Errorf("export: quantize %q: want %q or none", o.Quantize, repo.QuantizationInt8)
 	}
 	if o.Version < 1 {
 		return nil, fmt.Errorf("export: version %d: want ≥ 1", o.Version)
@@ -128,11 +122,6 @@ func FromCheckpoint(o Options) (*Result, error) {
 		traced = append(traced, ct...)
 	}
 	res.Trace = time.Since(start)
-	for i := range traced {
-		if traced[i].Role == repo.RoleEncoder {
-			traced[i].Quantization = o.Quantize
-		}
-	}
 
 	start = time.Now()
 	m := NewManifest(meta, o.Name, o.Version, o.Checkpoint, o.Commit)

@@ -71,54 +71,6 @@ func TestExportVerify(t *testing.T) {
 	}
 }
 
-// TestExportQuantized: with Quantize int8 the encoder's weight MatMuls
-// are int8 and the manifest says so (the decoder step stays float32);
-// Verify then reports the encoder's quantization error without holding it
-// to Tolerance, and checks the decoder exactly from the int8 outputs.
-func TestExportQuantized(t *testing.T) {
-	rt := loadORT(t)
-	for _, tc := range []struct {
-		name string
-		make func(testing.TB, string, int) (*checkpoint.Meta, *seq.Model)
-	}{
-		{"detection", detectionCheckpoint},
-		{"captioning", captionCheckpoint},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ckpt := t.TempDir()
-			tc.make(t, ckpt, 8)
-			res, err := FromCheckpoint(Options{Checkpoint: ckpt, Repo: t.TempDir(), Backend: testBackend(t), Quantize: repo.QuantizationInt8})
-			if err != nil {
-				t.Fatal(err)
-			}
-			gs := res.Manifest.Graphs
-			if gs[repo.RoleEncoder].Quantization != repo.QuantizationInt8 || gs[repo.RoleDecoderStep].Quantization != "" {
-				t.Errorf("quantization: encoder %q, decoder step %q; want int8 and none",
-					gs[repo.RoleEncoder].Quantization, gs[repo.RoleDecoderStep].Quantization)
-			}
-			data, err := os.ReadFile(filepath.Join(res.Dir, gs[repo.RoleEncoder].File))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(data), "MatMulInteger") {
-				t.Error("encoder graph has no MatMulInteger")
-			}
-			rep, err := Verify(res.Dir, res.Model, rt, VerifyOptions{Images: 3, Seed: 5, Device: cpu, Threads: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !rep.Quantized || !rep.OK() || !rep.TokensAgree || rep.MaxLogitDiff > Tolerance {
-				t.Errorf("verify: quantized %v, ok %v, tokens agree %v, max |logit diff| %g", rep.Quantized, rep.OK(), rep.TokensAgree, rep.MaxLogitDiff)
-			}
-			// Quantization error is there, and small.
-			if rep.MaxCrossDiff <= Tolerance || rep.MaxCrossDiff > 0.5 {
-				t.Errorf("encoder outputs differ by %g, want in (%g, 0.5]", rep.MaxCrossDiff, Tolerance)
-			}
-			t.Logf("max |logit diff| %.3g, cross %.3g", rep.MaxLogitDiff, rep.MaxCrossDiff)
-		})
-	}
-}
-
 // TestSampledMatchesGoMLX: sampling at temperature 1 with the same seed
 // draws the same tokens in ONNX Runtime (noise drawn in Go) as in GoMLX
 // (noise fed to the graph), with the same log-probabilities.
@@ -249,7 +201,6 @@ func TestExportErrors(t *testing.T) {
 		{"bad variant", Options{Checkpoint: ckpt, Variant: "best"}, []string{`variant "best"`}},
 		{"bad name", Options{Checkpoint: ckpt, Name: "../x"}, []string{`name "../x"`}},
 		{"bad version", Options{Checkpoint: ckpt, Version: -2}, []string{"version -2"}},
-		{"bad quantization", Options{Checkpoint: ckpt, Quantize: "int4"}, []string{`quantize "int4"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

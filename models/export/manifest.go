@@ -55,7 +55,7 @@ func NewManifest(meta *checkpoint.Meta, name string, version int, ckpt, commit s
 // AddGraph records a traced graph in the manifest: its file, I/O and, once
 // written, its size and checksum.
 func AddGraph(m *repo.Manifest, t Traced, sha string, size int64) {
-	g := repo.Graph{File: t.File, SHA256: sha, Bytes: size, Quantization: t.Quantization}
+	g := repo.Graph{File: t.File, SHA256: sha, Bytes: size}
 	for _, in := range t.Model.Inputs {
 		g.Inputs = append(g.Inputs, tensorInfo(in))
 	}

@@ -33,7 +33,6 @@ func TestShippedEntries(t *testing.T) {
 			res, err := FromCheckpoint(Options{
 				Checkpoint: filepath.Join(root, m.Provenance.Checkpoint), Repo: t.TempDir(),
 				Name: m.Name, Version: m.Version, Variant: m.Variant, Commit: m.Provenance.ExportCommit,
-				Quantize: m.Graphs[repo.RoleEncoder].Quantization,
 			})
 			if err != nil {
 				t.Fatal(err)

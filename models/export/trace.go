@@ -13,9 +13,6 @@ import (
 type Traced struct {
 	RoleGraph
 	Model *onnx.Model
-	// Quantization: repo.QuantizationInt8 makes WriteEntry write the graph
-	// through onnx.QuantizeMatMuls; "" writes it as traced.
-	Quantization string
 }
 
 // Trace exports every graph from the variables in ctx. A variable the

@@ -15,7 +15,6 @@ import (
 	"rewardvision/dataset/shapes"
 	"rewardvision/models/codec"
 	"rewardvision/models/ortrun"
-	"rewardvision/models/repo"
 	"rewardvision/models/runner"
 	"rewardvision/models/seq"
 )
@@ -54,26 +53,19 @@ type Report struct {
 	Panoptic    bool // CodeDiff counts pixels
 	Steps       int  // decoder steps compared
 	TokensAgree bool
-	// Quantized: the entry's encoder is int8 (repo.QuantizationInt8).
-	// MaxCrossDiff is then its quantization error, reported but not held
-	// to Tolerance, and GoMLX decodes from ONNX Runtime's encoder outputs,
-	// so the logits and tokens check the rest of the entry exactly.
-	Quantized  bool
-	Images     []ImageCheck
-	ORT, GoMLX time.Duration // greedy decoding time of each
+	Images      []ImageCheck
+	ORT, GoMLX  time.Duration // greedy decoding time of each
 }
 
-// OK reports whether the export passed: encoder outputs (unless
-// Quantized) and logits within Tolerance, the same greedy tokens, and the
-// code decoder's outputs within Tolerance (colorization) or identical
-// (panoptic: no pixel with another label).
+// OK reports whether the export passed: logits within Tolerance, the same
+// greedy tokens, and the code decoder's outputs within Tolerance
+// (colorization) or identical (panoptic: no pixel with another label).
 func (r *Report) OK() bool {
 	code := r.CodeDiff <= Tolerance
 	if r.Panoptic {
 		code = r.CodeDiff == 0
 	}
-	cross := r.Quantized || r.MaxCrossDiff <= Tolerance
-	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && cross && code
+	return r.TokensAgree && r.MaxLogitDiff <= Tolerance && r.MaxCrossDiff <= Tolerance && code
 }
 
 // Verify runs the exported entry in ONNX Runtime and model (the
@@ -105,7 +97,7 @@ func Verify(entryDir string, model *seq.Model, rt *ortrun.Runtime, o VerifyOptio
 	for _, p := range prep {
 		batch = append(batch, p.Pixels...)
 	}
-	rep := &Report{TokensAgree: true, CodeDiff: -1, Quantized: r.Manifest.Graphs[repo.RoleEncoder].Quantization != ""}
+	rep := &Report{TokensAgree: true, CodeDiff: -1}
 
 	// Encoder outputs.
 	cross, err := r.Encode(batch, n)
@@ -135,13 +127,7 @@ func Verify(entryDir string, model *seq.Model, rt *ortrun.Runtime, o VerifyOptio
 	}
 	rep.ORT = time.Since(start)
 	start = time.Now()
-	gopts := seq.GenerateOptions{Mask: mask, KeepLogits: true}
-	if rep.Quantized {
-		for i, t := range goCross {
-			gopts.Cross = append(gopts.Cross, tensors.FromFlatDataAndDimensions(ortCross[i], t.Shape().Dimensions...))
-		}
-	}
-	gg, err := model.Generate(images, gopts)
+	gg, err := model.Generate(images, seq.GenerateOptions{Mask: mask, KeepLogits: true})
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}

@@ -181,14 +181,7 @@ type Graph struct {
 	Bytes   int64    `json:"bytes"`
 	Inputs  []Tensor `json:"inputs"`
 	Outputs []Tensor `json:"outputs"`
-	// Quantization is "" for a float32 graph, or QuantizationInt8.
-	Quantization string `json:"quantization,omitempty"`
 }
-
-// QuantizationInt8: the graph's weight MatMuls run in int8 (weights
-// symmetric per output column, activations quantized at run time; see
-// models/onnx.QuantizeMatMuls). Other nodes stay float32.
-const QuantizationInt8 = "int8"
 
 // Tensor is a graph input or output.
 type Tensor struct {
@@ -330,9 +323,6 @@ func (m *Manifest) Validate() error {
 		}
 		if len(g.Inputs) == 0 || len(g.Outputs) == 0 {
 			return fmt.Errorf("graph %s: no inputs or outputs listed", role)
-		}
-		if g.Quantization != "" && g.Quantization != QuantizationInt8 {
-			return fmt.Errorf("graph %s: quantization %q: want %q or none", role, g.Quantization, QuantizationInt8)
 		}
 	}
 	return nil

@@ -106,7 +106,6 @@ func TestValidate(t *testing.T) {
 		{"max tokens", func(m *Manifest) { m.Decoding.MaxTokens = 12 }, "decoding max_tokens 12: want 0..11"},
 		{"no decoder", func(m *Manifest) { delete(m.Graphs, RoleDecoderStep) }, `no "decoder_step" graph`},
 		{"no outputs", func(m *Manifest) { g := m.Graphs[RoleEncoder]; g.Outputs = nil; m.Graphs[RoleEncoder] = g }, "graph encoder: no inputs or outputs"},
-		{"unknown quantization", func(m *Manifest) { g := m.Graphs[RoleEncoder]; g.Quantization = "int4"; m.Graphs[RoleEncoder] = g }, `graph encoder: quantization "int4"`},
 		{"colorization max tokens below the codes", func(m *Manifest) {
 			m.Task, m.Tokens.Detection, m.Labels = task.Colorization, nil, nil
 			m.Tokens.Codes = &CodeTokens{Grid: 2, Codes: 10, CodeOffset: 3, CodebookFile: "codebook.json"}

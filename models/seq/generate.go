@@ -5,9 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -23,10 +21,6 @@ type GenerateOptions struct {
 	// using the KV-cached DecoderStep: slow, kept to check the cache.
 	FullRecompute bool
 	KeepLogits    bool // keep each step's logits in Generation.Logits
-	// Cross, when set, are the encoder outputs to decode from (Encode's
-	// shapes) instead of encoding images: export.Verify feeds an int8
-	// encoder's outputs here to check the decoder on its own.
-	Cross []*tensors.Tensor
 }
 
 // Generation is the output of Model.Generate: per image, the generated
@@ -51,12 +45,8 @@ func (m *Model) Generate(images *tensors.Tensor, opts GenerateOptions) (*Generat
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	cross := opts.Cross
-	if cross == nil {
-		if cross, err = m.Encode(images); err != nil {
-			return nil, fmt.Errorf("generate: %w", err)
-		}
-	} else if err := m.checkCross(cross, images.Shape().Dimensions[0]); err != nil {
+	cross, err := m.Encode(images)
+	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	m.mu.Lock()
@@ -137,21 +127,6 @@ func (m *Model) Generate(images *tensors.Tensor, opts GenerateOptions) (*Generat
 		}
 	}
 	return gen, nil
-}
-
-// checkCross checks given encoder outputs: 2·DecDepth tensors of
-// [batch, heads, patches, head dim].
-func (m *Model) checkCross(cross []*tensors.Tensor, batch int) error {
-	if len(cross) != 2*m.Cfg.DecDepth {
-		return fmt.Errorf("cross: %d tensors, want %d", len(cross), 2*m.Cfg.DecDepth)
-	}
-	want := shapes.Make(dtypes.Float32, batch, m.Cfg.Heads, m.Cfg.NumPatches(), m.Cfg.HeadDim())
-	for i, t := range cross {
-		if !t.Shape().Equal(want) {
-			return fmt.Errorf("cross %d: shape %s, want %s", i, t.Shape(), want)
-		}
-	}
-	return nil
 }
 
 // cachedStepGraph: [token, pos, mask, uniform, temperature, cross k/v...,
