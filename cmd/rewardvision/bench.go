@@ -52,15 +52,23 @@ type benchResult struct {
 	cpu, unbatchedCPU time.Duration
 }
 
+const benchServeHelp = `Starts the server in-process on a loopback port, drives it with api.Client
+for --duration at each concurrency, and runs the same model on the same
+image in a bare loop (Runner.Predict from as many goroutines, no HTTP, no
+image decoding) for as long. ratio = server requests/s ÷ bare images/s.
+With batching (--max-batch-size > 1) the same server without batching is
+measured in the same rotating rounds, and batching gain = requests/s with
+÷ without. cpu ms/req is the process's CPU time (server and clients) per
+request in that side's rounds: on a saturated CPU, the ratio of two
+sides' cpu ms/req bounds the ratio of their requests/s.`
+
 func benchServeCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Short: "throughput and latency of the server against a bare ONNX Runtime loop",
-		Long: "Starts the server in-process on a loopback port, drives it with api.Client for --duration at each\n" +
-			"concurrency, and runs the same model on the same image in a bare loop (Runner.Predict from as many\n" +
-			"goroutines, no HTTP, no image decoding) for as long. ratio = server requests/s ÷ bare images/s.",
+		Short: "throughput, latency and CPU per request of the server against a bare ONNX Runtime loop",
+		Long:  benchServeHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("bench serve", "rewardvision bench serve [--concurrency 1,8,16] [--duration 10s] [--tasks detect,caption,colorize] [flags]")
+			fs := cli.NewFlagSet("bench serve", "rewardvision bench serve [--concurrency 1,8,16] [--duration 10s] [--tasks detect,caption,colorize] [flags]\n\n"+benchServeHelp)
 			concFlag := fs.String("concurrency", "", "1,8,16", "client concurrencies, comma-separated")
 			duration := fs.Duration("duration", "", 10*time.Second, "time per measurement (each of bare and server)")
 			tasksFlag := fs.String("tasks", "", "detect,caption", "tasks to measure: detect, caption, colorize (the caption image is colorized)")
