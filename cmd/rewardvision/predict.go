@@ -125,16 +125,19 @@ func (o taskOptions) remote(ctx context.Context, c *api.Client, img api.Image) (
 	return nil, fmt.Errorf("unknown task %q", o.task)
 }
 
+const predictHelp = `Prints one JSON answer per image, as the HTTP API returns it. --out draws
+the boxes and labels (detection; small images are scaled up so labels stay
+readable), draws the panoptic segments tinted over the image with a legend
+(panoptic) or writes the colorized image (colorize; the PNG of the answer,
+at the input's size).`
+
 func predictCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "predict",
 		Short: "run a model on images, in-process (the server's own code path) or through a running server",
-		Long: "Prints one JSON answer per image, as the HTTP API returns it. --out draws the boxes and labels\n" +
-			"(detection; small images are scaled up so labels stay readable), draws the panoptic segments\n" +
-			"tinted over the image with a legend (panoptic) or writes the colorized image (colorize; the PNG\n" +
-			"of the answer, at the input's size).",
+		Long:  predictHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("predict", "rewardvision predict --task detect|caption|panoptic|colorize IMAGE... [--server URL] [--variant V] [--out FILE] [flags]")
+			fs := cli.NewFlagSet("predict", "rewardvision predict --task detect|caption|panoptic|colorize IMAGE... [--server URL] [--variant V] [--out FILE] [flags]\n\n"+predictHelp)
 			taskName := fs.String("task", "", "", "detect, caption, panoptic or colorize")
 			server := fs.String("server", "RV_SERVER", "", "URL of a running server (default: run in-process)")
 			variant := fs.String("variant", "", "", "model variant (mle, reward; default: the server's routing)")

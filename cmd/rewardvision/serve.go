@@ -118,16 +118,21 @@ func (f modelFlags) check() error {
 	return nil
 }
 
+const serveHelp = `Serves every entry of --repo: POST /v1/detect, /v1/caption, /v1/panoptic
+and /v1/colorize (for the tasks the repository has models of), GET
+/v1/models, /v1/reports, /healthz, /readyz, /metrics, and the web page at
+GET / (try the models, compare variants, read the model cards and the
+--reports of eval run); the Open Inference Protocol (KServe v2) under /v2.
+SIGINT/SIGTERM drain requests in flight, then exit 0; SIGHUP (or --watch)
+rescans the repository: load, reload, unload.`
+
 func serveCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Short: "run the HTTP inference server on the model repository",
-		Long: "Serves every entry of --repo: POST /v1/detect, /v1/caption (/v1/panoptic, /v1/colorize once such models exist),\n" +
-			"GET /v1/models, /v1/reports, /healthz, /readyz, /metrics, and the web page at GET / (try the models, compare\n" +
-			"variants, read the model cards and the --reports of eval run). SIGINT/SIGTERM drain requests in flight, then exit 0.\n" +
-			"Also the Open Inference Protocol (KServe v2) under /v2; SIGHUP (or --watch) rescans the repository: load, reload, unload.",
+		Long:  serveHelp,
 		Run: func(ctx context.Context, args []string) error {
-			fs := cli.NewFlagSet("serve", "rewardvision serve [--addr HOST:PORT] [--repo DIR] [--device cpu|cuda[:N]|auto] [flags]")
+			fs := cli.NewFlagSet("serve", "rewardvision serve [--addr HOST:PORT] [--repo DIR] [--device cpu|cuda[:N]|auto] [flags]\n\n"+serveHelp)
 			addr := fs.String("addr", "RV_ADDR", "127.0.0.1:8080", "listen address")
 			watch := fs.Duration("watch", "RV_WATCH", 0, "rescan the repository this often and load, reload or unload what changed (0: only on SIGHUP)")
 			reports := fs.String("reports", "RV_REPORTS", "", "folder of `eval run --out` folders the web page lists and serves read-only (empty: none)")
