@@ -20,6 +20,7 @@ import (
 
 	"rewardvision/api"
 	"rewardvision/internal/cli"
+	"rewardvision/internal/cputime"
 	"rewardvision/serve"
 )
 
@@ -224,17 +225,17 @@ func benchServeCommand(stdout io.Writer) *cli.Command {
 								}
 								nBare += n
 							case 1:
-								c0 := processCPU()
+								c0 := cputime.Process()
 								_, l, err := loop(ctx, c, slice, viaServer)
-								r.cpu += processCPU() - c0
+								r.cpu += cputime.Process() - c0
 								lat = append(lat, l...)
 								if err != nil && r.firstError == nil {
 									r.firstError = err
 								}
 							case 2:
-								c0 := processCPU()
+								c0 := cputime.Process()
 								_, l, err := loop(ctx, c, slice, via(client1))
-								r.unbatchedCPU += processCPU() - c0
+								r.unbatchedCPU += cputime.Process() - c0
 								lat1 = append(lat1, l...)
 								if err != nil && r.firstError == nil {
 									r.firstError = err

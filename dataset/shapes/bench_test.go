@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"rewardvision/internal/cputime"
 )
 
 // BenchmarkGenerate measures images/s of a whole split at 64×64, all files
@@ -15,7 +17,7 @@ func BenchmarkGenerate(b *testing.B) {
 	const n = 500
 	cfg := DefaultConfig()
 	var total time.Duration
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		dir, err := os.MkdirTemp(os.Getenv("RV_BENCH_DIR"), "shapes-bench")
 		if err != nil {
@@ -31,7 +33,7 @@ func BenchmarkGenerate(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "images/s")
-	b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu0).Seconds(), "images/cpu-s")
+	b.ReportMetric(float64(n*b.N)/(cputime.Process()-cpu0).Seconds(), "images/cpu-s")
 }
 
 // BenchmarkRender is the CPU part alone: scene, masks, captions.
