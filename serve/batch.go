@@ -254,6 +254,11 @@ func (b *batcher) close() {
 // for its answer or for ctx to end (its rows then leave the batch at the
 // next decoder step).
 func (b *batcher) generate(ctx context.Context, pixels []float32, n int, opts runner.GenerateOptions) (*batchItem, batchResult) {
+	// Bad images fail alone, checked here in the request's goroutine
+	// rather than in the encoder stage, which every request waits on.
+	if err := b.r.CheckImages(pixels, n); err != nil {
+		return nil, batchResult{err: fmt.Errorf("generate: %w", err)}
+	}
 	it := &batchItem{ctx: ctx, pixels: pixels, n: n, opts: opts, queued: time.Now(), done: make(chan batchResult, 1)}
 	b.limit.note(b.limit.onWait, b.limit.waiting.Add(1))
 	// The queue holds one item per admitted request, but a canceled
@@ -380,9 +385,9 @@ func (b *batcher) encodeLoop() {
 	}
 }
 
-// encode runs the encoder on group's images in one call, on the slot the
-// caller holds, and returns the requests encoded; the others (bad
-// images, an engine failure) are answered here.
+// encode runs the encoder on group's images (checked by generate) in one
+// call, on the slot the caller holds, and returns the requests encoded;
+// the others (a client gone, an engine failure) are answered here.
 func (b *batcher) encode(group []*batchItem) []*batchItem {
 	start := time.Now()
 	var pixels [][]float32
@@ -394,13 +399,8 @@ func (b *batcher) encode(group []*batchItem) []*batchItem {
 		b.limit.note(b.limit.onRun, b.limit.running.Add(1))
 		b.busy.Add(int64(it.n))
 		it.started = start
-		// A request whose client has gone costs no encoding; one with bad
-		// images fails alone, not the call.
-		err := it.ctx.Err()
-		if err == nil {
-			err = b.r.CheckImages(it.pixels, it.n)
-		}
-		if err != nil {
+		// A request whose client has gone costs no encoding.
+		if err := it.ctx.Err(); err != nil {
 			b.answer(it, batchResult{err: fmt.Errorf("generate: %w", err)})
 			continue
 		}

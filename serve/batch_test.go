@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 
 	"rewardvision/api"
 	"rewardvision/models/ortrun"
+	"rewardvision/models/runner"
 )
 
 // ownRegistry loads the shipped repository for one test (batchers and
@@ -232,6 +234,31 @@ func TestBatcherSkipsCanceled(t *testing.T) {
 	}
 	if got := sizes.sum(); got != rounds {
 		t.Errorf("%g images encoded, want %d (the live requests only)", got, rounds)
+	}
+}
+
+// TestBatcherBadImages: a request with a non-finite pixel or the wrong
+// number of values fails alone with runner.ErrBadInput before it is
+// queued (nothing encoded, no count left behind), and the batcher goes
+// on serving.
+func TestBatcherBadImages(t *testing.T) {
+	m, pixels, opts := greedyInput(t, sharedRegistry(t), "caption")
+	sizes := &observed{}
+	lim := newLimiter(1, 8)
+	b := newBatcher(m.Runner, BatchConfig{MaxBatchSize: 8}, lim, sizes, &observed{}, func(float64) {})
+	defer b.close()
+	nan := slices.Clone(pixels)
+	nan[7] = float32(math.NaN())
+	for name, bad := range map[string][]float32{"NaN": nan, "short": pixels[1:]} {
+		if _, res := b.generate(context.Background(), bad, 1, opts); !errors.Is(res.err, runner.ErrBadInput) {
+			t.Errorf("%s: %v, want runner.ErrBadInput", name, res.err)
+		}
+	}
+	if w, r, busy := lim.waiting.Load(), lim.running.Load(), b.busy.Load(); w != 0 || r != 0 || busy != 0 || sizes.sum() != 0 {
+		t.Errorf("after bad requests: waiting %d, running %d, busy rows %d, %g images encoded; want all 0", w, r, busy, sizes.sum())
+	}
+	if _, res := b.generate(context.Background(), pixels, 1, opts); res.err != nil {
+		t.Fatal(res.err)
 	}
 }
 

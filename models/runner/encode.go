@@ -108,9 +108,6 @@ func (r *Runner) EncodeGroups(images [][]float32, sizes []int) ([]*Encoding, err
 		return nil, fmt.Errorf("encode: %w", badInput("images", "%d groups of images for %d sizes, want as many and ≥ 1", len(images), len(sizes)))
 	}
 	for g, k := range sizes {
-		if k < 1 {
-			return nil, fmt.Errorf("encode: %w", badInput("images", "group of %d images, want ≥ 1", k))
-		}
 		if err := r.CheckImages(images[g], k); err != nil {
 			return nil, fmt.Errorf("encode: group %d: %w", g, err)
 		}
