@@ -9,10 +9,29 @@ import (
 	"rewardvision/models/runner"
 )
 
-// BenchmarkGenerateBatch: images/s of the shipped models' greedy decoding
-// in one call of b images against b calls of one, the ceiling of what
-// dynamic batching can gain on this machine (ns/op is per image).
+// BenchmarkGenerateBatch: images/s of the shipped models' greedy
+// decoding in one call of b images against b calls of one, the ceiling of what
+// dynamic batching can gain on this machine (ns/op is per call).
 func BenchmarkGenerateBatch(b *testing.B) {
+	benchPerCall(b, func(m *Model, pixels []float32, n int, opts runner.GenerateOptions) error {
+		_, err := m.Runner.GenerateGroups(pixels, []runner.Group{{N: n, Opts: opts}})
+		return err
+	})
+}
+
+// BenchmarkEncodeBatch: images/s of the shipped models' encoder in one
+// call of n images. Captioning's encoder (64 patches) gains little from
+// batching, which bounds what batching gains for its requests.
+func BenchmarkEncodeBatch(b *testing.B) {
+	benchPerCall(b, func(m *Model, pixels []float32, n int, _ runner.GenerateOptions) error {
+		_, err := m.Runner.EncodeGroups([][]float32{pixels}, []int{n})
+		return err
+	})
+}
+
+// benchPerCall runs call on n = 1, 4 and 16 copies of each shipped MLE
+// model's test image and reports images/s.
+func benchPerCall(b *testing.B, call func(m *Model, pixels []float32, n int, opts runner.GenerateOptions) error) {
 	reg := sharedRegistry(b)
 	for _, route := range []string{"detect", "caption"} {
 		m, pixels1, opts := greedyInput(b, reg, route)
@@ -20,28 +39,7 @@ func BenchmarkGenerateBatch(b *testing.B) {
 			pixels := slices.Repeat(pixels1, n)
 			b.Run(fmt.Sprintf("%s/batch=%d", route, n), func(b *testing.B) {
 				for b.Loop() {
-					if _, err := m.Runner.GenerateGroups(pixels, []runner.Group{{N: n, Opts: opts}}); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "img/s")
-			})
-		}
-	}
-}
-
-// BenchmarkEncodeBatch: images/s of the shipped models' encoder in one
-// call of n images. Captioning's encoder (64 patches) gains little from
-// batching, which bounds what batching gains for its requests.
-func BenchmarkEncodeBatch(b *testing.B) {
-	reg := sharedRegistry(b)
-	for _, route := range []string{"detect", "caption"} {
-		m, pixels1, _ := greedyInput(b, reg, route)
-		for _, n := range []int{1, 4, 16} {
-			pixels := slices.Repeat(pixels1, n)
-			b.Run(fmt.Sprintf("%s/batch=%d", route, n), func(b *testing.B) {
-				for b.Loop() {
-					if _, err := m.Runner.EncodeGroups([][]float32{pixels}, []int{n}); err != nil {
+					if err := call(m, pixels, n, opts); err != nil {
 						b.Fatal(err)
 					}
 				}
